@@ -1,0 +1,43 @@
+// lightbert/config.h: the model hyper-parameters read from a Hugging Face config.json.
+// Contract: ModelConfig::from_json_* validates every field it uses and throws
+// lightbert::Error naming the file and the field for anything missing, mistyped or unsupported
+// (e.g. position_embedding_type "relative_key"). Unknown extra fields are ignored.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lightbert {
+
+enum class Activation { kGelu, kGeluNew, kRelu };
+
+struct ModelConfig {
+  std::string model_type = "bert";
+  std::vector<std::string> architectures;
+  int vocab_size = 0;
+  int hidden_size = 0;
+  int num_hidden_layers = 0;
+  int num_attention_heads = 0;
+  int intermediate_size = 0;
+  Activation hidden_act = Activation::kGelu;
+  int max_position_embeddings = 512;
+  int type_vocab_size = 2;
+  float layer_norm_eps = 1e-12f;
+  int pad_token_id = 0;
+  std::string position_embedding_type = "absolute";
+  // Task-head metadata, kept for the heads.
+  std::map<int, std::string> id2label;
+  std::map<std::string, int> label2id;
+  std::string problem_type;
+
+  int head_dim() const { return hidden_size / num_attention_heads; }
+
+  // `source` names the file in error messages.
+  static ModelConfig from_json_string(const std::string& text, const std::string& source);
+  static ModelConfig from_json_file(const std::string& path);
+};
+
+const char* activation_name(Activation act) noexcept;
+
+}  // namespace lightbert
