@@ -1,0 +1,57 @@
+// cli/cmd_hidden.cpp: `lightbert hidden --model DIR`: the encoder's raw outputs.
+// stdin {"text"(+"text_pair")} or {"input_ids"(+"token_type_ids")} -> stdout
+// {"last_hidden_state": [[...] per real token], "pooler_output": [...]} (pooler_output only
+// when the checkpoint has a pooler). Lines run in padding-free batches of --batch-size.
+#include <iostream>
+
+#include "args.h"
+#include "batch_reader.h"
+#include "commands.h"
+#include "jsonl.h"
+#include "lightbert/encoder.h"
+#include "lightbert/error.h"
+
+namespace lightbert::cli {
+
+int run_hidden(const std::vector<std::string>& argv) {
+  Args args(argv, {"model", "batch-size", "threads"}, {"truncate"});
+  const std::string dir = args.require("model");
+  EncoderOptions eo;
+  eo.threads = args.get_int("threads", 0, 0, 1024);
+  std::unique_ptr<Encoder> enc = Encoder::load(dir, eo);
+  const int max_length = enc->config().max_position_embeddings;
+  BatchReader reader(std::cin, dir, max_length, args.flag("truncate"), /*allow_ids=*/true,
+                     static_cast<size_t>(args.get_int("batch-size", 32, 1, 4096)));
+  std::ios::sync_with_stdio(false);
+  SequenceBatch batch;
+  EncoderOutput out;
+  std::string text;
+  while (reader.next(batch)) {
+    try {
+      enc->forward(batch, out);
+    } catch (const Error& e) {
+      throw Error(e.code(), "stdin lines " + std::to_string(reader.line_numbers().front()) + "-" +
+                                std::to_string(reader.line_numbers().back()) + ": " + e.what());
+    }
+    const size_t h = static_cast<size_t>(out.hidden_size);
+    for (size_t s = 0; s < batch.num_sequences(); ++s) {
+      text.clear();
+      text += "{\"last_hidden_state\":[";
+      for (int32_t t = 0; t < batch.lengths[s]; ++t) {
+        if (t) text += ',';
+        append_floats(text, out.token(s, static_cast<size_t>(t)), h);
+      }
+      text += ']';
+      if (!out.pooler_output.empty()) {
+        text += ",\"pooler_output\":";
+        append_floats(text, out.pooler_output.data() + s * h, h);
+      }
+      text += "}\n";
+      std::cout << text;
+    }
+  }
+  std::cout.flush();
+  return 0;
+}
+
+}  // namespace lightbert::cli

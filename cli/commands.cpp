@@ -1,0 +1,18 @@
+// cli/commands.cpp: the command table (commands.h).
+#include "commands.h"
+
+namespace lightbert::cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"tokenize", "tokenize --model DIR [--max-length N]", run_tokenize},
+      {"hidden", "hidden --model DIR [--truncate] [--batch-size N] [--threads N]", run_hidden},
+      {"embed",
+       "embed --model DIR [--pooling mean|cls|max] [--normalize] [--truncate] [--batch-size N] "
+       "[--threads N]",
+       run_embed},
+  };
+  return table;
+}
+
+}  // namespace lightbert::cli

@@ -1,0 +1,34 @@
+// cli/jsonl.h: JSON-lines input and output for the CLI commands.
+// Contract: read_input() parses one stdin line into text(+pair) or input_ids(+token types),
+// throwing lightbert::Error that names the line number and the field at fault. The writers
+// append JSON with floats printed as the shortest decimal that round-trips float32.
+#pragma once
+
+#include <cstdint>
+#include <istream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lightbert/model.h"
+
+namespace lightbert::cli {
+
+struct InputLine {
+  size_t line_no = 0;  // 1-based
+  std::optional<TextInput> text;
+  std::vector<int32_t> input_ids;  // when given as ids
+  std::vector<int32_t> token_type_ids;
+};
+
+// Reads the next non-empty line; false at end of input.
+bool next_line(std::istream& in, std::string& line, size_t& line_no);
+// `allow_ids`: accept {"input_ids": [...]} lines as well as {"text": ...}.
+InputLine parse_input(const std::string& line, size_t line_no, bool allow_ids);
+
+void append_float(std::string& out, float v);
+void append_floats(std::string& out, const float* v, size_t n);  // [a,b,...]
+void append_ints(std::string& out, const int32_t* v, size_t n);
+void append_string(std::string& out, const std::string& s);  // quoted, escaped JSON string
+
+}  // namespace lightbert::cli

@@ -1,0 +1,50 @@
+// cli/main.cpp: `lightbert COMMAND [options]`: dispatch through the command table, and turn
+// every error into one line on stderr with a non-zero exit code (never a crash).
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "lightbert/error.h"
+#include "lightbert/version.h"
+
+namespace {
+
+void print_usage(std::FILE* f) {
+  std::fprintf(f, "usage: lightbert COMMAND [options]   (JSON lines on stdin and stdout)\n\ncommands:\n");
+  for (const auto& c : lightbert::cli::commands()) std::fprintf(f, "  lightbert %s\n", c.usage);
+  std::fprintf(f, "  lightbert --version\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    print_usage(args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::printf("%s\n", lightbert::version_string().c_str());
+    return 0;
+  }
+  for (const auto& c : lightbert::cli::commands()) {
+    if (args[0] != c.name) continue;
+    try {
+      return c.run(std::vector<std::string>(args.begin() + 1, args.end()));
+    } catch (const lightbert::Error& e) {
+      std::fprintf(stderr, "lightbert %s: error: %s\n", c.name, e.what());
+    } catch (const std::bad_alloc&) {
+      std::fprintf(stderr, "lightbert %s: error: out of memory\n", c.name);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "lightbert %s: error: %s\n", c.name, e.what());
+    }
+    return 1;
+  }
+  std::fprintf(stderr, "lightbert: unknown command '%s'\n", args[0].c_str());
+  print_usage(stderr);
+  return 2;
+}

@@ -1,0 +1,77 @@
+// lightbert/model.h: a model folder as a user sees it: tokenizer + encoder + embedding settings.
+// Contract: Model::load(path) reads a Hugging Face folder (config.json, model.safetensors or a
+// sharded index, vocab.txt or tokenizer.json, tokenizer_config.json) and, when present, the
+// sentence-transformers files (modules.json, 1_Pooling/config.json, sentence_bert_config.json,
+// a Normalize module) that set the default pooling, normalisation and maximum length.
+// encode() tokenizes texts and runs them as one padding-free batch; embed() pools them.
+// Errors are lightbert::Error naming the file, field or input index.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lightbert/config.h"
+#include "lightbert/encoder.h"
+#include "lightbert/tokenizer.h"
+
+namespace lightbert {
+
+enum class Pooling { kMean, kCls, kMax };
+
+const char* pooling_name(Pooling pooling) noexcept;
+Pooling parse_pooling(const std::string& name);  // "mean" | "cls" | "max"; else kInvalidArgument
+
+struct EmbeddingOptions {
+  Pooling pooling = Pooling::kMean;
+  bool normalize = false;
+};
+
+struct ModelOptions {
+  int threads = 0;  // 0: all cores
+};
+
+// One input: a text, or a text pair.
+struct TextInput {
+  std::string text;
+  std::optional<std::string> text_pair;
+};
+
+class Model {
+ public:
+  static std::unique_ptr<Model> load(const std::string& path, const ModelOptions& options = {});
+
+  const ModelConfig& config() const { return encoder_->config(); }
+  const Tokenizer& tokenizer() const { return *tokenizer_; }
+  Encoder& encoder() { return *encoder_; }
+  const std::string& path() const { return path_; }
+  // The embedding settings of the folder: sentence-transformers' when it is such a folder,
+  // else mean pooling without normalisation.
+  const EmbeddingOptions& default_embedding() const { return default_embedding_; }
+  bool is_sentence_transformer() const { return is_sentence_transformer_; }
+  // Longest input in tokens: the tokenizer's model_max_length, sentence-transformers'
+  // max_seq_length, and max_position_embeddings, whichever is smallest.
+  int max_length() const { return max_length_; }
+
+  // Tokenizes `inputs` (truncating to max_length() when `truncate`; otherwise a too-long input
+  // is kOutOfRange naming its index) and runs them as one batch. `encodings` receives the
+  // tokenizations when non-null.
+  void encode(const std::vector<TextInput>& inputs, bool truncate, EncoderOutput& out,
+              std::vector<Encoding>* encodings = nullptr);
+  // Sentence embeddings, one row of hidden_size floats per input.
+  std::vector<std::vector<float>> embed(const std::vector<TextInput>& inputs,
+                                        const EmbeddingOptions& options, bool truncate);
+
+ private:
+  Model() = default;
+  std::string path_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  std::unique_ptr<Encoder> encoder_;
+  EmbeddingOptions default_embedding_;
+  bool is_sentence_transformer_ = false;
+  int max_length_ = 512;
+  SequenceBatch batch_;
+};
+
+}  // namespace lightbert

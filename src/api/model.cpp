@@ -1,0 +1,86 @@
+// api/model.cpp: Model = tokenizer + encoder + embedding settings of one folder (model.h).
+#include "lightbert/model.h"
+
+#include <algorithm>
+
+#include "heads/pooling.h"
+#include "heads/sentence_transformers.h"
+#include "lightbert/error.h"
+
+namespace lightbert {
+
+const char* pooling_name(Pooling pooling) noexcept {
+  switch (pooling) {
+    case Pooling::kMean: return "mean";
+    case Pooling::kCls: return "cls";
+    case Pooling::kMax: return "max";
+  }
+  return "?";
+}
+
+Pooling parse_pooling(const std::string& name) {
+  if (name == "mean") return Pooling::kMean;
+  if (name == "cls") return Pooling::kCls;
+  if (name == "max") return Pooling::kMax;
+  throw Error(ErrorCode::kInvalidArgument, "pooling must be mean, cls or max, got '" + name + "'");
+}
+
+std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& options) {
+  std::unique_ptr<Model> m(new Model());
+  m->path_ = path;
+  EncoderOptions eo;
+  eo.threads = options.threads;
+  m->encoder_ = Encoder::load(path, eo);
+  m->tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::from_folder(path));
+  const ModelConfig& cfg = m->encoder_->config();
+  if (m->tokenizer_->vocab_size() > static_cast<size_t>(cfg.vocab_size)) {
+    throw Error(ErrorCode::kFormat, path + ": the tokenizer has " +
+                                        std::to_string(m->tokenizer_->vocab_size()) +
+                                        " tokens but config.json field 'vocab_size' is " +
+                                        std::to_string(cfg.vocab_size));
+  }
+  m->max_length_ = std::min(m->tokenizer_->config().model_max_length, cfg.max_position_embeddings);
+  if (auto st = heads::read_sentence_transformers(path)) {
+    m->is_sentence_transformer_ = true;
+    m->default_embedding_ = st->embedding;
+    if (st->max_seq_length > 0) m->max_length_ = std::min(m->max_length_, st->max_seq_length);
+  }
+  return m;
+}
+
+void Model::encode(const std::vector<TextInput>& inputs, bool truncate, EncoderOutput& out,
+                   std::vector<Encoding>* encodings) {
+  if (inputs.empty()) throw Error(ErrorCode::kInvalidArgument, "encode: no inputs");
+  EncodeOptions opts;
+  opts.max_length = max_length_;
+  opts.truncation = truncate;
+  batch_.clear();
+  if (encodings != nullptr) encodings->clear();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    Encoding e = inputs[i].text_pair ? tokenizer_->encode_pair(inputs[i].text, *inputs[i].text_pair, opts)
+                                     : tokenizer_->encode(inputs[i].text, opts);
+    if (static_cast<int>(e.size()) > max_length_) {
+      throw Error(ErrorCode::kOutOfRange,
+                  "input " + std::to_string(i) + " has " + std::to_string(e.size()) +
+                      " tokens, more than the model's maximum of " + std::to_string(max_length_) +
+                      " (ask for truncation)");
+    }
+    batch_.add(e.input_ids, e.token_type_ids);
+    if (encodings != nullptr) encodings->push_back(std::move(e));
+  }
+  encoder_->forward(batch_, out);
+}
+
+std::vector<std::vector<float>> Model::embed(const std::vector<TextInput>& inputs,
+                                             const EmbeddingOptions& options, bool truncate) {
+  EncoderOutput out;
+  encode(inputs, truncate, out);
+  std::vector<std::vector<float>> result(inputs.size(), std::vector<float>(out.hidden_size));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    heads::pool(out, i, options.pooling, result[i].data());
+    if (options.normalize) heads::l2_normalize(result[i].data(), result[i].size());
+  }
+  return result;
+}
+
+}  // namespace lightbert

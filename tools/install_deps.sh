@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# tools/install_deps.sh: installs lightbert's build and test dependencies from Debian 12's
+# packages (run as root). Idempotent.
+set -euo pipefail
+PKGS=(build-essential cmake ninja-build pkg-config git
+      libgtest-dev libgmock-dev nlohmann-json3-dev libutf8proc-dev)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+echo "[deps] ok: ${PKGS[*]}"
