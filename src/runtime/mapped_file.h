@@ -1,0 +1,37 @@
+// runtime/mapped_file.h: a whole file mapped read-only into memory (RAII, move-only).
+// Contract: the constructor maps the entire regular file at `path` or throws lightbert::Error
+// (kIo) naming the path and the reason. An empty file is valid: size() == 0, data() == nullptr.
+// The mapping lives until the object is destroyed or moved from; the bytes are never written.
+// (A file truncated by another process while mapped can still raise SIGBUS: no mmap reader can
+// prevent that.)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace lightbert::runtime {
+
+class MappedFile {
+ public:
+  MappedFile() = default;
+  explicit MappedFile(const std::string& path);
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  void release() noexcept;
+
+  std::string path_;
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace lightbert::runtime
