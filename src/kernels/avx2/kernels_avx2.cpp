@@ -1,0 +1,37 @@
+// kernels/avx2/kernels_avx2.cpp: the AVX2+FMA kernel table (compiled with AVX2 flags only for
+// this folder; chosen at run time by kernels/dispatch.cpp when the CPU supports it).
+// Contract: fills KernelTable with the shared SIMD templates instantiated on 8-lane vectors;
+// GEMM micro-kernel 6 rows x 16 columns (12 ymm accumulators), K blocks of 256.
+#include "kernels/avx2/vec_avx2.h"
+#include "kernels/kernels.h"
+#include "kernels/simd_gemm.h"
+#include "kernels/simd_math.h"
+
+namespace lightbert::kernels {
+namespace avx2 {
+namespace {
+
+constexpr int kMr = 6;
+constexpr int kNv = 2;
+constexpr int kKc = 256;
+
+const KernelTable kTable = {
+    "avx2",
+    kNv* Vec::kWidth,
+    kMr,
+    kKc,
+    &simd::sgemm_tile<Vec, kMr, kNv, kKc>,
+    &simd::activation<Vec>,
+    &simd::layer_norm<Vec>,
+    &simd::softmax<Vec>,
+    &simd::gemm_nn<Vec>,
+};
+
+}  // namespace
+}  // namespace avx2
+
+const KernelTable& avx2_kernels() {
+  return avx2::kTable;
+}
+
+}  // namespace lightbert::kernels

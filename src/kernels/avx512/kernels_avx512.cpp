@@ -1,0 +1,37 @@
+// kernels/avx512/kernels_avx512.cpp: the AVX-512 kernel table (compiled with AVX-512 flags only
+// for this folder; chosen at run time by kernels/dispatch.cpp when the CPU supports it).
+// Contract: fills KernelTable with the shared SIMD templates instantiated on 16-lane vectors;
+// GEMM micro-kernel 8 rows x 32 columns (16 zmm accumulators), K blocks of 256.
+#include "kernels/avx512/vec_avx512.h"
+#include "kernels/kernels.h"
+#include "kernels/simd_gemm.h"
+#include "kernels/simd_math.h"
+
+namespace lightbert::kernels {
+namespace avx512 {
+namespace {
+
+constexpr int kMr = 8;
+constexpr int kNv = 2;
+constexpr int kKc = 256;
+
+const KernelTable kTable = {
+    "avx512",
+    kNv* Vec::kWidth,
+    kMr,
+    kKc,
+    &simd::sgemm_tile<Vec, kMr, kNv, kKc>,
+    &simd::activation<Vec>,
+    &simd::layer_norm<Vec>,
+    &simd::softmax<Vec>,
+    &simd::gemm_nn<Vec>,
+};
+
+}  // namespace
+}  // namespace avx512
+
+const KernelTable& avx512_kernels() {
+  return avx512::kTable;
+}
+
+}  // namespace lightbert::kernels

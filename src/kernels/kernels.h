@@ -1,0 +1,78 @@
+// kernels/kernels.h: the kernel dispatch table, the only way ops reach ISA-specific code.
+// Contract: a KernelTable is a struct of plain function pointers filled by one ISA folder
+// (generic/, avx2/, avx512/), each compiled with its own flags. active_kernels() picks ONE table
+// at first use from the CPU flags (best available), or from env LIGHTBERT_ISA=avx512|avx2|generic;
+// an unknown value or an ISA this CPU cannot run throws lightbert::Error (kInvalidArgument /
+// kUnsupported) naming the value. Every table computes the same math; results differ only by
+// float rounding. Kernels never allocate and never throw.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "kernels/packed_weights.h"
+
+namespace lightbert::kernels {
+
+// Element-wise activation applied in place (also the GEMM epilogue).
+enum class Act { kNone, kGelu, kGeluTanh, kRelu, kTanh };
+
+// C[m, n] = act(A[m, k] * W^T + bias), W packed (PackedWeights holds W as [n, k] + bias).
+struct SgemmArgs {
+  int64_t m = 0;
+  const float* a = nullptr;
+  int64_t lda = 0;
+  const PackedWeights* w = nullptr;
+  bool use_bias = true;  // false: ignore w->bias (e.g. the bias is added later with LayerNorm)
+  Act act = Act::kNone;
+  float* c = nullptr;
+  int64_t ldc = 0;
+};
+
+struct KernelTable {
+  const char* name;  // "avx512", "avx2", "generic"
+  int gemm_nr;       // panel width (output columns per packed panel) this table's GEMM reads
+  int gemm_mr;       // rows per micro-kernel call (tiles should be a multiple of it)
+  int gemm_kc;       // K block length (cache blocking)
+
+  // Computes rows [m0, m1) x panels [p0, p1) of the SgemmArgs product (panel = gemm_nr output
+  // columns; the last panel may be partial). Disjoint tiles may run concurrently.
+  void (*sgemm_tile)(const SgemmArgs& args, int64_t m0, int64_t m1, int64_t p0, int64_t p1);
+
+  // x[0..n) = act(x[0..n)).
+  void (*activation)(float* x, int64_t n, Act act);
+
+  // out[0..n) = LayerNorm(x + bias + residual) * gamma + beta; bias / residual may be null.
+  // out may alias x or residual.
+  void (*layer_norm)(const float* x, const float* bias, const float* residual, const float* gamma,
+                     const float* beta, float eps, float* out, int64_t n);
+
+  // x[0..n) = softmax(x * scale), max-subtracted.
+  void (*softmax)(float* x, int64_t n, float scale);
+
+  // C[m, n] = A[m, k] * B[k, n] (all row-major with leading dimensions), plain (unpacked) operands;
+  // used inside attention.
+  void (*gemm_nn)(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+                  int64_t ldb, float* c, int64_t ldc);
+};
+
+// The tables compiled in; each ISA folder defines its getter.
+const KernelTable& generic_kernels();
+const KernelTable& avx2_kernels();
+const KernelTable& avx512_kernels();
+
+// Whether this CPU (and OS) can run the table named `name` ("avx512", "avx2", "generic").
+bool cpu_supports(std::string_view name);
+// All tables this CPU can run, best first.
+std::vector<const KernelTable*> available_kernel_tables();
+// The table by name; throws lightbert::Error for an unknown name or one this CPU cannot run.
+const KernelTable& kernels_by_name(std::string_view name);
+// The table an LIGHTBERT_ISA value selects: null or empty = the best this CPU runs; else as
+// kernels_by_name (throws). active_kernels() calls it once with the environment's value.
+const KernelTable& select_kernels(const char* isa);
+// The table chosen once for the process (see the contract above).
+const KernelTable& active_kernels();
+const char* active_isa_name();
+
+}  // namespace lightbert::kernels

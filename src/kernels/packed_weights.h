@@ -1,0 +1,28 @@
+// kernels/packed_weights.h: a Linear layer's weight + bias, packed once into the GEMM's layout.
+// Contract: pack_weights(W [n, k] row-major as in PyTorch's nn.Linear, bias [n] or null, nr)
+// stores W^T in panels of `nr` output columns: element (k_i, n_j) sits at
+//   data[(n_j / nr) * k * nr + k_i * nr + n_j % nr],
+// columns beyond n zero-filled; bias is padded with zeros to num_panels * nr. The buffer is
+// 64-byte aligned. A PackedWeights is only valid for kernel tables with the same gemm_nr.
+#pragma once
+
+#include <cstdint>
+
+#include "tensor/aligned_buffer.h"
+
+namespace lightbert::kernels {
+
+struct PackedWeights {
+  int64_t n = 0;  // output features
+  int64_t k = 0;  // input features
+  int nr = 0;     // panel width
+  tensor::AlignedBuffer data;
+  tensor::AlignedBuffer bias;  // padded to num_panels() * nr (zeros when there is no bias)
+
+  int64_t num_panels() const { return nr == 0 ? 0 : (n + nr - 1) / nr; }
+  const float* panel(int64_t p) const { return data.data() + p * k * nr; }
+};
+
+PackedWeights pack_weights(const float* w, int64_t n, int64_t k, const float* bias, int nr);
+
+}  // namespace lightbert::kernels
