@@ -64,6 +64,9 @@ class Tokenizer {
   Encoding encode(std::string_view text, const EncodeOptions& options = {}) const;
   Encoding encode_pair(std::string_view text, std::string_view text_pair,
                        const EncodeOptions& options = {}) const;
+  // encode() of each text, in order; an error names the index of the text at fault.
+  std::vector<Encoding> encode_batch(const std::vector<std::string_view>& texts,
+                                     const EncodeOptions& options = {}) const;
 
   const TokenizerConfig& config() const;
   size_t vocab_size() const;
