@@ -99,8 +99,10 @@ Checkpoint Checkpoint::open_folder(const std::string& dir) {
                               "flax_model.msgpack", "model.ckpt.index"}) {
       if (is_file(dir + "/" + other)) {
         throw Error(ErrorCode::kUnsupported,
-                    dir + ": found " + other + " but lightbert reads only safetensors "
-                    "(model.safetensors or model.safetensors.index.json); " + kConvertHint);
+                    dir + ": found " + other +
+                        " but lightbert reads only safetensors "
+                        "(model.safetensors or model.safetensors.index.json); " +
+                        kConvertHint);
       }
     }
     throw Error(ErrorCode::kNotFound,
@@ -147,8 +149,9 @@ Checkpoint Checkpoint::open_folder(const std::string& dir) {
   for (const auto& [shard, tensors] : shards) {
     const std::string shard_path = dir + "/" + shard;
     if (!is_file(shard_path)) {
-      throw Error(ErrorCode::kNotFound, index_path + ": shard " + quote_name(shard) + " (listed for " +
-                                            quote_name(tensors.front()) + ") does not exist");
+      throw Error(ErrorCode::kNotFound, index_path + ": shard " + quote_name(shard) +
+                                            " (listed for " + quote_name(tensors.front()) +
+                                            ") does not exist");
     }
     impl->files.push_back(open_safetensors(shard_path));
     impl->index_last_file();
@@ -228,6 +231,8 @@ std::vector<std::string> Checkpoint::names() const {
   return out;
 }
 
-const std::string& Checkpoint::source() const { return impl_->source; }
+const std::string& Checkpoint::source() const {
+  return impl_->source;
+}
 
 }  // namespace lightbert::formats

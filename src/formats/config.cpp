@@ -49,8 +49,8 @@ class FieldReader {
       x = v->get<int64_t>();
       ok = x >= std::numeric_limits<int>::min();
     }
-    if (!ok || x < min_value) fail(ErrorCode::kFormat, field, std::string("must be ") + what +
-                                                              ", got " + brief(*v));
+    if (!ok || x < min_value)
+      fail(ErrorCode::kFormat, field, std::string("must be ") + what + ", got " + brief(*v));
     *out = static_cast<int>(x);
   }
 
@@ -94,18 +94,20 @@ Activation parse_activation(const FieldReader& r, const json& v) {
   }
   if (name == "relu") return Activation::kRelu;
   r.fail(ErrorCode::kUnsupported, "hidden_act",
-         "is " + brief(v) + ", which lightbert does not support (supported: gelu, gelu_python, "
-         "gelu_new, gelu_pytorch_tanh, gelu_fast, gelu_accurate, relu)");
+         "is " + brief(v) +
+             ", which lightbert does not support (supported: gelu, gelu_python, "
+             "gelu_new, gelu_pytorch_tanh, gelu_fast, gelu_accurate, relu)");
 }
 
 void read_labels(const FieldReader& r, ModelConfig& c) {
   if (const json* v = r.get("id2label")) {
-    if (!v->is_object()) r.fail(ErrorCode::kFormat, "id2label", "must be an object, got " + brief(*v));
+    if (!v->is_object())
+      r.fail(ErrorCode::kFormat, "id2label", "must be an object, got " + brief(*v));
     for (const auto& [key, label] : v->items()) {
       int id = 0;
       if (!parse_int_key(key, &id)) {
-        r.fail(ErrorCode::kFormat, "id2label", "has key " + formats::quote_name(key) +
-                                                   ", which is not an integer");
+        r.fail(ErrorCode::kFormat, "id2label",
+               "has key " + formats::quote_name(key) + ", which is not an integer");
       }
       if (!label.is_string()) {
         r.fail(ErrorCode::kFormat, "id2label",
@@ -115,7 +117,8 @@ void read_labels(const FieldReader& r, ModelConfig& c) {
     }
   }
   if (const json* v = r.get("label2id")) {
-    if (!v->is_object()) r.fail(ErrorCode::kFormat, "label2id", "must be an object, got " + brief(*v));
+    if (!v->is_object())
+      r.fail(ErrorCode::kFormat, "label2id", "must be an object, got " + brief(*v));
     for (const auto& [label, id] : v->items()) {
       bool ok = id.is_number_integer() && id.get<int64_t>() >= std::numeric_limits<int>::min() &&
                 id.get<int64_t>() <= std::numeric_limits<int>::max();
@@ -209,9 +212,12 @@ ModelConfig ModelConfig::from_json_file(const std::string& path) {
 
 const char* activation_name(Activation act) noexcept {
   switch (act) {
-    case Activation::kGelu: return "gelu";
-    case Activation::kGeluNew: return "gelu_new";
-    case Activation::kRelu: return "relu";
+    case Activation::kGelu:
+      return "gelu";
+    case Activation::kGeluNew:
+      return "gelu_new";
+    case Activation::kRelu:
+      return "relu";
   }
   return "unknown";
 }

@@ -1,6 +1,9 @@
 // formats/dtype.cpp: dtype names/sizes and the F32/F16/BF16 -> float conversion (dtype.h).
 #include "formats/dtype.h"
 
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "safetensors data is little-endian; a big-endian port must byte-swap here");
+
 namespace lightbert::formats {
 namespace {
 
@@ -11,9 +14,9 @@ struct DTypeRow {
 };
 
 constexpr DTypeRow kDTypes[] = {
-    {DType::kF64, "F64", 8}, {DType::kF32, "F32", 4}, {DType::kF16, "F16", 2},
+    {DType::kF64, "F64", 8},   {DType::kF32, "F32", 4}, {DType::kF16, "F16", 2},
     {DType::kBF16, "BF16", 2}, {DType::kI64, "I64", 8}, {DType::kI32, "I32", 4},
-    {DType::kI16, "I16", 2}, {DType::kI8, "I8", 1},   {DType::kU8, "U8", 1},
+    {DType::kI16, "I16", 2},   {DType::kI8, "I8", 1},   {DType::kU8, "U8", 1},
     {DType::kBool, "BOOL", 1},
 };
 
@@ -57,7 +60,6 @@ void convert_to_f32(DType dtype, const uint8_t* src, size_t count, float* dst) n
   static_assert(sizeof(float) == 4, "float must be binary32");
   switch (dtype) {
     case DType::kF32:
-      // Safetensors is little-endian; so is every target lightbert builds for (x86-64).
       if (count != 0) std::memcpy(dst, src, count * sizeof(float));
       return;
     case DType::kF16:

@@ -23,7 +23,9 @@ std::string one_line(std::string_view text, size_t limit) {
   return out;
 }
 
-std::string quote_name(std::string_view text) { return "'" + one_line(text, 120) + "'"; }
+std::string quote_name(std::string_view text) {
+  return "'" + one_line(text, 120) + "'";
+}
 
 std::string brief(const nlohmann::json& value) {
   // The replace handler keeps dump() from throwing on invalid UTF-8 inside strings.

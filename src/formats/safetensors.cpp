@@ -26,6 +26,11 @@ constexpr size_t kMaxArrayLength = 1024;
   throw Error(ErrorCode::kFormat, path + ": " + what);
 }
 
+// Thrown by the parse callback to stop at the first structural problem.
+struct HeaderRejected {
+  std::string reason;
+};
+
 // One open object/array while parsing, for duplicate-key and size checks.
 struct Frame {
   bool is_array = false;
@@ -35,28 +40,25 @@ struct Frame {
 
 json parse_header_json(const uint8_t* begin, size_t n, const std::string& path) {
   std::vector<Frame> stack;
-  std::string failure;
   json::parser_callback_t check = [&](int depth, json::parse_event_t event, json& value) {
     switch (event) {
       case json::parse_event_t::object_start:
       case json::parse_event_t::array_start:
         if (depth >= 3) {
-          failure = "safetensors header nests deeper than {tensor: {field: [values]}}";
-          throw std::length_error(failure);
+          throw HeaderRejected{"safetensors header nests deeper than {tensor: {field: [values]}}"};
         }
         stack.push_back(Frame{event == json::parse_event_t::array_start, 0, {}});
         break;
       case json::parse_event_t::key:
         if (!stack.empty() && !stack.back().keys.insert(value.get<std::string>()).second) {
-          failure = "safetensors header repeats the key " + quote_name(value.get<std::string>());
-          throw std::length_error(failure);
+          throw HeaderRejected{"safetensors header repeats the key " +
+                               quote_name(value.get<std::string>())};
         }
         break;
       case json::parse_event_t::value:
         if (!stack.empty() && stack.back().is_array && ++stack.back().count > kMaxArrayLength) {
-          failure = "safetensors header has an array longer than " +
-                    std::to_string(kMaxArrayLength) + " elements";
-          throw std::length_error(failure);
+          throw HeaderRejected{"safetensors header has an array longer than " +
+                               std::to_string(kMaxArrayLength) + " elements"};
         }
         break;
       case json::parse_event_t::object_end:
@@ -73,8 +75,8 @@ json parse_header_json(const uint8_t* begin, size_t n, const std::string& path) 
   }
   try {
     return json::parse(begin, begin + n, check, /*allow_exceptions=*/true);
-  } catch (const std::length_error&) {
-    format_error(path, failure);
+  } catch (const HeaderRejected& r) {
+    format_error(path, r.reason);
   } catch (const json::exception& e) {
     format_error(path, "safetensors header is not valid UTF-8 JSON: " + one_line(e.what()));
   }
@@ -95,7 +97,8 @@ struct Range {
 TensorInfo parse_entry(const std::string& name, const json& entry, const uint8_t* data,
                        uint64_t data_size, const std::string& path, Range* range) {
   const std::string where = "tensor " + quote_name(name) + ": ";
-  if (!entry.is_object()) format_error(path, where + "entry must be an object, got " + brief(entry));
+  if (!entry.is_object())
+    format_error(path, where + "entry must be an object, got " + brief(entry));
   TensorInfo info;
   info.name = name;
   info.file = path;
@@ -143,8 +146,10 @@ TensorInfo parse_entry(const std::string& name, const json& entry, const uint8_t
   uint64_t begin = 0, end = 0;
   if (!off_it->is_array() || off_it->size() != 2 || !as_u64((*off_it)[0], &begin) ||
       !as_u64((*off_it)[1], &end)) {
-    format_error(path, where + "field 'data_offsets' must be [begin, end] (non-negative "
-                               "integers), got " + brief(*off_it));
+    format_error(path, where +
+                           "field 'data_offsets' must be [begin, end] (non-negative "
+                           "integers), got " +
+                           brief(*off_it));
   }
   if (begin > end) {
     format_error(path, where + "data_offsets " + brief(*off_it) + " has begin > end");

@@ -37,9 +37,10 @@ void write_safetensors(const std::string& path, const std::map<std::string, RawT
   for (const auto& [name, t] : tensors) {
     std::string shape;
     for (int64_t d : t.shape) shape += (shape.empty() ? "" : ",") + std::to_string(d);
-    header += (header.size() > 1 ? "," : "") + ("\"" + name + "\":{\"dtype\":\"" + t.dtype +
-              "\",\"shape\":[" + shape + "],\"data_offsets\":[" + std::to_string(data.size()) +
-              "," + std::to_string(data.size() + t.bytes.size()) + "]}");
+    header += (header.size() > 1 ? "," : "") +
+              ("\"" + name + "\":{\"dtype\":\"" + t.dtype + "\",\"shape\":[" + shape +
+               "],\"data_offsets\":[" + std::to_string(data.size()) + "," +
+               std::to_string(data.size() + t.bytes.size()) + "]}");
     data += t.bytes;
   }
   header += "}" + std::string(pad, ' ');
@@ -83,9 +84,10 @@ bool contains(const Error& e, const std::string& needle) {
 
 TEST(Checkpoint, OpensSingleFileFolderAndReadsF32) {
   std::string dir = make_temp_dir("ckpt");
-  write_safetensors(dir + "/model.safetensors",
-                    {{"embeddings.word_embeddings.weight", {"F32", {2, 3}, f32_bytes({1, 2, 3, 4, 5, 6})}},
-                     {"embeddings.position_ids", {"I64", {1, 2}, std::string(16, '\0')}}});
+  write_safetensors(
+      dir + "/model.safetensors",
+      {{"embeddings.word_embeddings.weight", {"F32", {2, 3}, f32_bytes({1, 2, 3, 4, 5, 6})}},
+       {"embeddings.position_ids", {"I64", {1, 2}, std::string(16, '\0')}}});
   Checkpoint c = Checkpoint::open_folder(dir);
   EXPECT_EQ(c.source(), dir);
   EXPECT_EQ(c.names().size(), 2u);
@@ -103,7 +105,8 @@ TEST(Checkpoint, OpensSingleFileFolderAndReadsF32) {
 
   Error dtype = catch_error([&] { c.read_f32("embeddings.position_ids", {1, 2}); });
   EXPECT_EQ(dtype.code(), ErrorCode::kUnsupported);
-  EXPECT_TRUE(contains(dtype, "'embeddings.position_ids'") && contains(dtype, "I64")) << dtype.what();
+  EXPECT_TRUE(contains(dtype, "'embeddings.position_ids'") && contains(dtype, "I64"))
+      << dtype.what();
 
   Error missing = catch_error([&] { c.get("pooler.dense.weight"); });
   EXPECT_EQ(missing.code(), ErrorCode::kNotFound);
@@ -116,14 +119,13 @@ TEST(Checkpoint, OpensSingleFileFolderAndReadsF32) {
 
 TEST(Checkpoint, ResolvesPrefixAndGammaBeta) {
   std::string dir = make_temp_dir("ckpt");
-  write_safetensors(
-      dir + "/model.safetensors",
-      {{"bert.embeddings.LayerNorm.gamma", {"F32", {2}, f32_bytes({1, 2})}},
-       {"bert.embeddings.LayerNorm.beta", {"F32", {2}, f32_bytes({3, 4})}},
-       {"bert.encoder.layer.0.output.LayerNorm.weight", {"F32", {1}, f32_bytes({5})}},
-       {"pooler.dense.bias", {"F32", {1}, f32_bytes({6})}},
-       {"bert.pooler.dense.bias", {"F32", {1}, f32_bytes({7})}},
-       {"cls.predictions.bias", {"F32", {1}, f32_bytes({8})}}});
+  write_safetensors(dir + "/model.safetensors",
+                    {{"bert.embeddings.LayerNorm.gamma", {"F32", {2}, f32_bytes({1, 2})}},
+                     {"bert.embeddings.LayerNorm.beta", {"F32", {2}, f32_bytes({3, 4})}},
+                     {"bert.encoder.layer.0.output.LayerNorm.weight", {"F32", {1}, f32_bytes({5})}},
+                     {"pooler.dense.bias", {"F32", {1}, f32_bytes({6})}},
+                     {"bert.pooler.dense.bias", {"F32", {1}, f32_bytes({7})}},
+                     {"cls.predictions.bias", {"F32", {1}, f32_bytes({8})}}});
   Checkpoint c = Checkpoint::open_folder(dir);
   EXPECT_EQ(c.read_f32("embeddings.LayerNorm.weight", {2}), (std::vector<float>{1, 2}));
   EXPECT_EQ(c.read_f32("embeddings.LayerNorm.bias", {2}), (std::vector<float>{3, 4}));
@@ -146,12 +148,18 @@ TEST(Checkpoint, ConvertsKnownHalfBitPatterns) {
     float value;
   };
   const float inf = std::numeric_limits<float>::infinity();
-  const Case f16[] = {{0x3C00, 1.0f},           {0xBC00, -1.0f},
-                      {0x7BFF, 65504.0f},       {0x0001, std::ldexp(1.0f, -24)},
-                      {0x03FF, std::ldexp(1023.0f, -24)}, {0x0400, std::ldexp(1.0f, -14)},
-                      {0x0200, std::ldexp(1.0f, -15)},    {0x3555, 0.333251953125f},
-                      {0xC000, -2.0f},          {0x7C00, inf},
-                      {0xFC00, -inf},           {0x0000, 0.0f}};
+  const Case f16[] = {{0x3C00, 1.0f},
+                      {0xBC00, -1.0f},
+                      {0x7BFF, 65504.0f},
+                      {0x0001, std::ldexp(1.0f, -24)},
+                      {0x03FF, std::ldexp(1023.0f, -24)},
+                      {0x0400, std::ldexp(1.0f, -14)},
+                      {0x0200, std::ldexp(1.0f, -15)},
+                      {0x3555, 0.333251953125f},
+                      {0xC000, -2.0f},
+                      {0x7C00, inf},
+                      {0xFC00, -inf},
+                      {0x0000, 0.0f}};
   for (const Case& c : f16) {
     EXPECT_EQ(bits_of(half_to_float(c.bits)), bits_of(c.value)) << std::hex << c.bits;
   }
@@ -159,8 +167,12 @@ TEST(Checkpoint, ConvertsKnownHalfBitPatterns) {
   EXPECT_TRUE(std::isnan(half_to_float(0x7E00)));
   EXPECT_EQ(bits_of(half_to_float(0x7E00)), 0x7FC00000u);  // quiet NaN, payload kept
   EXPECT_EQ(bits_of(half_to_float(0xFC01)), 0xFF802000u);  // signalling NaN payload kept
-  const Case bf16[] = {{0x3F80, 1.0f}, {0xC000, -2.0f},     {0x4049, 3.140625f},
-                       {0x7F80, inf},  {0xFF80, -inf},      {0x0001, std::ldexp(1.0f, -133)},
+  const Case bf16[] = {{0x3F80, 1.0f},
+                       {0xC000, -2.0f},
+                       {0x4049, 3.140625f},
+                       {0x7F80, inf},
+                       {0xFF80, -inf},
+                       {0x0001, std::ldexp(1.0f, -133)},
                        {0x7F7F, 3.3895313892515355e38f}};
   for (const Case& c : bf16) {
     EXPECT_EQ(bits_of(bf16_to_float(c.bits)), bits_of(c.value)) << std::hex << c.bits;
@@ -250,8 +262,8 @@ TEST(Checkpoint, OpensShardedFolder) {
   Error wrong = catch_error([&] { Checkpoint::open_folder(dir); });
   EXPECT_EQ(wrong.code(), ErrorCode::kFormat);
   EXPECT_TRUE(contains(wrong, "'bert.pooler.dense.weight'") &&
-              contains(wrong, "model-00001-of-00002.safetensors") &&
-              contains(wrong, "index.json")) << wrong.what();
+              contains(wrong, "model-00001-of-00002.safetensors") && contains(wrong, "index.json"))
+      << wrong.what();
 
   // A listed shard that does not exist.
   write_file(dir + "/model.safetensors.index.json",
@@ -310,7 +322,8 @@ TEST(Checkpoint, ExplainsMissingOrUnsupportedFiles) {
   Error bin = catch_error([&] { Checkpoint::open_folder(dir); });
   EXPECT_EQ(bin.code(), ErrorCode::kUnsupported);
   EXPECT_TRUE(contains(bin, "pytorch_model.bin") && contains(bin, "only safetensors") &&
-              contains(bin, "save_pretrained")) << bin.what();
+              contains(bin, "save_pretrained"))
+      << bin.what();
 
   // model.safetensors wins over the index and other formats.
   write_safetensors(dir + "/model.safetensors", {{"a", {"F32", {1}, f32_bytes({1})}}});

@@ -14,10 +14,13 @@
 namespace lightbert {
 namespace {
 
-ModelConfig parse(const std::string& json) { return ModelConfig::from_json_string(json, "cfg.json"); }
+ModelConfig parse(const std::string& json) {
+  return ModelConfig::from_json_string(json, "cfg.json");
+}
 
 // Expects `json` to fail with `code`, the message naming cfg.json and holding each needle.
-void expect_error(const std::string& json, ErrorCode code, const std::vector<std::string>& needles) {
+void expect_error(const std::string& json, ErrorCode code,
+                  const std::vector<std::string>& needles) {
   try {
     parse(json);
     ADD_FAILURE() << "accepted " << json;
@@ -32,7 +35,8 @@ void expect_error(const std::string& json, ErrorCode code, const std::vector<std
 
 TEST(ModelConfig, ReadsRealConfigs) {
   REQUIRE_SHARED();
-  ModelConfig base = ModelConfig::from_json_file(testing::shared_vocab("bert-base-uncased") + "/config.json");
+  ModelConfig base =
+      ModelConfig::from_json_file(testing::shared_vocab("bert-base-uncased") + "/config.json");
   EXPECT_EQ(base.model_type, "bert");
   EXPECT_EQ(base.architectures, std::vector<std::string>{"BertForMaskedLM"});
   EXPECT_EQ(base.vocab_size, 30522);
@@ -48,11 +52,13 @@ TEST(ModelConfig, ReadsRealConfigs) {
   EXPECT_EQ(base.pad_token_id, 0);
   EXPECT_EQ(base.position_embedding_type, "absolute");
 
-  ModelConfig zh = ModelConfig::from_json_file(testing::shared_vocab("bert-base-chinese") + "/config.json");
+  ModelConfig zh =
+      ModelConfig::from_json_file(testing::shared_vocab("bert-base-chinese") + "/config.json");
   EXPECT_EQ(zh.vocab_size, 21128);
   EXPECT_EQ(zh.position_embedding_type, "absolute");  // absent in that file: the default
 
-  ModelConfig mini = ModelConfig::from_json_file(testing::shared_vocab("all-MiniLM-L6-v2") + "/config.json");
+  ModelConfig mini =
+      ModelConfig::from_json_file(testing::shared_vocab("all-MiniLM-L6-v2") + "/config.json");
   EXPECT_EQ(mini.architectures, std::vector<std::string>{"BertModel"});
   EXPECT_EQ(mini.hidden_size, 384);
   EXPECT_EQ(mini.num_hidden_layers, 6);
@@ -61,8 +67,8 @@ TEST(ModelConfig, ReadsRealConfigs) {
 }
 
 TEST(ModelConfig, DefaultsFollowHuggingFace) {
-  for (const std::string& text : {std::string("{}"),
-                                  std::string(R"({"hidden_size":null,"problem_type":null,
+  for (const std::string& text :
+       {std::string("{}"), std::string(R"({"hidden_size":null,"problem_type":null,
                                                   "id2label":null,"architectures":null})")}) {
     ModelConfig c = parse(text);
     EXPECT_EQ(c.model_type, "bert");
@@ -112,9 +118,9 @@ TEST(ModelConfig, MapsActivationsAsHuggingFace) {
   // transformers.activations.ACT2FN: gelu / gelu_python = erf GELU; gelu_new,
   // gelu_pytorch_tanh, gelu_fast, gelu_accurate = the tanh approximation.
   const std::pair<const char*, Activation> cases[] = {
-      {"gelu", Activation::kGelu},           {"gelu_python", Activation::kGelu},
-      {"gelu_new", Activation::kGeluNew},    {"gelu_pytorch_tanh", Activation::kGeluNew},
-      {"gelu_fast", Activation::kGeluNew},   {"gelu_accurate", Activation::kGeluNew},
+      {"gelu", Activation::kGelu},         {"gelu_python", Activation::kGelu},
+      {"gelu_new", Activation::kGeluNew},  {"gelu_pytorch_tanh", Activation::kGeluNew},
+      {"gelu_fast", Activation::kGeluNew}, {"gelu_accurate", Activation::kGeluNew},
       {"relu", Activation::kRelu}};
   for (const auto& [name, act] : cases) {
     EXPECT_EQ(parse(std::string("{\"hidden_act\":\"") + name + "\"}").hidden_act, act) << name;
@@ -129,9 +135,8 @@ TEST(ModelConfig, MapsActivationsAsHuggingFace) {
 }
 
 TEST(ModelConfig, RejectsBadIntegerFields) {
-  for (const char* field : {"vocab_size", "hidden_size", "num_hidden_layers",
-                            "num_attention_heads", "intermediate_size", "max_position_embeddings",
-                            "type_vocab_size"}) {
+  for (const char* field : {"vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+                            "intermediate_size", "max_position_embeddings", "type_vocab_size"}) {
     const std::string f = field;
     const std::string named = "field '" + f + "' must be a positive integer";
     expect_error("{\"" + f + "\":\"abc\"}", ErrorCode::kFormat, {named + ", got \"abc\""});
@@ -203,8 +208,9 @@ TEST(ModelConfig, RejectsBadFiles) {
     ModelConfig::from_json_file(dir + "/config.json");
     ADD_FAILURE();
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), dir + "/config.json: field 'hidden_size' must be a positive "
-                                           "integer, got \"abc\"");
+    EXPECT_EQ(std::string(e.what()), dir +
+                                         "/config.json: field 'hidden_size' must be a positive "
+                                         "integer, got \"abc\"");
   }
 }
 

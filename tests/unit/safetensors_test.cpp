@@ -5,10 +5,13 @@
 // either parse into tensors that lie inside the buffer or throw lightbert::Error, nothing else.
 #include "formats/safetensors.h"
 
+#include "formats/checkpoint.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -38,11 +41,19 @@ Bytes make_file(const std::string& header, const Bytes& data = {}) {
   return out;
 }
 
-SafetensorsContent parse(const Bytes& bytes) {
+// Parsed content plus the buffer its data pointers point into.
+struct Parsed : SafetensorsContent {
+  std::shared_ptr<uint8_t[]> buffer;
+};
+
+Parsed parse(const Bytes& bytes) {
   // An exact-size heap copy, so ASan sees any read past the end.
-  std::unique_ptr<uint8_t[]> copy(new uint8_t[bytes.size() + 1]);
-  if (!bytes.empty()) std::memcpy(copy.get(), bytes.data(), bytes.size());
-  return parse_safetensors(bytes.empty() ? nullptr : copy.get(), bytes.size(), "t.safetensors");
+  Parsed p;
+  p.buffer.reset(new uint8_t[bytes.size()]);
+  if (!bytes.empty()) std::memcpy(p.buffer.get(), bytes.data(), bytes.size());
+  static_cast<SafetensorsContent&>(p) =
+      parse_safetensors(bytes.empty() ? nullptr : p.buffer.get(), bytes.size(), "t.safetensors");
+  return p;
 }
 
 // Parses and expects kFormat whose message names the file and contains every `needle`.
@@ -60,17 +71,18 @@ void expect_format_error(const Bytes& bytes, const std::vector<std::string>& nee
 }
 
 // One tensor entry with the given fields (raw JSON), as a header.
-std::string one(const std::string& fields) { return "{\"w\":{" + fields + "}}"; }
+std::string one(const std::string& fields) {
+  return "{\"w\":{" + fields + "}}";
+}
 
 TEST(Safetensors, ParsesValidFile) {
   Bytes data(4 * 6 + 3);
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i);
-  Bytes f = make_file(
-      R"({"b":{"dtype":"I8","shape":[3],"data_offsets":[24,27]},)"
-      R"("a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},)"
-      R"("__metadata__":{"format":"pt"}})",
-      data);
-  SafetensorsContent c = parse(f);
+  Bytes f = make_file(R"({"b":{"dtype":"I8","shape":[3],"data_offsets":[24,27]},)"
+                      R"("a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},)"
+                      R"("__metadata__":{"format":"pt"}})",
+                      data);
+  Parsed c = parse(f);
   ASSERT_EQ(c.tensors.size(), 2u);
   EXPECT_EQ(c.tensors[0].name, "a");
   EXPECT_EQ(c.tensors[0].dtype, DType::kF32);
@@ -91,20 +103,20 @@ TEST(Safetensors, AllDtypesAndSpecialShapes) {
   const size_t sizes[] = {8, 4, 2, 2, 8, 4, 2, 1, 1, 1};
   for (int i = 0; i < 10; ++i) {
     std::string n = std::to_string(2 * sizes[i]);
-    SafetensorsContent c = parse(make_file(
-        one(std::string("\"dtype\":\"") + names[i] + "\",\"shape\":[2],\"data_offsets\":[0," + n + "]"),
-        Bytes(2 * sizes[i])));
+    Parsed c = parse(make_file(one(std::string("\"dtype\":\"") + names[i] +
+                                   "\",\"shape\":[2],\"data_offsets\":[0," + n + "]"),
+                               Bytes(2 * sizes[i])));
     ASSERT_EQ(c.tensors.size(), 1u);
     EXPECT_STREQ(dtype_name(c.tensors[0].dtype), names[i]);
     EXPECT_EQ(dtype_size(c.tensors[0].dtype), sizes[i]);
   }
   // A scalar (shape []) holds one element; a zero dimension makes any shape empty, even when the
   // other dimensions alone would overflow; empty tensors may share an offset.
-  SafetensorsContent c = parse(make_file(
-      R"({"s":{"dtype":"F32","shape":[],"data_offsets":[0,4]},)"
-      R"("e":{"dtype":"F32","shape":[0,9223372036854775807,4],"data_offsets":[4,4]},)"
-      R"("e2":{"dtype":"I64","shape":[0],"data_offsets":[4,4]}})",
-      Bytes(4)));
+  Parsed c = parse(
+      make_file(R"({"s":{"dtype":"F32","shape":[],"data_offsets":[0,4]},)"
+                R"("e":{"dtype":"F32","shape":[0,9223372036854775807,4],"data_offsets":[4,4]},)"
+                R"("e2":{"dtype":"I64","shape":[0],"data_offsets":[4,4]}})",
+                Bytes(4)));
   ASSERT_EQ(c.tensors.size(), 3u);
   EXPECT_EQ(c.tensors[2].numel(), 1);  // "s" sorts last
   EXPECT_EQ(c.tensors[0].nbytes, 0u);
@@ -208,12 +220,11 @@ TEST(Safetensors, RejectsOverlaps) {
   EXPECT_NO_THROW(parse(two("[4,8]", "[0,4]")));
   EXPECT_NO_THROW(parse(two("[0,4]", "[12,16]")));
   // A tensor nested inside a larger one is an overlap too.
-  expect_format_error(
-      make_file(R"({"big":{"dtype":"U8","shape":[12],"data_offsets":[0,12]},)"
-                R"("in1":{"dtype":"U8","shape":[2],"data_offsets":[2,4]},)"
-                R"("in2":{"dtype":"U8","shape":[2],"data_offsets":[8,10]}})",
-                Bytes(12)),
-      {"'big'", "'in1'", "overlap"});
+  expect_format_error(make_file(R"({"big":{"dtype":"U8","shape":[12],"data_offsets":[0,12]},)"
+                                R"("in1":{"dtype":"U8","shape":[2],"data_offsets":[2,4]},)"
+                                R"("in2":{"dtype":"U8","shape":[2],"data_offsets":[8,10]}})",
+                                Bytes(12)),
+                      {"'big'", "'in1'", "overlap"});
 }
 
 TEST(MappedFile, MapsFilesAndNamesPathOnError) {
@@ -291,7 +302,7 @@ TEST(Safetensors, SurvivesRandomDamage) {
         }
     }
     try {
-      std::unique_ptr<uint8_t[]> copy(new uint8_t[f.size() + 1]);
+      std::unique_ptr<uint8_t[]> copy(new uint8_t[f.size()]);
       if (!f.empty()) std::memcpy(copy.get(), f.data(), f.size());
       SafetensorsContent c = parse_safetensors(copy.get(), f.size(), "fuzz.safetensors");
       for (const TensorInfo& t : c.tensors) {
@@ -307,6 +318,45 @@ TEST(Safetensors, SurvivesRandomDamage) {
   }
   EXPECT_GT(ok, 100);  // the mutations are not all fatal: the accept path is exercised too
   EXPECT_GT(rejected, 1000);
+}
+
+// The same through files, Checkpoint::open_file and read_f32 of every float tensor.
+TEST(Safetensors, SurvivesRandomDamageThroughCheckpoint) {
+  Bytes data(40);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 13 + 1);
+  const Bytes valid = make_file(R"({"a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},)"
+                                R"("h":{"dtype":"F16","shape":[4],"data_offsets":[16,24]},)"
+                                R"("b":{"dtype":"BF16","shape":[4],"data_offsets":[24,32]},)"
+                                R"("u":{"dtype":"U8","shape":[8],"data_offsets":[32,40]}})",
+                                data);
+  const std::string path = testing::make_temp_dir("fuzz") + "/model.safetensors";
+  std::mt19937_64 rng(777);
+  int read = 0;
+  for (int iter = 0; iter < 1500; ++iter) {
+    Bytes f = valid;
+    if (rng() % 2) {
+      for (int k = 1 + rng() % 3; k > 0; --k) f[rng() % f.size()] ^= 1u << (rng() % 8);
+    } else {
+      f.resize(rng() % f.size());
+    }
+    testing::write_file(path, std::string(f.begin(), f.end()));
+    try {
+      Checkpoint c = Checkpoint::open_file(path);
+      for (const std::string& name : c.names()) {
+        const TensorInfo& t = c.get(name);
+        try {
+          std::vector<float> v = c.read_f32(name, t.shape);
+          ASSERT_EQ(v.size(), static_cast<size_t>(t.numel()));
+          ++read;
+        } catch (const Error& e) {
+          ASSERT_EQ(e.code(), ErrorCode::kUnsupported) << e.what();
+        }
+      }
+    } catch (const Error& e) {
+      ASSERT_EQ(e.code(), ErrorCode::kFormat) << e.what();
+    }
+  }
+  EXPECT_GT(read, 100);
 }
 
 }  // namespace
