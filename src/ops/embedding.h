@@ -1,0 +1,28 @@
+// ops/embedding.h: BERT input embeddings for a ragged batch.
+// Contract: for token t of sequence s at position p (0-based within s),
+//   out[t] = LayerNorm(word[ids[t]] + type[types[t]] + position[p]) * gamma + beta,
+// types null meaning all zeros. Ids and types must already be validated (in range); rows
+// [offsets[s], offsets[s + 1]) belong to sequence s. out is [tokens, hidden].
+#pragma once
+
+#include <cstdint>
+
+#include "ops/op_context.h"
+#include "tensor/aligned_buffer.h"
+
+namespace lightbert::ops {
+
+struct EmbeddingTables {
+  const float* word = nullptr;        // [vocab, hidden]
+  const float* position = nullptr;    // [max_positions, hidden]
+  const float* token_type = nullptr;  // [type_vocab, hidden]
+  const float* gamma = nullptr;
+  const float* beta = nullptr;
+  float eps = 1e-12f;
+};
+
+void embed(const OpContext& ctx, const EmbeddingTables& tables, const int32_t* ids,
+           const int32_t* types, const int64_t* offsets, int64_t num_sequences,
+           tensor::MatrixView out);
+
+}  // namespace lightbert::ops

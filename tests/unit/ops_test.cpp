@@ -1,0 +1,266 @@
+// tests/unit/ops_test.cpp: the ops layer (tiling + threading over the kernel tables) against naive
+// double-precision references computed here, on every kernel table this CPU runs and several
+// thread counts: linear (incl. fused activation, no-bias, strided views), ragged self-attention,
+// embeddings, bias + residual + LayerNorm; and the thread pool's contract.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "lightbert/error.h"
+#include "ops/activation.h"
+#include "ops/attention.h"
+#include "ops/embedding.h"
+#include "ops/layer_norm.h"
+#include "ops/linear.h"
+#include "runtime/thread_pool.h"
+
+namespace lightbert::ops {
+namespace {
+
+using tensor::ConstMatrixView;
+using tensor::MatrixView;
+
+std::vector<float> random_vector(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+std::vector<std::string> isa_names() {
+  std::vector<std::string> names;
+  for (const kernels::KernelTable* t : kernels::available_kernel_tables())
+    names.emplace_back(t->name);
+  return names;
+}
+
+class OpsTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  OpContext context(const runtime::ThreadPool& pool) const {
+    return OpContext{&kernels::kernels_by_name(GetParam()), &pool};
+  }
+};
+
+TEST_P(OpsTest, LinearMatchesDoubleReferenceForAnyTiling) {
+  uint32_t seed = 11;
+  for (int threads : {1, 2, 3}) {
+    runtime::ThreadPool pool(threads);
+    const OpContext ctx = context(pool);
+    for (int64_t m : {1, 3, 17, 130}) {
+      for (auto [n, k] : {std::pair<int64_t, int64_t>{1, 7}, {40, 33}, {300, 260}, {96, 600}}) {
+        for (kernels::Act act :
+             {kernels::Act::kNone, kernels::Act::kGeluTanh, kernels::Act::kRelu}) {
+          const bool use_bias = act != kernels::Act::kRelu;
+          std::vector<float> x = random_vector(static_cast<size_t>(m * (k + 1)), seed++);
+          std::vector<float> w = random_vector(static_cast<size_t>(n * k), seed++);
+          std::vector<float> b = random_vector(static_cast<size_t>(n), seed++);
+          kernels::PackedWeights pw = pack_linear(ctx, w.data(), n, k, b.data());
+          std::vector<float> y(static_cast<size_t>(m * n));
+          linear(ctx, ConstMatrixView{x.data(), m, k, k + 1}, pw, MatrixView{y.data(), m, n, n},
+                 act, use_bias);
+          for (int64_t i = 0; i < m; ++i) {
+            for (int64_t j = 0; j < n; ++j) {
+              double acc = use_bias ? b[static_cast<size_t>(j)] : 0.0, mag = std::fabs(acc);
+              for (int64_t q = 0; q < k; ++q) {
+                const double p = static_cast<double>(x[static_cast<size_t>(i * (k + 1) + q)]) *
+                                 w[static_cast<size_t>(j * k + q)];
+                acc += p;
+                mag += std::fabs(p);
+              }
+              double ref = acc;
+              if (act == kernels::Act::kRelu) ref = acc > 0 ? acc : 0.0;
+              if (act == kernels::Act::kGeluTanh) {
+                ref = 0.5 * acc *
+                      (1 + std::tanh(std::sqrt(2 / M_PI) * (acc + 0.044715 * acc * acc * acc)));
+              }
+              ASSERT_NEAR(y[static_cast<size_t>(i * n + j)], ref,
+                          4e-7 * (mag + 1.0) * std::sqrt(static_cast<double>(k)))
+                  << GetParam() << " threads " << threads << " m=" << m << " n=" << n << " k=" << k;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_P(OpsTest, LinearRejectsMismatchedShapes) {
+  runtime::ThreadPool pool(1);
+  const OpContext ctx = context(pool);
+  std::vector<float> w(12), x(8), y(6);
+  kernels::PackedWeights pw = pack_linear(ctx, w.data(), 3, 4, nullptr);
+  EXPECT_THROW(linear(ctx, ConstMatrixView{x.data(), 2, 3, 3}, pw, MatrixView{y.data(), 2, 3, 3}),
+               Error);
+  kernels::PackedWeights other =
+      kernels::pack_weights(w.data(), 3, 4, nullptr, ctx.kernels->gemm_nr + 1);
+  EXPECT_THROW(
+      linear(ctx, ConstMatrixView{x.data(), 2, 4, 4}, other, MatrixView{y.data(), 2, 3, 3}), Error);
+}
+
+// Ragged attention equals per-sequence dense attention computed in double.
+TEST_P(OpsTest, RaggedSelfAttentionMatchesDoubleReference) {
+  const int heads = 3;
+  const int64_t d = 20, hidden = heads * d;
+  const std::vector<int64_t> lengths = {1, 2, 17, 40, 5};
+  std::vector<int64_t> offsets = {0};
+  for (int64_t l : lengths) offsets.push_back(offsets.back() + l);
+  const int64_t tokens = offsets.back();
+  // Large scores so the softmax is far from uniform.
+  std::vector<float> qkv = random_vector(static_cast<size_t>(tokens * 3 * hidden), 5, -3.0f, 3.0f);
+  for (int threads : {1, 2}) {
+    runtime::ThreadPool pool(threads);
+    const OpContext ctx = context(pool);
+    std::vector<float> out(static_cast<size_t>(tokens * hidden), NAN);
+    AttentionScratch scratch;
+    self_attention(ctx, ConstMatrixView{qkv.data(), tokens, 3 * hidden, 3 * hidden}, offsets.data(),
+                   static_cast<int64_t>(lengths.size()), heads,
+                   MatrixView{out.data(), tokens, hidden, hidden}, scratch);
+    for (size_t s = 0; s < lengths.size(); ++s) {
+      const int64_t r0 = offsets[s], len = lengths[s];
+      for (int h = 0; h < heads; ++h) {
+        for (int64_t i = 0; i < len; ++i) {
+          auto at = [&](int64_t row, int part, int64_t c) {
+            return static_cast<double>(
+                qkv[static_cast<size_t>((r0 + row) * 3 * hidden + part * hidden + h * d + c)]);
+          };
+          std::vector<double> p(static_cast<size_t>(len));
+          double mx = -1e300, sum = 0.0;
+          for (int64_t j = 0; j < len; ++j) {
+            double dot = 0.0;
+            for (int64_t c = 0; c < d; ++c) dot += at(i, 0, c) * at(j, 1, c);
+            p[static_cast<size_t>(j)] = dot / std::sqrt(static_cast<double>(d));
+            mx = std::max(mx, p[static_cast<size_t>(j)]);
+          }
+          for (double& e : p) sum += (e = std::exp(e - mx));
+          for (int64_t c = 0; c < d; ++c) {
+            double ref = 0.0;
+            for (int64_t j = 0; j < len; ++j) ref += p[static_cast<size_t>(j)] / sum * at(j, 2, c);
+            ASSERT_NEAR(out[static_cast<size_t>((r0 + i) * hidden + h * d + c)], ref, 2e-5)
+                << GetParam() << " seq " << s << " head " << h << " row " << i << " col " << c;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_P(OpsTest, EmbeddingsMatchDoubleReference) {
+  const int64_t hidden = 24, vocab = 50, positions = 16, types = 2;
+  std::vector<float> word = random_vector(static_cast<size_t>(vocab * hidden), 1);
+  std::vector<float> pos = random_vector(static_cast<size_t>(positions * hidden), 2);
+  std::vector<float> type = random_vector(static_cast<size_t>(types * hidden), 3);
+  std::vector<float> gamma = random_vector(static_cast<size_t>(hidden), 4, 0.5f, 1.5f);
+  std::vector<float> beta = random_vector(static_cast<size_t>(hidden), 5);
+  const std::vector<int64_t> offsets = {0, 3, 4, 16, 21};
+  std::vector<int32_t> ids, tt;
+  for (int64_t t = 0; t < offsets.back(); ++t) {
+    ids.push_back(static_cast<int32_t>((t * 7 + 3) % vocab));
+    tt.push_back(static_cast<int32_t>(t % 2));
+  }
+  EmbeddingTables tables{word.data(), pos.data(), type.data(), gamma.data(), beta.data(), 1e-12f};
+  for (int threads : {1, 2, 3}) {
+    runtime::ThreadPool pool(threads);
+    const OpContext ctx = context(pool);
+    for (bool with_types : {true, false}) {
+      std::vector<float> out(static_cast<size_t>(offsets.back() * hidden));
+      embed(ctx, tables, ids.data(), with_types ? tt.data() : nullptr, offsets.data(), 4,
+            MatrixView{out.data(), offsets.back(), hidden, hidden});
+      for (size_t s = 0; s + 1 < offsets.size(); ++s) {
+        for (int64_t t = offsets[s]; t < offsets[s + 1]; ++t) {
+          std::vector<double> v(static_cast<size_t>(hidden));
+          double mean = 0, var = 0;
+          for (int64_t c = 0; c < hidden; ++c) {
+            v[c] = static_cast<double>(word[ids[t] * hidden + c]) +
+                   type[(with_types ? tt[t] : 0) * hidden + c] + pos[(t - offsets[s]) * hidden + c];
+            mean += v[c] / hidden;
+          }
+          for (double e : v) var += (e - mean) * (e - mean) / hidden;
+          for (int64_t c = 0; c < hidden; ++c) {
+            const double ref = (v[c] - mean) / std::sqrt(var + 1e-12) * gamma[c] + beta[c];
+            ASSERT_NEAR(out[static_cast<size_t>(t * hidden + c)], ref, 1e-5)
+                << GetParam() << " token " << t << " col " << c;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_P(OpsTest, LayerNormOpWritesInPlaceOverTheResidual) {
+  const int64_t rows = 37, n = 45;
+  std::vector<float> x = random_vector(static_cast<size_t>(rows * n), 21);
+  std::vector<float> res = random_vector(static_cast<size_t>(rows * n), 22);
+  std::vector<float> bias = random_vector(static_cast<size_t>(n), 23);
+  std::vector<float> gamma = random_vector(static_cast<size_t>(n), 24, 0.5f, 1.5f);
+  std::vector<float> beta = random_vector(static_cast<size_t>(n), 25);
+  runtime::ThreadPool pool(2);
+  const OpContext ctx = context(pool);
+  std::vector<float> y = res;
+  add_bias_residual_layer_norm(ctx, ConstMatrixView{x.data(), rows, n, n}, bias.data(),
+                               ConstMatrixView{y.data(), rows, n, n}, gamma.data(), beta.data(),
+                               1e-5f, MatrixView{y.data(), rows, n, n});
+  for (int64_t r = 0; r < rows; ++r) {
+    double mean = 0, var = 0;
+    std::vector<double> v(static_cast<size_t>(n));
+    for (int64_t c = 0; c < n; ++c)
+      mean += (v[c] = static_cast<double>(x[r * n + c]) + bias[c] + res[r * n + c]) / n;
+    for (double e : v) var += (e - mean) * (e - mean) / n;
+    for (int64_t c = 0; c < n; ++c) {
+      ASSERT_NEAR(y[r * n + c], (v[c] - mean) / std::sqrt(var + 1e-5) * gamma[c] + beta[c], 1e-5);
+    }
+  }
+}
+
+TEST_P(OpsTest, ActivationOpAndConfigMapping) {
+  EXPECT_EQ(kernel_activation(Activation::kGelu), kernels::Act::kGelu);
+  EXPECT_EQ(kernel_activation(Activation::kGeluNew), kernels::Act::kGeluTanh);
+  EXPECT_EQ(kernel_activation(Activation::kRelu), kernels::Act::kRelu);
+  runtime::ThreadPool pool(2);
+  const OpContext ctx = context(pool);
+  std::vector<float> y = random_vector(5 * 9, 31, -4.0f, 4.0f);
+  const std::vector<float> x = y;
+  apply_activation(ctx, MatrixView{y.data(), 5, 7, 9}, kernels::Act::kGelu);
+  for (int64_t r = 0; r < 5; ++r) {
+    for (int64_t c = 0; c < 9; ++c) {
+      const double v = x[r * 9 + c];
+      const double ref = c < 7 ? 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))) : v;  // stride kept
+      ASSERT_NEAR(y[r * 9 + c], ref, 1e-6);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllIsas, OpsTest, ::testing::ValuesIn(isa_names()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+TEST(ThreadPool, EveryIndexOnceWithDistinctWorkers) {
+  for (int threads : {1, 2, 5}) {
+    runtime::ThreadPool pool(threads);
+    EXPECT_EQ(pool.size(), threads);
+    std::vector<std::atomic<int>> hits(1000);
+    std::vector<std::atomic<int>> busy(static_cast<size_t>(threads));
+    std::atomic<bool> overlap{false};
+    pool.parallel_for(1000, [&](int64_t i, int worker) {
+      ASSERT_GE(worker, 0);
+      ASSERT_LT(worker, threads);
+      if (busy[static_cast<size_t>(worker)].fetch_add(1) != 0) overlap = true;
+      hits[static_cast<size_t>(i)].fetch_add(1);
+      busy[static_cast<size_t>(worker)].fetch_sub(1);
+    });
+    for (auto& h : hits) ASSERT_EQ(h.load(), 1);
+    EXPECT_FALSE(overlap.load());
+  }
+  runtime::ThreadPool all(0);
+  EXPECT_EQ(all.size(), runtime::available_cores());
+  EXPECT_THROW(runtime::ThreadPool(-2), Error);
+}
+
+}  // namespace
+}  // namespace lightbert::ops
