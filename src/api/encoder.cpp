@@ -1,0 +1,55 @@
+// api/encoder.cpp: the public Encoder (lightbert/encoder.h) over models::BertModel, and
+// SequenceBatch::add.
+// Contract: Encoder::load uses the process-wide kernel table (kernels::active_kernels(), which
+// honours LIGHTBERT_ISA) and EncoderOptions.threads (0 = all cores, negative -> Error).
+// SequenceBatch::add keeps token_type_ids either empty (all zeros so far) or exactly as long as
+// input_ids; a types vector of the wrong length throws Error(kInvalidArgument).
+#include <string>
+
+#include "kernels/kernels.h"
+#include "lightbert/encoder.h"
+#include "lightbert/error.h"
+#include "models/bert.h"
+
+namespace lightbert {
+
+void SequenceBatch::add(const std::vector<int32_t>& ids, const std::vector<int32_t>& types) {
+  if (!types.empty() && types.size() != ids.size()) {
+    throw Error(ErrorCode::kInvalidArgument, "SequenceBatch::add: sequence " +
+                                                 std::to_string(lengths.size()) + " has " +
+                                                 std::to_string(ids.size()) + " ids but " +
+                                                 std::to_string(types.size()) + " token types");
+  }
+  if (!types.empty() && token_type_ids.empty()) token_type_ids.assign(input_ids.size(), 0);
+  input_ids.insert(input_ids.end(), ids.begin(), ids.end());
+  if (!types.empty()) {
+    token_type_ids.insert(token_type_ids.end(), types.begin(), types.end());
+  } else if (!token_type_ids.empty()) {
+    token_type_ids.resize(input_ids.size(), 0);
+  }
+  lengths.push_back(static_cast<int32_t>(ids.size()));
+}
+
+namespace {
+
+class BertEncoder final : public Encoder {
+ public:
+  explicit BertEncoder(std::unique_ptr<models::BertModel> model) : model_(std::move(model)) {}
+  const ModelConfig& config() const override { return model_->config(); }
+  bool has_pooler() const override { return model_->has_pooler(); }
+  void forward(const SequenceBatch& batch, EncoderOutput& out) override {
+    model_->forward(batch, out);
+  }
+
+ private:
+  std::unique_ptr<models::BertModel> model_;
+};
+
+}  // namespace
+
+std::unique_ptr<Encoder> Encoder::load(const std::string& path, const EncoderOptions& options) {
+  const kernels::KernelTable& table = kernels::active_kernels();
+  return std::make_unique<BertEncoder>(models::BertModel::load(path, table, options.threads));
+}
+
+}  // namespace lightbert
