@@ -1,8 +1,8 @@
 // formats/checkpoint.cpp: Checkpoint over one or more safetensors files (see checkpoint.h).
 // Contract: all files are mapped and validated when opened; afterwards lookups are read-only
-// and safe to call from several threads. Sharded folders are checked against their index:
-// every shard listed exists and holds the tensors the index assigns to it, and no tensor is
-// stored twice.
+// and safe to call from several threads (set_prefixes() is not: call it before sharing). Sharded
+// folders are checked against their index: every shard listed exists and holds the tensors the
+// index assigns to it, and no tensor is stored twice.
 #include "formats/checkpoint.h"
 
 #include <sys/stat.h>
@@ -32,6 +32,20 @@ bool is_file(const std::string& path) {
 bool is_dir(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// A relative path without "." / ".." / empty components: a file inside the folder.
+bool is_plain_relative_path(const std::string& name) {
+  if (name.empty() || name[0] == '/') return false;
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t end = name.find('/', start);
+    if (end == std::string::npos) end = name.size();
+    std::string_view part(name.data() + start, end - start);
+    if (part.empty() || part == "." || part == "..") return false;
+    start = end + 1;
+  }
+  return true;
 }
 
 std::string shape_text(const std::vector<int64_t>& shape) {
@@ -134,7 +148,7 @@ Checkpoint Checkpoint::open_folder(const std::string& dir) {
                                           " must be a file name, got " + brief(shard));
     }
     const std::string& name = shard.get_ref<const std::string&>();
-    if (name.empty() || name[0] == '/' || name.find("..") != std::string::npos) {
+    if (!is_plain_relative_path(name)) {
       throw Error(ErrorCode::kFormat, index_path + ": weight_map entry " + quote_name(tensor) +
                                           " names shard " + quote_name(name) +
                                           ", which is not a file inside the folder");

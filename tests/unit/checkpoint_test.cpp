@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <immintrin.h>
+#include <sys/stat.h>
 
 #include <cmath>
 #include <cstring>
@@ -292,6 +293,8 @@ TEST(Checkpoint, OpensShardedFolder) {
       {"{\"weight_map\":{\"a\":3}}", "'a' must be a file name"},
       {"{\"weight_map\":{\"a\":\"../model.safetensors\"}}", "not a file inside the folder"},
       {"{\"weight_map\":{\"a\":\"/etc/passwd\"}}", "not a file inside the folder"},
+      {"{\"weight_map\":{\"a\":\"sub/../../x.safetensors\"}}", "not a file inside the folder"},
+      {"{\"weight_map\":{\"a\":\"\"}}", "not a file inside the folder"},
   };
   for (const auto& [text, needle] : bad) {
     write_file(dir + "/model.safetensors.index.json", text);
@@ -299,6 +302,13 @@ TEST(Checkpoint, OpensShardedFolder) {
     EXPECT_EQ(e.code(), ErrorCode::kFormat) << e.what();
     EXPECT_TRUE(contains(e, needle) && contains(e, "model.safetensors.index.json")) << e.what();
   }
+  // Shards may sit in a subfolder; "model..safetensors"-like names are plain names.
+  write_file(dir + "/model.safetensors.index.json",
+             R"({"weight_map":{"bert.embeddings.word_embeddings.weight":"sub/a..safetensors"}})");
+  ASSERT_EQ(::mkdir((dir + "/sub").c_str(), 0755), 0);
+  write_safetensors(dir + "/sub/a..safetensors",
+                    {{"bert.embeddings.word_embeddings.weight", {"F32", {1}, f32_bytes({3})}}});
+  EXPECT_EQ(Checkpoint::open_folder(dir).read_f32("embeddings.word_embeddings.weight", {1})[0], 3);
   // A damaged shard is reported with the shard's name.
   write_file(dir + "/model-00002-of-00002.safetensors", "garbage");
   write_file(dir + "/model.safetensors.index.json",

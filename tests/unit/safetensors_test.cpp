@@ -8,6 +8,7 @@
 #include "formats/checkpoint.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstring>
@@ -243,7 +244,9 @@ TEST(MappedFile, MapsFilesAndNamesPathOnError) {
   EXPECT_EQ(e.data(), nullptr);
   e = std::move(moved);
   EXPECT_EQ(e.size(), 5u);
-  for (const std::string& bad : {dir + "/missing.bin", dir}) {
+  // A FIFO must be refused at once, not block waiting for a writer.
+  ASSERT_EQ(::mkfifo((dir + "/fifo").c_str(), 0600), 0);
+  for (const std::string& bad : {dir + "/missing.bin", dir, dir + "/fifo"}) {
     try {
       runtime::MappedFile m(bad);
       ADD_FAILURE() << "no error for " << bad;
