@@ -27,6 +27,8 @@ std::atomic<bool> g_counting{false};
 std::atomic<long> g_allocations{0};
 }  // namespace
 
+// GCC pairs the replaced operator new with free() below and warns; they do match (malloc/free).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(size_t n) {
   if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
   void* p = std::malloc(n == 0 ? 1 : n);
