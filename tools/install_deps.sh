@@ -3,7 +3,8 @@
 # packages (run as root). Idempotent.
 set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config git
-      libgtest-dev libgmock-dev nlohmann-json3-dev libutf8proc-dev)
+      libgtest-dev libgmock-dev nlohmann-json3-dev libutf8proc-dev
+      libcurl4-openssl-dev libssl-dev libcpp-httplib-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
