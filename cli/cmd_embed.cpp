@@ -10,13 +10,14 @@
 #include "heads/pooling.h"
 #include "jsonl.h"
 #include "lightbert/error.h"
+#include "lightbert/hub.h"
 #include "lightbert/model.h"
 
 namespace lightbert::cli {
 
 int run_embed(const std::vector<std::string>& argv) {
   Args args(argv, {"model", "pooling", "batch-size", "threads"}, {"normalize", "truncate"});
-  const std::string dir = args.require("model");
+  const std::string dir = hub::resolve_model_path(args.require("model"));
   ModelOptions mo;
   mo.threads = args.get_int("threads", 0, 0, 1024);
   std::unique_ptr<Model> model = Model::load(dir, mo);

@@ -10,12 +10,13 @@
 #include "jsonl.h"
 #include "lightbert/encoder.h"
 #include "lightbert/error.h"
+#include "lightbert/hub.h"
 
 namespace lightbert::cli {
 
 int run_hidden(const std::vector<std::string>& argv) {
   Args args(argv, {"model", "batch-size", "threads"}, {"truncate"});
-  const std::string dir = args.require("model");
+  const std::string dir = hub::resolve_model_path(args.require("model"));
   EncoderOptions eo;
   eo.threads = args.get_int("threads", 0, 0, 1024);
   std::unique_ptr<Encoder> enc = Encoder::load(dir, eo);

@@ -11,6 +11,8 @@ const std::vector<Command>& commands() {
        "embed --model DIR [--pooling mean|cls|max] [--normalize] [--truncate] [--batch-size N] "
        "[--threads N]",
        run_embed},
+      {"download", "download ORG/NAME [--revision REV] [--cache-dir DIR] [--offline]",
+       run_download},
   };
   return table;
 }

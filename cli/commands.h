@@ -22,5 +22,6 @@ const std::vector<Command>& commands();
 int run_tokenize(const std::vector<std::string>& args);
 int run_hidden(const std::vector<std::string>& args);
 int run_embed(const std::vector<std::string>& args);
+int run_download(const std::vector<std::string>& args);
 
 }  // namespace lightbert::cli
