@@ -26,6 +26,11 @@ AddedTokenMatcher::AddedTokenMatcher(const std::vector<AddedToken>& tokens,
       node = next;
     }
     // Two tokens with the same pattern: the first one keeps it.
+    if (pattern[0] < 0x80) {
+      first_ascii_[pattern[0]] = true;
+    } else {
+      first_non_ascii_ = true;
+    }
     if (nodes_[node].token < 0) {
       nodes_[node].token = static_cast<int32_t>(tokens_.size());
       tokens_.push_back(tokens[t]);
@@ -45,7 +50,12 @@ void AddedTokenMatcher::find(const char32_t* text, size_t begin, size_t end,
   size_t previous_end = begin;  // end of the last accepted match
   size_t i = begin;
   while (i < end) {
-    int32_t node = child(0, text[i]);
+    const char32_t c = text[i];
+    if (c < 0x80 ? !first_ascii_[c] : !first_non_ascii_) {
+      ++i;
+      continue;
+    }
+    int32_t node = child(0, c);
     if (node < 0) {
       ++i;
       continue;

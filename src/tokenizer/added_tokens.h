@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lightbert::tokenizer {
@@ -51,6 +52,8 @@ class AddedTokenMatcher {
 
   std::vector<AddedToken> tokens_;
   std::vector<Node> nodes_;
+  bool first_ascii_[128] = {};    // ASCII code points that start a pattern
+  bool first_non_ascii_ = false;  // whether any pattern starts above U+007F
 };
 
 }  // namespace lightbert::tokenizer

@@ -3,8 +3,6 @@
 
 #include <cstring>
 
-#include "tokenizer/unicode_text.h"
-
 namespace lightbert::tokenizer {
 
 uint64_t StringIdMap::hash(std::string_view key) {
@@ -19,9 +17,14 @@ uint64_t StringIdMap::hash(std::string_view key) {
     p += 8;
     n -= 8;
   }
-  if (n > 0) {
-    uint64_t w = 0;
-    std::memcpy(&w, p, n);
+  if (n >= 4) {  // 4..7 bytes: two overlapping 4-byte loads
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    h = (h ^ (uint64_t{lo} | (uint64_t{hi} << 32))) * 0xC4CEB9FE1A85EC53ULL;
+  } else if (n > 0) {  // 1..3 bytes
+    const auto* u = reinterpret_cast<const unsigned char*>(p);
+    const uint64_t w = uint64_t{u[0]} | (uint64_t{u[n / 2]} << 8) | (uint64_t{u[n - 1]} << 16);
     h = (h ^ w) * 0xC4CEB9FE1A85EC53ULL;
   }
   h ^= h >> 33;
@@ -51,8 +54,6 @@ StringIdMap::StringIdMap(const std::vector<std::pair<std::string_view, int32_t>>
         s.id = id;
         arena_.append(key);
         ++size_;
-        const size_t cps = count_code_points(key);
-        if (cps > max_key_code_points_) max_key_code_points_ = cps;
         break;
       }
       if (s.tag == tag && s.length == key.size() &&

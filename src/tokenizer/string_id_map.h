@@ -34,8 +34,6 @@ class StringIdMap {
   }
 
   size_t size() const { return size_; }
-  // Longest key, in Unicode code points.
-  size_t max_key_code_points() const { return max_key_code_points_; }
 
   static uint64_t hash(std::string_view key);
 
@@ -51,7 +49,6 @@ class StringIdMap {
   std::vector<Slot> slots_;
   size_t mask_ = 0;
   size_t size_ = 0;
-  size_t max_key_code_points_ = 0;
 };
 
 }  // namespace lightbert::tokenizer

@@ -38,8 +38,13 @@ std::unique_ptr<Tokenizer::Impl> Tokenizer::Impl::build(TokenizerSpec spec) {
 
   std::vector<std::pair<std::string_view, int32_t>> entries;
   entries.reserve(spec.vocab.size());
+  std::vector<char32_t> scratch;
   for (size_t i = 0; i < spec.vocab.size(); ++i) {
     if (spec.vocab_present.empty() || spec.vocab_present[i]) {
+      if (tokenizer::decode_utf8(spec.vocab[i], scratch) != std::string_view::npos) {
+        throw Error(ErrorCode::kFormat,
+                    src + ": vocabulary entry " + std::to_string(i) + " is not valid UTF-8");
+      }
       entries.emplace_back(spec.vocab[i], static_cast<int32_t>(i));
     }
   }

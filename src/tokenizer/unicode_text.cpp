@@ -66,12 +66,6 @@ size_t decode_utf8(std::string_view text, std::vector<char32_t>& out) {
   return std::string_view::npos;
 }
 
-size_t count_code_points(std::string_view utf8) {
-  size_t n = 0;
-  for (unsigned char b : utf8) n += (b & 0xC0) != 0x80;
-  return n;
-}
-
 bool is_control(char32_t c) {
   if (c == '\t' || c == '\n' || c == '\r') return false;
   if (c < 0x80) return c < 0x20 || c == 0x7F;

@@ -43,9 +43,6 @@ inline int append_utf8(char32_t c, std::string& out) {
   return 4;
 }
 
-// Number of code points in well-formed UTF-8.
-size_t count_code_points(std::string_view utf8);
-
 // Removed by clean_text: general category Cc, Cf, Co or Cs, except \t \n \r. Unassigned code
 // points (Cn) are kept, as transformers.js does (the Rust crate drops them).
 bool is_control(char32_t c);

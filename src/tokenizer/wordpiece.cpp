@@ -1,8 +1,6 @@
 // tokenizer/wordpiece.cpp: greedy longest-match-first WordPiece (see the header).
 #include "tokenizer/wordpiece.h"
 
-#include <algorithm>
-
 #include "lightbert/error.h"
 #include "tokenizer/unicode_text.h"
 
@@ -18,9 +16,8 @@ WordPiece::WordPiece(const std::vector<std::pair<std::string_view, int32_t>>& vo
       continuations.emplace_back(token.substr(prefix.size()), id);
     }
   }
-  continuations_ = StringIdMap(continuations);
-  max_word_cps_ = words_.max_key_code_points();
-  max_continuation_cps_ = continuations_.max_key_code_points();
+  word_trie_ = ByteTrie(vocab);
+  continuation_trie_ = ByteTrie(continuations);
   unk_id_ = words_.find(options_.unk_token);
   if (unk_id_ < 0) {
     throw Error(ErrorCode::kFormat,
@@ -45,21 +42,25 @@ void WordPiece::tokenize_word(const char32_t* word, size_t n, WordPieceScratch& 
   }
   bytes.push_back(static_cast<uint32_t>(utf8.size()));
 
+  // Most words are vocabulary entries: one hash look-up settles them.
+  const int32_t whole = words_.find(utf8);
+  if (whole >= 0) {
+    out.push_back({whole, 0, static_cast<int32_t>(n)});
+    return;
+  }
   const size_t first = out.size();
   size_t start = 0;
   while (start < n) {
-    const StringIdMap& map = start == 0 ? words_ : continuations_;
-    const size_t longest = start == 0 ? max_word_cps_ : max_continuation_cps_;
-    size_t end = std::min(n, start + longest);
+    const ByteTrie& trie = start == 0 ? word_trie_ : continuation_trie_;
     int32_t id = -1;
-    for (; end > start; --end) {
-      id = map.find(std::string_view(utf8.data() + bytes[start], bytes[end] - bytes[start]));
-      if (id >= 0) break;
-    }
-    if (id < 0) {
+    const size_t from = bytes[start];
+    const size_t length = trie.longest_prefix(utf8.data() + from, utf8.size() - from, id);
+    if (length == 0) {
       out.resize(first);
       return whole_unk();
     }
+    size_t end = start + 1;
+    while (bytes[end] < from + length) ++end;
     out.push_back({id, static_cast<int32_t>(start), static_cast<int32_t>(end)});
     start = end;
   }

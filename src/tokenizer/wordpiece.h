@@ -1,10 +1,11 @@
 // tokenizer/wordpiece.h: the WordPiece model (greedy longest-match-first with a continuation
 // prefix), as Hugging Face's WordPiece model and BertTokenizer's WordpieceTokenizer.
 // Contract: tokenize_word() splits one pre-tokenized word (normalized code points) into vocabulary
-// pieces, each with its code point range inside the word; a word longer than
+// pieces, each with its code point range inside the word (the longest vocabulary entry that starts
+// the rest of the word, found in one walk of a byte trie); a word longer than
 // max_input_chars_per_word code points, or with any position that no piece matches, becomes one
-// [UNK] piece covering the whole word. Look-ups use string_views of a caller-owned UTF-8 scratch
-// buffer: nothing is allocated once the buffers have grown. Thread-safe (const).
+// [UNK] piece covering the whole word. Look-ups walk a caller-owned UTF-8 scratch buffer: nothing
+// is allocated once the buffers have grown. Thread-safe (const).
 #pragma once
 
 #include <cstddef>
@@ -14,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "tokenizer/byte_trie.h"
 #include "tokenizer/string_id_map.h"
 
 namespace lightbert::tokenizer {
@@ -54,10 +56,9 @@ class WordPiece {
 
  private:
   WordPieceOptions options_;
-  StringIdMap words_;          // every vocabulary entry
-  StringIdMap continuations_;  // entries that start with the prefix, keyed without it
-  size_t max_word_cps_ = 0;
-  size_t max_continuation_cps_ = 0;
+  StringIdMap words_;           // every vocabulary entry
+  ByteTrie word_trie_;          // every vocabulary entry
+  ByteTrie continuation_trie_;  // entries that start with the prefix, keyed without it
   int32_t unk_id_ = -1;
 };
 

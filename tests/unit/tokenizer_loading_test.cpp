@@ -159,6 +159,8 @@ TEST(TokenizerLoading, MissingOrUnreadableFiles) {
   expect_error(empty, ErrorCode::kNotFound, {empty, "tokenizer.json", "vocab.txt"});
   const std::string blank = folder("blank", {{"vocab.txt", ""}});
   expect_error(blank, ErrorCode::kFormat, {"vocab.txt", "empty"});
+  const std::string bad_utf8 = folder("badutf8", {{"vocab.txt", "[PAD]\n[UNK]\nab\xC3\n"}});
+  expect_error(bad_utf8, ErrorCode::kFormat, {"vocab.txt", "entry 2", "UTF-8"});
   const std::string no_unk = folder("nounk", {{"vocab.txt", "[PAD]\n[CLS]\n[SEP]\n[MASK]\n"}});
   expect_error(no_unk, ErrorCode::kFormat, {"vocab.txt", "[UNK]"});
   const std::string no_mask =
