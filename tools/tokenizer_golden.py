@@ -4,11 +4,11 @@
 Contract: `corpus` writes tests/data/tokenizer/corpus.jsonl (deterministic: hand-written lines
 below plus fixed combinations of them, >= 500 lines). `golden` runs the reference tokenizer
 (transformers.js, the oracle's tok/tokenize.mjs) on it, untruncated, for each vocabulary and
-writes tests/data/tokenizer/expected_<vocab>.jsonl (input_ids, token_type_ids, tokens), then
-expected_<vocab>_max32.jsonl (input_ids, token_type_ids) by cutting
-the reference tokens with Hugging Face tokenizers' longest_first rule at max_length 32 (written
-here from utils/truncation.rs, because transformers.js 4.3.1 only chops the final id list, which
-drops the [SEP]s and is not what Hugging Face does). Nothing here uses lightbert's own output.
+writes tests/data/tokenizer/expected_<vocab>.jsonl (input_ids, token_type_ids, tokens); then
+expected_<vocab>_max32.jsonl (input_ids, token_type_ids) by cutting the reference tokens with
+Hugging Face tokenizers' longest_first rule at max_length 32, written here from
+utils/truncation.rs, because transformers.js 4.3.1 only chops the final id list (which drops
+the [SEP]s and is not what Hugging Face does). Nothing here uses lightbert's own output.
 
 usage: tools/tokenizer_golden.py corpus
        tools/tokenizer_golden.py golden [--oracle DIR] [--vocab-root DIR]

@@ -6,6 +6,7 @@
 // the per-character path allocates nothing. Offsets are code point indices of the caller's text
 // ([begin, end)); tokens from the text carry their word index within their sequence; template
 // tokens get offsets (0, 0), sequence id -1 and word id -1. Invalid UTF-8 -> kInvalidArgument.
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,9 @@ class Tokenizer::Impl::SequenceEncoder {
 
   void run(std::string_view text, const char* what) {
     out_.clear();
+    if (text.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+      throw Error(ErrorCode::kInvalidArgument, std::string(what) + ": longer than 2^31-1 bytes");
+    }
     const size_t bad = tokenizer::decode_utf8(text, s_.text);
     if (bad != std::string_view::npos) {
       throw Error(ErrorCode::kInvalidArgument,

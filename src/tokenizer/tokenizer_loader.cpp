@@ -111,7 +111,9 @@ tokenizer::TemplateItem read_template_item(const json& item, const json& special
   if (!item.is_object() || item.size() != 1) {
     bad_field(path, field, "must be {\"SpecialToken\": ...} or {\"Sequence\": ...}");
   }
-  const auto& [kind, body] = *item.items().begin();
+  const auto first = item.begin();
+  const std::string kind = first.key();
+  const json& body = first.value();
   if (!body.is_object()) bad_field(path, field + "." + kind, "must be an object");
   out.type_id = body.contains("type_id")
                     ? static_cast<int32_t>(

@@ -5,6 +5,7 @@
 // concurrent use.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -250,6 +251,61 @@ TEST(TokenizerInput, ConcurrentEncodesAgree) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures, (std::vector<int>{0, 0, 0, 0}));
+}
+
+// Random bytes and random code points (every plane, controls, marks, surrogate-free) never crash
+// or hang: either kInvalidArgument, or an encoding whose offsets stay inside the text.
+TEST(TokenizerInput, RandomInputIsHandled) {
+  REQUIRE_SHARED();
+  const auto tok = Tokenizer::from_folder(lightbert::testing::shared_vocab("bert-base-uncased"));
+  std::mt19937 rng(1234);
+  size_t invalid = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    size_t code_points = 0;
+    const int len = static_cast<int>(rng() % 40);
+    if (round % 2 == 0) {
+      for (int i = 0; i < len; ++i) text.push_back(static_cast<char>(rng() & 0xFF));
+    } else {
+      for (int i = 0; i < len; ++i) {
+        char32_t c = rng() % 4 == 0 ? rng() % 0x80 : rng() % 0x110000;
+        if (c >= 0xD800 && c <= 0xDFFF) c = 0x301;
+        char buf[4];
+        int n = 0;
+        if (c < 0x80) {
+          buf[n++] = static_cast<char>(c);
+        } else if (c < 0x800) {
+          buf[n++] = static_cast<char>(0xC0 | (c >> 6));
+          buf[n++] = static_cast<char>(0x80 | (c & 0x3F));
+        } else if (c < 0x10000) {
+          buf[n++] = static_cast<char>(0xE0 | (c >> 12));
+          buf[n++] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+          buf[n++] = static_cast<char>(0x80 | (c & 0x3F));
+        } else {
+          buf[n++] = static_cast<char>(0xF0 | (c >> 18));
+          buf[n++] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+          buf[n++] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+          buf[n++] = static_cast<char>(0x80 | (c & 0x3F));
+        }
+        text.append(buf, static_cast<size_t>(n));
+        ++code_points;
+      }
+    }
+    try {
+      const Encoding e = tok.encode_pair(text, "[MASK] " + text);
+      for (size_t i = 0; i < e.size(); ++i) {
+        ASSERT_LE(e.offsets[i].first, e.offsets[i].second);
+        if (round % 2 == 1 && e.sequence_ids[i] == 0) {
+          ASSERT_LE(static_cast<size_t>(e.offsets[i].second), code_points);
+        }
+      }
+    } catch (const Error& err) {
+      ASSERT_EQ(err.code(), ErrorCode::kInvalidArgument) << err.what();
+      ASSERT_EQ(round % 2, 0) << "valid UTF-8 rejected: " << err.what();
+      ++invalid;
+    }
+  }
+  EXPECT_GT(invalid, 0u);
 }
 
 TEST(TokenizerInput, EncodeBatchMatchesEncode) {
