@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <new>
 #include <string>
@@ -90,16 +91,24 @@ double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
   return m;
 }
 
-// A copy of the tiny model folder with config.json's hidden_act replaced.
-std::string model_with_activation(const std::string& act) {
+// The tiny model folder, or a temporary copy (removed with the object) with another hidden_act.
+struct ModelDir {
+  std::string dir;
+  bool temporary = false;
+  ~ModelDir() {
+    if (temporary) std::filesystem::remove_all(dir);
+  }
+};
+
+ModelDir model_with_activation(const std::string& act) {
   const std::string src = test_data("tiny-bert");
-  if (act == "gelu") return src;
+  if (act == "gelu") return {src, false};
   const std::string dir = testing::make_temp_dir("enc-" + act);
   auto cfg = nlohmann::json::parse(read_file(src + "/config.json"));
   cfg["hidden_act"] = act;
   testing::write_file(dir + "/config.json", cfg.dump());
   testing::write_file(dir + "/model.safetensors", read_file(src + "/model.safetensors"));
-  return dir;
+  return {dir, true};
 }
 
 std::vector<std::string> isa_names() {
@@ -114,8 +123,9 @@ class EncoderGoldenTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(EncoderGoldenTest, MatchesPyTorchWithin1e4) {
   const kernels::KernelTable& table = kernels::kernels_by_name(GetParam());
   for (const GoldenCase& g : golden_cases()) {
+    const ModelDir dir = model_with_activation(g.act);
     for (int threads : {1, 2}) {
-      auto model = models::BertModel::load(model_with_activation(g.act), table, threads);
+      auto model = models::BertModel::load(dir.dir, table, threads);
       ASSERT_TRUE(model->has_pooler());
       EncoderOutput out;
       model->forward(g.batch, out);

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
@@ -63,10 +64,17 @@ void write_safetensors(const std::string& path, const std::map<std::string, RawT
   testing::write_file(path, file + h + data);
 }
 
+// A temporary model folder, removed with the object.
+struct TempModel {
+  std::string dir;
+  ~TempModel() { std::filesystem::remove_all(dir); }
+  operator const std::string&() const { return dir; }  // NOLINT(google-explicit-constructor)
+};
+
 // A model folder: the tiny model's config (edited by `cfg`) and tensors (edited by `edit`).
-std::string variant(const std::string& tag,
-                    const std::function<void(std::map<std::string, RawTensor>&)>& edit,
-                    const std::function<void(nlohmann::json&)>& cfg = nullptr) {
+TempModel variant(const std::string& tag,
+                  const std::function<void(std::map<std::string, RawTensor>&)>& edit,
+                  const std::function<void(nlohmann::json&)>& cfg = nullptr) {
   const std::string src = test_data("tiny-bert");
   const std::string dir = testing::make_temp_dir(tag);
   auto config = nlohmann::json::parse(read_file(src + "/config.json"));
@@ -75,7 +83,7 @@ std::string variant(const std::string& tag,
   auto tensors = read_safetensors(src + "/model.safetensors");
   edit(tensors);
   write_safetensors(dir + "/model.safetensors", tensors);
-  return dir;
+  return TempModel{dir};
 }
 
 struct Golden {
@@ -122,13 +130,13 @@ void expect_load_error(const std::string& dir, std::vector<std::string> parts) {
 }
 
 TEST(EncoderVariants, NoPoolerWeights) {
-  const std::string dir = variant("nopool", [](auto& t) {
+  const TempModel dir = variant("nopool", [](auto& t) {
     t.erase("pooler.dense.weight");
     t.erase("pooler.dense.bias");
   });
   const Golden g = golden_ragged();
   for (const kernels::KernelTable* table : kernels::available_kernel_tables()) {
-    auto model = models::BertModel::load(dir, *table, 2);
+    auto model = models::BertModel::load(dir.dir, *table, 2);
     EXPECT_FALSE(model->has_pooler());
     EncoderOutput out;
     out.pooler_output.assign(7, 1.0f);  // stale content must go
@@ -139,7 +147,7 @@ TEST(EncoderVariants, NoPoolerWeights) {
 }
 
 TEST(EncoderVariants, BertPrefixAndGammaBetaNames) {
-  const std::string dir = variant("prefixed", [](auto& t) {
+  const TempModel dir = variant("prefixed", [](auto& t) {
     std::map<std::string, RawTensor> renamed;
     for (auto& [name, v] : t) {
       std::string n = "bert." + name;
@@ -155,7 +163,7 @@ TEST(EncoderVariants, BertPrefixAndGammaBetaNames) {
   });
   const Golden g = golden_ragged();
   for (const kernels::KernelTable* table : kernels::available_kernel_tables()) {
-    auto model = models::BertModel::load(dir, *table, 2);
+    auto model = models::BertModel::load(dir.dir, *table, 2);
     EXPECT_TRUE(model->has_pooler());
     EncoderOutput out;
     model->forward(g.batch, out);
@@ -177,7 +185,7 @@ TEST(EncoderVariants, MissingTensorIsNamed) {
 
 TEST(EncoderVariants, WrongShapeIsNamed) {
   // The FFN weights swapped: [64, 32] and [32, 64] each in the other's place.
-  const std::string dir = variant("swapped", [](auto& t) {
+  const TempModel dir = variant("swapped", [](auto& t) {
     std::swap(t["encoder.layer.0.intermediate.dense.weight"],
               t["encoder.layer.0.output.dense.weight"]);
   });
