@@ -9,7 +9,9 @@
 namespace lightbert::cli {
 
 namespace {
-Error bad(const std::string& msg) { return Error(ErrorCode::kInvalidArgument, msg); }
+Error bad(const std::string& msg) {
+  return Error(ErrorCode::kInvalidArgument, msg);
+}
 }  // namespace
 
 Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& value_options,

@@ -25,7 +25,8 @@ int run_embed(const std::vector<std::string>& argv) {
   if (auto p = args.get("pooling")) eo.pooling = parse_pooling(*p);
   if (args.flag("normalize")) eo.normalize = true;
   BatchReader reader(std::cin, dir, model->max_length(), args.flag("truncate"),
-                     /*allow_ids=*/false, static_cast<size_t>(args.get_int("batch-size", 32, 1, 4096)));
+                     /*allow_ids=*/false,
+                     static_cast<size_t>(args.get_int("batch-size", 32, 1, 4096)));
   reader.set_tokenizer(&model->tokenizer());
   std::ios::sync_with_stdio(false);
   SequenceBatch batch;

@@ -43,7 +43,8 @@ int run_tokenize(const std::vector<std::string>& argv) {
     out += "],\"offsets\":[";
     for (size_t i = 0; i < e.offsets.size(); ++i) {
       if (i) out += ',';
-      out += '[' + std::to_string(e.offsets[i].first) + ',' + std::to_string(e.offsets[i].second) + ']';
+      out += '[' + std::to_string(e.offsets[i].first) + ',' + std::to_string(e.offsets[i].second) +
+             ']';
     }
     out += "]}\n";
     std::cout << out;

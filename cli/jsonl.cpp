@@ -20,7 +20,8 @@ Error line_error(size_t line_no, const std::string& msg) {
 }
 
 std::vector<int32_t> int_array(const json& j, const char* field, size_t line_no) {
-  if (!j.is_array()) throw line_error(line_no, std::string("field '") + field + "' must be an array of integers");
+  if (!j.is_array())
+    throw line_error(line_no, std::string("field '") + field + "' must be an array of integers");
   std::vector<int32_t> v;
   v.reserve(j.size());
   for (const json& x : j) {
@@ -29,8 +30,8 @@ std::vector<int32_t> int_array(const json& j, const char* field, size_t line_no)
     }
     const long long y = x.get<long long>();
     if (y < std::numeric_limits<int32_t>::min() || y > std::numeric_limits<int32_t>::max()) {
-      throw line_error(line_no, std::string("field '") + field + "' has a value out of range: " +
-                                    std::to_string(y));
+      throw line_error(line_no, std::string("field '") + field +
+                                    "' has a value out of range: " + std::to_string(y));
     }
     v.push_back(static_cast<int32_t>(y));
   }
@@ -61,8 +62,8 @@ InputLine parse_input(const std::string& line, size_t line_no, bool allow_ids) {
   const bool has_text = j.contains("text");
   const bool has_ids = j.contains("input_ids");
   if (has_text == has_ids) {
-    throw line_error(line_no, allow_ids ? "give exactly one of 'text' and 'input_ids'"
-                                        : "missing field 'text'");
+    throw line_error(
+        line_no, allow_ids ? "give exactly one of 'text' and 'input_ids'" : "missing field 'text'");
   }
   if (has_ids) {
     if (!allow_ids) throw line_error(line_no, "this command takes 'text', not 'input_ids'");
@@ -70,9 +71,9 @@ InputLine parse_input(const std::string& line, size_t line_no, bool allow_ids) {
     if (j.contains("token_type_ids")) {
       in.token_type_ids = int_array(j["token_type_ids"], "token_type_ids", line_no);
       if (in.token_type_ids.size() != in.input_ids.size()) {
-        throw line_error(line_no, "field 'token_type_ids' has " +
-                                      std::to_string(in.token_type_ids.size()) + " entries, 'input_ids' " +
-                                      std::to_string(in.input_ids.size()));
+        throw line_error(line_no,
+                         "field 'token_type_ids' has " + std::to_string(in.token_type_ids.size()) +
+                             " entries, 'input_ids' " + std::to_string(in.input_ids.size()));
       }
     }
     if (in.input_ids.empty()) throw line_error(line_no, "field 'input_ids' is empty");
@@ -82,7 +83,8 @@ InputLine parse_input(const std::string& line, size_t line_no, bool allow_ids) {
   TextInput t;
   t.text = j["text"].get<std::string>();
   if (j.contains("text_pair") && !j["text_pair"].is_null()) {
-    if (!j["text_pair"].is_string()) throw line_error(line_no, "field 'text_pair' must be a string");
+    if (!j["text_pair"].is_string())
+      throw line_error(line_no, "field 'text_pair' must be a string");
     t.text_pair = j["text_pair"].get<std::string>();
   }
   in.text = std::move(t);

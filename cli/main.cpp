@@ -14,7 +14,8 @@
 namespace {
 
 void print_usage(std::FILE* f) {
-  std::fprintf(f, "usage: lightbert COMMAND [options]   (JSON lines on stdin and stdout)\n\ncommands:\n");
+  std::fprintf(
+      f, "usage: lightbert COMMAND [options]   (JSON lines on stdin and stdout)\n\ncommands:\n");
   for (const auto& c : lightbert::cli::commands()) std::fprintf(f, "  lightbert %s\n", c.usage);
   std::fprintf(f, "  lightbert --version\n");
 }

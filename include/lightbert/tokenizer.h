@@ -33,8 +33,8 @@ struct TokenizerConfig {
 };
 
 struct EncodeOptions {
-  int max_length = -1;          // -1: the tokenizer's model_max_length
-  bool truncation = true;       // false: no truncation at all (the caller checks lengths)
+  int max_length = -1;     // -1: the tokenizer's model_max_length
+  bool truncation = true;  // false: no truncation at all (the caller checks lengths)
   bool add_special_tokens = true;
 };
 
@@ -45,7 +45,7 @@ struct Encoding {
   std::vector<std::string> tokens;
   std::vector<std::pair<int32_t, int32_t>> offsets;  // code points, [begin, end)
   std::vector<int32_t> sequence_ids;                 // -1 special token, 0 text, 1 text_pair
-  std::vector<int32_t> word_ids;                     // -1 special token; word index within its sequence
+  std::vector<int32_t> word_ids;  // -1 special token; word index within its sequence
   size_t size() const { return input_ids.size(); }
 };
 

@@ -11,9 +11,12 @@ namespace lightbert {
 
 const char* pooling_name(Pooling pooling) noexcept {
   switch (pooling) {
-    case Pooling::kMean: return "mean";
-    case Pooling::kCls: return "cls";
-    case Pooling::kMax: return "max";
+    case Pooling::kMean:
+      return "mean";
+    case Pooling::kCls:
+      return "cls";
+    case Pooling::kMax:
+      return "max";
   }
   return "?";
 }
@@ -57,8 +60,9 @@ void Model::encode(const std::vector<TextInput>& inputs, bool truncate, EncoderO
   batch_.clear();
   if (encodings != nullptr) encodings->clear();
   for (size_t i = 0; i < inputs.size(); ++i) {
-    Encoding e = inputs[i].text_pair ? tokenizer_->encode_pair(inputs[i].text, *inputs[i].text_pair, opts)
-                                     : tokenizer_->encode(inputs[i].text, opts);
+    Encoding e = inputs[i].text_pair
+                     ? tokenizer_->encode_pair(inputs[i].text, *inputs[i].text_pair, opts)
+                     : tokenizer_->encode(inputs[i].text, opts);
     if (static_cast<int>(e.size()) > max_length_) {
       throw Error(ErrorCode::kOutOfRange,
                   "input " + std::to_string(i) + " has " + std::to_string(e.size()) +

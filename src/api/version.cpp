@@ -6,7 +6,9 @@
 
 namespace lightbert {
 
-const char* version() noexcept { return LIGHTBERT_VERSION; }
+const char* version() noexcept {
+  return LIGHTBERT_VERSION;
+}
 
 std::string version_string() {
   return std::string("lightbert ") + LIGHTBERT_VERSION + " (isa: " + kernels::active_isa_name() +

@@ -50,7 +50,7 @@ class Checkpoint {
   std::vector<float> read_f32(std::string_view canonical_name,
                               const std::vector<int64_t>& expected_shape) const;
   std::vector<std::string> names() const;  // stored names
-  const std::string& source() const;        // the folder or file it was opened from
+  const std::string& source() const;       // the folder or file it was opened from
 
  private:
   struct Impl;

@@ -42,8 +42,8 @@ bool get_bool(const json& j, const char* key, const std::string& path) {
 EmbeddingOptions read_pooling(const std::string& path) {
   json j = read_json(path);
   if (!j.is_object()) throw Error(ErrorCode::kFormat, path + ": expected a JSON object");
-  for (const char* unsupported : {"pooling_mode_mean_sqrt_len_tokens", "pooling_mode_weightedmean_tokens",
-                                  "pooling_mode_lasttoken"}) {
+  for (const char* unsupported : {"pooling_mode_mean_sqrt_len_tokens",
+                                  "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"}) {
     if (get_bool(j, unsupported, path)) {
       throw Error(ErrorCode::kUnsupported,
                   path + ": field '" + unsupported + "' is not supported (use mean, cls or max)");
@@ -53,9 +53,11 @@ EmbeddingOptions read_pooling(const std::string& path) {
   const bool mean = get_bool(j, "pooling_mode_mean_tokens", path);
   const bool max = get_bool(j, "pooling_mode_max_tokens", path);
   if (cls + mean + max != 1) {
-    throw Error(ErrorCode::kUnsupported,
-                path + ": exactly one of pooling_mode_cls_token, pooling_mode_mean_tokens and "
-                       "pooling_mode_max_tokens must be true (concatenated poolings are not supported)");
+    throw Error(
+        ErrorCode::kUnsupported,
+        path +
+            ": exactly one of pooling_mode_cls_token, pooling_mode_mean_tokens and "
+            "pooling_mode_max_tokens must be true (concatenated poolings are not supported)");
   }
   EmbeddingOptions o;
   o.pooling = cls ? Pooling::kCls : (max ? Pooling::kMax : Pooling::kMean);
@@ -68,7 +70,8 @@ std::optional<SentenceTransformersConfig> read_sentence_transformers(const std::
   const std::string modules_path = dir + "/modules.json";
   if (!file_exists(modules_path)) return std::nullopt;
   json modules = read_json(modules_path);
-  if (!modules.is_array()) throw Error(ErrorCode::kFormat, modules_path + ": expected a JSON array");
+  if (!modules.is_array())
+    throw Error(ErrorCode::kFormat, modules_path + ": expected a JSON array");
   SentenceTransformersConfig st;
   bool have_pooling = false;
   for (size_t i = 0; i < modules.size(); ++i) {
@@ -78,7 +81,8 @@ std::optional<SentenceTransformersConfig> read_sentence_transformers(const std::
       throw Error(ErrorCode::kFormat, where + ": field 'type' must be a string");
     }
     const std::string type = m["type"].get<std::string>();
-    const std::string sub = m.contains("path") && m["path"].is_string() ? m["path"].get<std::string>() : "";
+    const std::string sub =
+        m.contains("path") && m["path"].is_string() ? m["path"].get<std::string>() : "";
     if (type == "sentence_transformers.models.Transformer") {
       continue;
     } else if (type == "sentence_transformers.models.Pooling") {
@@ -98,9 +102,11 @@ std::optional<SentenceTransformersConfig> read_sentence_transformers(const std::
     json j = read_json(sbert);
     if (j.contains("max_seq_length")) {
       if (!j["max_seq_length"].is_number_integer() || j["max_seq_length"].get<long long>() <= 0) {
-        throw Error(ErrorCode::kFormat, sbert + ": field 'max_seq_length' must be a positive integer");
+        throw Error(ErrorCode::kFormat,
+                    sbert + ": field 'max_seq_length' must be a positive integer");
       }
-      st.max_seq_length = static_cast<int>(std::min<long long>(j["max_seq_length"].get<long long>(), 1 << 20));
+      st.max_seq_length =
+          static_cast<int>(std::min<long long>(j["max_seq_length"].get<long long>(), 1 << 20));
     }
   }
   return st;

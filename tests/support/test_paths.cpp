@@ -16,20 +16,27 @@ std::string test_data(const std::string& relative) {
   return relative.empty() ? base : base + "/" + relative;
 }
 
-std::string shared_dir() { return LIGHTBERT_SHARED_DIR; }
+std::string shared_dir() {
+  return LIGHTBERT_SHARED_DIR;
+}
 
 bool shared_available() {
   struct stat st {};
   return stat((shared_dir() + "/vocab/bert-base-uncased/vocab.txt").c_str(), &st) == 0;
 }
 
-std::string shared_vocab(const std::string& name) { return shared_dir() + "/vocab/" + name; }
+std::string shared_vocab(const std::string& name) {
+  return shared_dir() + "/vocab/" + name;
+}
 
-std::string cli_path() { return LIGHTBERT_CLI_PATH; }
+std::string cli_path() {
+  return LIGHTBERT_CLI_PATH;
+}
 
 std::string make_temp_dir(const std::string& tag) {
   const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmp != nullptr ? tmp : "/tmp") + "/lightbert-" + tag + "-XXXXXX";
+  std::string pattern =
+      std::string(tmp != nullptr ? tmp : "/tmp") + "/lightbert-" + tag + "-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed: " + pattern);
   return pattern;
 }

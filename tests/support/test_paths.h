@@ -20,10 +20,11 @@ void write_file(const std::string& path, const std::string& content);
 }  // namespace lightbert::testing
 
 // Skips the current test when ../shared is missing outside CI; fails under CI.
-#define REQUIRE_SHARED()                                                               \
-  do {                                                                                 \
-    if (!::lightbert::testing::shared_available()) {                                   \
-      if (std::getenv("CI") != nullptr) FAIL() << "CI needs " << ::lightbert::testing::shared_dir(); \
-      GTEST_SKIP() << "no " << ::lightbert::testing::shared_dir();                     \
-    }                                                                                  \
+#define REQUIRE_SHARED()                                             \
+  do {                                                               \
+    if (!::lightbert::testing::shared_available()) {                 \
+      if (std::getenv("CI") != nullptr)                              \
+        FAIL() << "CI needs " << ::lightbert::testing::shared_dir(); \
+      GTEST_SKIP() << "no " << ::lightbert::testing::shared_dir();   \
+    }                                                                \
   } while (0)

@@ -50,7 +50,8 @@ double max_abs_diff(const json& a, const json& b) {
     EXPECT_TRUE(b.is_array());
     EXPECT_EQ(a.size(), b.size());
     double m = 0;
-    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) m = std::max(m, max_abs_diff(a[i], b[i]));
+    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+      m = std::max(m, max_abs_diff(a[i], b[i]));
     return m;
   }
   return std::fabs(a.get<double>() - b.get<double>());
@@ -87,7 +88,8 @@ TEST(Cli, HiddenFromTextMatchesPyTorch) {
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < got.size(); ++i) {
     json g = json::parse(got[i]);
-    EXPECT_LE(max_abs_diff(g["last_hidden_state"], want[i]["last_hidden_state"]), 1e-4) << "line " << i + 1;
+    EXPECT_LE(max_abs_diff(g["last_hidden_state"], want[i]["last_hidden_state"]), 1e-4)
+        << "line " << i + 1;
     EXPECT_LE(max_abs_diff(g["pooler_output"], want[i]["pooler_output"]), 1e-4) << "line " << i + 1;
   }
 }
@@ -97,7 +99,9 @@ TEST(Cli, HiddenFromIdsMatchesPyTorch) {
   std::string in;
   for (const auto& w : want) {
     in += json({{"input_ids", w["truncated"]["input_ids"]},
-                {"token_type_ids", w["truncated"]["token_type_ids"]}}).dump() + "\n";
+                {"token_type_ids", w["truncated"]["token_type_ids"]}})
+              .dump() +
+          "\n";
   }
   CliResult r = run_cli("hidden --model " + kModel, in);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -105,7 +109,8 @@ TEST(Cli, HiddenFromIdsMatchesPyTorch) {
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < got.size(); ++i) {
     json g = json::parse(got[i]);
-    EXPECT_LE(max_abs_diff(g["last_hidden_state"], want[i]["last_hidden_state"]), 1e-4) << "line " << i + 1;
+    EXPECT_LE(max_abs_diff(g["last_hidden_state"], want[i]["last_hidden_state"]), 1e-4)
+        << "line " << i + 1;
   }
 }
 
@@ -134,22 +139,26 @@ TEST(Cli, EmbedSentenceTransformersFolderDefaults) {
   for (const char* f : {"config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json"}) {
     write_file(dir + "/" + f, read_file(kModel + "/" + f));
   }
-  write_file(dir + "/modules.json",
-             R"([{"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"},)"
-             R"({"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"},)"
-             R"({"idx":2,"name":"2","path":"2_Normalize","type":"sentence_transformers.models.Normalize"}])");
+  write_file(
+      dir + "/modules.json",
+      R"([{"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"},)"
+      R"({"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"},)"
+      R"({"idx":2,"name":"2","path":"2_Normalize","type":"sentence_transformers.models.Normalize"}])");
   ASSERT_EQ(std::system(("mkdir -p " + dir + "/1_Pooling").c_str()), 0);
-  write_file(dir + "/1_Pooling/config.json",
-             R"({"word_embedding_dimension":32,"pooling_mode_cls_token":true,"pooling_mode_mean_tokens":false,)"
-             R"("pooling_mode_max_tokens":false,"pooling_mode_mean_sqrt_len_tokens":false})");
-  write_file(dir + "/sentence_bert_config.json", R"({"max_seq_length": 24, "do_lower_case": false})");
+  write_file(
+      dir + "/1_Pooling/config.json",
+      R"({"word_embedding_dimension":32,"pooling_mode_cls_token":true,"pooling_mode_mean_tokens":false,)"
+      R"("pooling_mode_max_tokens":false,"pooling_mode_mean_sqrt_len_tokens":false})");
+  write_file(dir + "/sentence_bert_config.json",
+             R"({"max_seq_length": 24, "do_lower_case": false})");
   const auto want = expected();
   CliResult r = run_cli("embed --model " + dir, join({input_lines()[0], input_lines()[1]}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto got = r.out_lines();
   ASSERT_EQ(got.size(), 2u);
   for (size_t i = 0; i < 2; ++i) {
-    EXPECT_LE(max_abs_diff(json::parse(got[i])["embedding"], want[i]["embed_cls_normalized"]), 1e-4);
+    EXPECT_LE(max_abs_diff(json::parse(got[i])["embedding"], want[i]["embed_cls_normalized"]),
+              1e-4);
   }
   // max_seq_length 24 applies: a 32-token input is refused without --truncate.
   expect_one_line_error(run_cli("embed --model " + dir, input_lines()[2] + "\n"), "stdin line 1");
@@ -163,26 +172,42 @@ TEST(Cli, TooLongInputIsAnErrorWithoutTruncate) {
   EXPECT_NE(r.err.find("--truncate"), std::string::npos);
   std::vector<int> ids(129, 1000);
   ids.front() = 2;
-  expect_one_line_error(run_cli("hidden --model " + kModel, json({{"input_ids", ids}}).dump() + "\n"),
-                        "129");
+  expect_one_line_error(
+      run_cli("hidden --model " + kModel, json({{"input_ids", ids}}).dump() + "\n"), "129");
 }
 
 TEST(Cli, BadInputLinesNameTheLine) {
   const std::string ok = R"({"text": "fine"})";
   expect_one_line_error(run_cli("embed --model " + kModel, ok + "\n{\"text\": \n"), "stdin line 2");
-  expect_one_line_error(run_cli("embed --model " + kModel, ok + "\n" + R"({"text": 5})" + "\n"), "'text'");
-  expect_one_line_error(run_cli("embed --model " + kModel, R"({"txt": "a"})" "\n"), "'text'");
+  expect_one_line_error(run_cli("embed --model " + kModel, ok + "\n" + R"({"text": 5})" + "\n"),
+                        "'text'");
+  expect_one_line_error(run_cli("embed --model " + kModel, R"({"txt": "a"})"
+                                                           "\n"),
+                        "'text'");
   expect_one_line_error(run_cli("embed --model " + kModel, "[1,2]\n"), "stdin line 1");
-  expect_one_line_error(run_cli("hidden --model " + kModel, R"({"input_ids": [2, 99999, 3]})" "\n"), "99999");
-  expect_one_line_error(run_cli("hidden --model " + kModel, R"({"input_ids": [2, -1, 3]})" "\n"), "-1");
-  expect_one_line_error(run_cli("hidden --model " + kModel, R"({"input_ids": []})" "\n"), "input_ids");
-  expect_one_line_error(run_cli("hidden --model " + kModel, R"({"input_ids": [2, 3], "token_type_ids": [0]})" "\n"),
-                        "token_type_ids");
-  expect_one_line_error(run_cli("hidden --model " + kModel, R"({"input_ids": [2, 3], "token_type_ids": [0, 2]})" "\n"),
-                        "2");
-  expect_one_line_error(run_cli("hidden --model " + kModel, R"({"input_ids": [2, 1e30]})" "\n"), "input_ids");
+  expect_one_line_error(run_cli("hidden --model " + kModel, R"({"input_ids": [2, 99999, 3]})"
+                                                            "\n"),
+                        "99999");
+  expect_one_line_error(run_cli("hidden --model " + kModel, R"({"input_ids": [2, -1, 3]})"
+                                                            "\n"),
+                        "-1");
+  expect_one_line_error(run_cli("hidden --model " + kModel, R"({"input_ids": []})"
+                                                            "\n"),
+                        "input_ids");
+  expect_one_line_error(
+      run_cli("hidden --model " + kModel, R"({"input_ids": [2, 3], "token_type_ids": [0]})"
+                                          "\n"),
+      "token_type_ids");
+  expect_one_line_error(
+      run_cli("hidden --model " + kModel, R"({"input_ids": [2, 3], "token_type_ids": [0, 2]})"
+                                          "\n"),
+      "2");
+  expect_one_line_error(run_cli("hidden --model " + kModel, R"({"input_ids": [2, 1e30]})"
+                                                            "\n"),
+                        "input_ids");
   // Invalid UTF-8 inside a JSON string.
-  expect_one_line_error(run_cli("tokenize --model " + kModel, "{\"text\": \"a\xff\xfe b\"}\n"), "stdin line 1");
+  expect_one_line_error(run_cli("tokenize --model " + kModel, "{\"text\": \"a\xff\xfe b\"}\n"),
+                        "stdin line 1");
 }
 
 TEST(Cli, BadOptionsAndFoldersAreClearErrors) {
@@ -190,7 +215,8 @@ TEST(Cli, BadOptionsAndFoldersAreClearErrors) {
   expect_one_line_error(run_cli("embed --model /nonexistent/folder", ""), "/nonexistent/folder");
   expect_one_line_error(run_cli("embed --model " + kModel + " --pooling median", ""), "median");
   expect_one_line_error(run_cli("embed --model " + kModel + " --bogus", ""), "--bogus");
-  expect_one_line_error(run_cli("tokenize --model " + kModel + " --max-length x", ""), "--max-length");
+  expect_one_line_error(run_cli("tokenize --model " + kModel + " --max-length x", ""),
+                        "--max-length");
   CliResult r = run_cli("frobnicate", "");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown command"), std::string::npos);
@@ -204,7 +230,8 @@ TEST(Cli, BadOptionsAndFoldersAreClearErrors) {
 TEST(Cli, TokenizeNeedsNoWeights) {
   REQUIRE_SHARED();
   CliResult r = run_cli("tokenize --model " + shared_vocab("bert-base-uncased"),
-                        R"({"text": "Hello, world!"})" "\n");
+                        R"({"text": "Hello, world!"})"
+                        "\n");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   json g = json::parse(r.out_lines().at(0));
   EXPECT_EQ(g["input_ids"], json({101, 7592, 1010, 2088, 999, 102}));
