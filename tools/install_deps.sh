@@ -4,7 +4,8 @@
 set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config git
       libgtest-dev libgmock-dev nlohmann-json3-dev libutf8proc-dev
-      libcurl4-openssl-dev libssl-dev libcpp-httplib-dev)
+      libcurl4-openssl-dev libssl-dev libcpp-httplib-dev
+      python3 python3-dev pybind11-dev python3-numpy python3-pytest)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
