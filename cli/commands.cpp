@@ -13,6 +13,10 @@ const std::vector<Command>& commands() {
        run_embed},
       {"download", "download ORG/NAME [--revision REV] [--cache-dir DIR] [--offline]",
        run_download},
+      {"bench",
+       "bench --model DIR (--batch B --seq S | --lengths L1,L2,... | --cases FILE --case NAME) "
+       "[--runs N] [--warmup N] [--threads N] [--peak-gflops X] [--json]",
+       run_bench},
   };
   return table;
 }

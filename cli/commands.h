@@ -23,5 +23,6 @@ int run_tokenize(const std::vector<std::string>& args);
 int run_hidden(const std::vector<std::string>& args);
 int run_embed(const std::vector<std::string>& args);
 int run_download(const std::vector<std::string>& args);
+int run_bench(const std::vector<std::string>& args);
 
 }  // namespace lightbert::cli
