@@ -55,6 +55,11 @@ struct KernelTable {
   // used inside attention.
   void (*gemm_nn)(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
                   int64_t ldb, float* c, int64_t ldc);
+
+  // Throughput probe for benchmarks (not used by the model): runs `iterations` rounds of
+  // independent FMA chains on this table's widest vectors and returns the FLOPs performed
+  // (2 per lane per FMA); the caller times it.
+  double (*fma_probe)(int64_t iterations);
 };
 
 // The tables compiled in; each ISA folder defines its getter.

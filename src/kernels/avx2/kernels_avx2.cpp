@@ -6,6 +6,7 @@
 #include "kernels/kernels.h"
 #include "kernels/simd_gemm.h"
 #include "kernels/simd_math.h"
+#include "kernels/simd_peak.h"
 
 namespace lightbert::kernels {
 namespace avx2 {
@@ -25,6 +26,7 @@ const KernelTable kTable = {
     &simd::layer_norm<Vec>,
     &simd::softmax<Vec>,
     &simd::gemm_nn<Vec>,
+    &simd::fma_probe<Vec>,
 };
 
 }  // namespace
