@@ -1,0 +1,162 @@
+// cli/bench_stats.cpp: see bench_stats.h.
+#include "bench_stats.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/thread_pool.h"
+
+namespace lightbert::cli {
+
+namespace {
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Summary summarize(std::vector<double> v) {
+  Summary s;
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  s.median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  s.min = v.front();
+  s.max = v.back();
+  return s;
+}
+
+double encoder_flops(const ModelConfig& cfg, const std::vector<int32_t>& lengths) {
+  const double h = cfg.hidden_size, inter = cfg.intermediate_size, layers = cfg.num_hidden_layers;
+  double total = 0;
+  for (int32_t len : lengths) {
+    const double n = len;
+    const double dense = 2 * n * (4 * h * h + 2 * h * inter);
+    const double attn = 2 * 2 * n * n * h;
+    total += layers * (dense + attn) + 2 * h * h;
+  }
+  return total;
+}
+
+double measure_peak_gflops(const kernels::KernelTable& table, int threads) {
+  runtime::ThreadPool pool(threads);
+  std::vector<double> flops(static_cast<size_t>(threads));
+  auto run = [&](int64_t iterations) {
+    std::fill(flops.begin(), flops.end(), 0.0);
+    const double t0 = now_s();
+    pool.parallel_for(threads, [&](int64_t, int w) {
+      flops[static_cast<size_t>(w)] += table.fma_probe(iterations);
+    });
+    double sum = 0;
+    for (double f : flops) sum += f;
+    return sum / (now_s() - t0);
+  };
+  run(1'000'000);  // wakes the workers and the clocks
+  double best = 0;
+  for (int i = 0; i < 3; ++i) best = std::max(best, run(20'000'000));
+  return best * 1e-9;
+}
+
+ForkJoinCost measure_fork_join(int threads) {
+  runtime::ThreadPool pool(threads);
+  std::vector<double> us;
+  ForkJoinCost c;
+  if (threads < 2) return c;
+  // Every item waits until all `threads` items have started, so each round really wakes and
+  // joins every worker (an item never waits more than 10 ms, should a worker be descheduled).
+  std::atomic<int> arrived{0};
+  for (int i = 0; i < 1000; ++i) {
+    arrived.store(0);
+    const double t0 = now_s();
+    pool.parallel_for(threads, [&](int64_t, int) {
+      arrived.fetch_add(1);
+      const double give_up = now_s() + 0.01;
+      while (arrived.load() < threads && now_s() < give_up) {
+      }
+    });
+    if (i >= 100) us.push_back((now_s() - t0) * 1e6);
+  }
+  c.median_us = summarize(us).median;
+  return c;
+}
+
+CpuSample sample_cpu() {
+  CpuSample s;
+  s.wall_s = now_s();
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  double v[8] = {0};
+  if (stat >> cpu && cpu == "cpu") {
+    for (double& x : v) stat >> x;
+  }
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  s.busy_s = (v[0] + v[1] + v[2] + v[5] + v[6]) / (tick > 0 ? tick : 100);
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  s.self_s = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+             1e-6 * static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+  return s;
+}
+
+double other_cpu_fraction(const CpuSample& a, const CpuSample& b) {
+  const double wall = (b.wall_s - a.wall_s) * static_cast<double>(runtime::available_cores());
+  if (wall <= 0 || b.busy_s <= 0) return 0;
+  return std::max(0.0, (b.busy_s - a.busy_s) - (b.self_s - a.self_s)) / wall;
+}
+
+std::string report_text(const BenchReport& r) {
+  const double sec = r.ms.median * 1e-3;
+  const double gflops = r.flops / sec * 1e-9;
+  char buf[1024];
+  std::snprintf(buf, sizeof buf,
+                "batch: %lld sequences, %lld tokens, %.3f GFLOP per call\n"
+                "time (ms): median %.3f  min %.3f  max %.3f  (%d runs after %d warm-up)\n"
+                "throughput: %.1f sequences/s, %.0f tokens/s\n"
+                "compute: %.1f GFLOP/s = %.1f%% of peak %.1f GFLOP/s (%s)\n"
+                "isa: %s, threads: %d, fork/join %.1f us, peak RSS %.1f MB, other CPU %.0f%%\n",
+                static_cast<long long>(r.sequences), static_cast<long long>(r.tokens),
+                r.flops * 1e-9, r.ms.median, r.ms.min, r.ms.max, r.runs, r.warmup,
+                r.sequences / sec, r.tokens / sec, gflops, 100.0 * gflops / r.peak_gflops,
+                r.peak_gflops, r.peak_measured ? "measured" : "given", r.isa.c_str(), r.threads,
+                r.fork_join.median_us, r.peak_rss_mb, 100.0 * r.other_cpu_frac);
+  return buf;
+}
+
+std::string report_json(const BenchReport& r) {
+  const double sec = r.ms.median * 1e-3;
+  const double gflops = r.flops / sec * 1e-9;
+  nlohmann::json j = {
+      {"median_ms", r.ms.median},
+      {"min_ms", r.ms.min},
+      {"max_ms", r.ms.max},
+      {"runs", r.runs},
+      {"warmup", r.warmup},
+      {"sequences", r.sequences},
+      {"tokens", r.tokens},
+      {"seqs_per_s", r.sequences / sec},
+      {"tokens_per_s", r.tokens / sec},
+      {"gflop", r.flops * 1e-9},
+      {"gflops", gflops},
+      {"peak_gflops", r.peak_gflops},
+      {"peak_measured", r.peak_measured},
+      {"pct_of_peak", 100.0 * gflops / r.peak_gflops},
+      {"peak_rss_mb", r.peak_rss_mb},
+      {"isa", r.isa},
+      {"threads", r.threads},
+      {"fork_join_us", r.fork_join.median_us},
+      {"other_cpu_frac", r.other_cpu_frac},
+  };
+  return j.dump() + "\n";
+}
+
+}  // namespace lightbert::cli
