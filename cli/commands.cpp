@@ -17,6 +17,12 @@ const std::vector<Command>& commands() {
        "bench --model DIR (--batch B --seq S | --lengths L1,L2,... | --cases FILE --case NAME) "
        "[--runs N] [--warmup N] [--threads N] [--peak-gflops X] [--json]",
        run_bench},
+      {"serve",
+       "serve --model DIR|ORG/NAME [--host 127.0.0.1] [--port 8080] [--max-batch-tokens 16384] "
+       "[--max-queue 512] [--max-input-length N] [--max-client-batch 1024] [--threads N] "
+       "[--http-threads 16] [--max-batch-wait-ms 2] [--max-body-bytes 2097152] "
+       "[--read-timeout 10] [--keep-alive-timeout 5]",
+       run_serve},
   };
   return table;
 }

@@ -24,5 +24,6 @@ int run_hidden(const std::vector<std::string>& args);
 int run_embed(const std::vector<std::string>& args);
 int run_download(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
+int run_serve(const std::vector<std::string>& args);
 
 }  // namespace lightbert::cli

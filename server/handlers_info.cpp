@@ -1,0 +1,55 @@
+// server/handlers_info.cpp: GET /health, GET /info and GET /metrics.
+// /health: 200 {"status": "ok"}, or 503 {"status": "stopping"} once SIGTERM has arrived.
+// /info: the model and server settings as JSON (model id and path, architecture, sizes, dtype,
+// max input length, pooling, normalize default, limits, version string with the kernel ISA).
+// /metrics: Prometheus text format (metrics.h).
+#include <nlohmann/json.hpp>
+
+#include "lightbert/version.h"
+#include "server/handlers.h"
+
+namespace lightbert::server {
+
+void handle_health(ServerContext& ctx, const httplib::Request&, httplib::Response& res) {
+  if (ctx.draining.load()) {
+    send_json(res, 503, "{\"status\":\"stopping\"}");
+  } else {
+    send_json(res, 200, "{\"status\":\"ok\"}");
+  }
+}
+
+void handle_info(ServerContext& ctx, const httplib::Request&, httplib::Response& res) {
+  const ModelConfig& c = ctx.model.config();
+  const ServerOptions& o = ctx.options;
+  nlohmann::json j;
+  j["model_id"] = o.model;
+  j["model_path"] = o.model_dir;
+  j["model_type"] = c.model_type;
+  j["architecture"] = c.architectures.empty() ? c.model_type : c.architectures.front();
+  j["hidden_size"] = c.hidden_size;
+  j["num_hidden_layers"] = c.num_hidden_layers;
+  j["num_attention_heads"] = c.num_attention_heads;
+  j["vocab_size"] = c.vocab_size;
+  j["dtype"] = "fp32";
+  j["max_input_length"] = ctx.max_input_length;
+  j["pooling"] = pooling_name(ctx.pooling);
+  j["normalize"] = true;  // the default of /embed's "normalize" (as TEI)
+  j["sentence_transformers"] = ctx.model.is_sentence_transformer();
+  j["heads"] = nlohmann::json::array();  // task heads this model has (none served yet)
+  j["max_batch_tokens"] = o.max_batch_tokens;
+  j["max_queue"] = o.max_queue;
+  j["max_client_batch"] = o.max_client_batch;
+  j["max_batch_wait_ms"] = o.max_batch_wait_ms;
+  j["max_body_bytes"] = o.max_body_bytes;
+  j["http_threads"] = o.http_threads;
+  j["threads"] = o.threads;
+  j["version"] = version_string();
+  send_json(res, 200, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void handle_metrics(ServerContext& ctx, const httplib::Request&, httplib::Response& res) {
+  res.status = 200;
+  res.set_content(ctx.metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+}  // namespace lightbert::server

@@ -1,0 +1,162 @@
+// server/http_server.cpp: see http_server.h. Wires the routes to the handlers, turns ApiError
+// into TEI's error body (and any other exception into 500), fills a JSON body into the errors
+// cpp-httplib answers by itself (404 unknown path, 413 body too large, 400 bad request line),
+// and records every answer in the metrics.
+#include "server/http_server.h"
+
+#include <chrono>
+#include <exception>
+#include <new>
+
+#include "lightbert/error.h"
+#include "lightbert/model.h"
+#include "server/batcher.h"
+#include "server/handlers.h"
+#include "server/http_core.h"
+#include "server/metrics.h"
+
+namespace lightbert::server {
+
+namespace {
+
+Error bad_option(const std::string& msg) {
+  return Error(ErrorCode::kInvalidArgument, msg);
+}
+
+void validate(const ServerOptions& o) {
+  if (o.port < 0 || o.port > 65535) throw bad_option("--port must be in [0, 65535]");
+  if (o.max_batch_tokens < 1) throw bad_option("--max-batch-tokens must be at least 1");
+  if (o.max_queue < 1) throw bad_option("--max-queue must be at least 1");
+  if (o.max_input_length < 0) throw bad_option("--max-input-length must be >= 0");
+  if (o.max_client_batch < 1) throw bad_option("--max-client-batch must be at least 1");
+  if (o.http_threads < 1) throw bad_option("--http-threads must be at least 1");
+  if (o.max_batch_wait_ms < 0) throw bad_option("--max-batch-wait-ms must be >= 0");
+  if (o.max_body_bytes < 1) throw bad_option("--max-body-bytes must be at least 1");
+  if (o.read_timeout_s < 1) throw bad_option("--read-timeout must be at least 1 second");
+}
+
+// Wraps a handler: ApiError -> its status and TEI's body; anything else -> 500.
+httplib::Server::Handler wrap(ServerContext& ctx, Handler h) {
+  return [&ctx, h](const httplib::Request& req, httplib::Response& res) {
+    try {
+      h(ctx, req, res);
+    } catch (const ApiError& e) {
+      send_json(res, e.status(), error_body(e.type(), e.what()));
+      if (e.status() == 429) res.set_header("Retry-After", "1");
+    } catch (const std::bad_alloc&) {
+      send_json(res, 503, error_body("overloaded", "out of memory"));
+    } catch (const std::exception& e) {
+      send_json(res, 500, error_body("backend", e.what()));
+    }
+  };
+}
+
+}  // namespace
+
+HttpServer::HttpServer(const ServerOptions& options) : options_(options) {
+  validate(options_);
+  ModelOptions mo;
+  mo.threads = options_.threads;
+  model_ = Model::load(options_.model_dir, mo);
+  int max_len = model_->max_length();
+  if (options_.max_input_length > 0 && options_.max_input_length < max_len) {
+    max_len = options_.max_input_length;
+  }
+  if (options_.max_batch_tokens < max_len) {
+    throw bad_option("--max-batch-tokens (" + std::to_string(options_.max_batch_tokens) +
+                     ") must hold the longest input (" + std::to_string(max_len) + " tokens)");
+  }
+  metrics_ = std::make_unique<Metrics>();
+  Batcher::Options bo;
+  bo.max_batch_tokens = static_cast<size_t>(options_.max_batch_tokens);
+  bo.max_queue = static_cast<size_t>(options_.max_queue);
+  bo.max_wait_ms = options_.max_batch_wait_ms;
+  bo.debug_delay_ms = options_.debug_batch_delay_ms;
+  batcher_ = std::make_unique<Batcher>(model_->encoder(), bo, metrics_.get());
+  ctx_.reset(new ServerContext{options_, *model_, *batcher_, *metrics_, max_len,
+                               model_->default_embedding().pooling});
+  http_ = std::make_unique<HttpCore>(options_);
+  register_routes();
+}
+
+HttpServer::~HttpServer() {
+  shutdown();
+}
+
+void HttpServer::register_routes() {
+  ServerContext& c = *ctx_;
+  http_->Post("/embed", wrap(c, handle_embed));
+  http_->Post("/v1/embeddings", wrap(c, handle_openai_embeddings));
+  http_->Post("/predict", wrap(c, handle_predict));
+  http_->Post("/ner", wrap(c, handle_ner));
+  http_->Post("/qa", wrap(c, handle_qa));
+  http_->Post("/fill-mask", wrap(c, handle_fill_mask));
+  http_->Get("/health", wrap(c, handle_health));
+  http_->Get("/info", wrap(c, handle_info));
+  http_->Get("/metrics", wrap(c, handle_metrics));
+
+  const httplib::Server::HandlerWithResponse on_error = [](const httplib::Request& req,
+                                                           httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    std::string msg;
+    std::string type = "validation";
+    if (res.status == 404) {
+      type = "not_found";
+      msg = "no endpoint " + req.method + " " + req.path;
+    } else if (res.status == 413) {
+      msg = "the request body is larger than the server's limit";
+    } else {
+      msg = "malformed HTTP request (HTTP " + std::to_string(res.status) +
+            "; a POST needs a body with Content-Length or chunked encoding)";
+    }
+    send_json(res, res.status, error_body(type, msg));
+    return httplib::Server::HandlerResponse::Handled;
+  };
+  http_->set_error_handler(on_error);
+  http_->set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        send_json(res, 500, error_body("backend", "internal error"));
+      });
+  Metrics& m = *metrics_;
+  http_->set_logger([&m](const httplib::Request& req, const httplib::Response& res) {
+    const auto elapsed = std::chrono::steady_clock::now() - HttpCore::request_start();
+    m.record_request(req.path, res.status, std::chrono::duration<double>(elapsed).count());
+  });
+}
+
+int HttpServer::start() {
+  if (started_) throw Error(ErrorCode::kInvalidArgument, "the server is already started");
+  int port = options_.port;
+  if (port == 0) {
+    port = http_->bind_to_any_port(options_.host);
+    if (port < 0) port = 0;
+  } else if (!http_->bind_to_port(options_.host, port)) {
+    port = 0;
+  }
+  if (port <= 0) {
+    throw Error(ErrorCode::kIo, "cannot listen on " + options_.host + ":" +
+                                    std::to_string(options_.port) +
+                                    " (address in use, or not a local address?)");
+  }
+  started_ = true;
+  listen_thread_ = std::thread([this] { http_->listen_after_bind(); });
+  return port;
+}
+
+void HttpServer::shutdown() {
+  if (stopped_) return;
+  stopped_ = true;
+  ctx_->draining.store(true);
+  http_->begin_drain();
+  if (started_) {
+    // stop() only acts once the accept loop runs; wait for it (it starts at once).
+    for (int i = 0; i < 5000 && !http_->is_running(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    http_->stop();
+    listen_thread_.join();  // returns once every connection's thread has finished
+  }
+  batcher_->stop();
+}
+
+}  // namespace lightbert::server

@@ -1,0 +1,53 @@
+// server/http_server.h: `lightbert serve` as a library object: model + batcher + HTTP.
+// Contract: the constructor loads the model (ServerOptions::model_dir) and validates the
+// options, throwing lightbert::Error naming the option at fault. start() binds host:port
+// (port 0: an ephemeral one) and serves in background threads, returning the port; a bind
+// failure throws kIo. shutdown() stops accepting, answers every request already received
+// (the batcher finishes its queue), then joins all threads; it is idempotent and also run by
+// the destructor. Endpoints: handlers.h.
+#pragma once
+
+#include <memory>
+#include <thread>
+
+#include "server/server_options.h"
+
+namespace lightbert {
+class Model;
+}
+
+namespace lightbert::server {
+
+class Batcher;
+class HttpCore;
+class Metrics;
+struct ServerContext;
+
+class HttpServer {
+ public:
+  explicit HttpServer(const ServerOptions& options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  int start();
+  void shutdown();
+
+  const ServerOptions& options() const { return options_; }
+  Metrics& metrics() { return *metrics_; }
+
+ private:
+  void register_routes();
+
+  ServerOptions options_;
+  std::unique_ptr<Model> model_;
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<Batcher> batcher_;
+  std::unique_ptr<ServerContext> ctx_;
+  std::unique_ptr<HttpCore> http_;
+  std::thread listen_thread_;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace lightbert::server

@@ -1,0 +1,31 @@
+// server/server_options.h: the settings of `lightbert serve` (one struct, filled by the CLI).
+// Contract: plain data with the documented defaults; HttpServer validates the combination
+// (e.g. max_batch_tokens must hold the longest input) and throws lightbert::Error otherwise.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace lightbert::server {
+
+struct ServerOptions {
+  std::string model;      // --model as given (a folder or ORG/NAME); reported as "model"
+  std::string model_dir;  // the resolved folder
+  std::string host = "127.0.0.1";
+  int port = 8080;                   // 0: an ephemeral port (see HttpServer::port())
+  int max_batch_tokens = 16384;      // real tokens per encoder batch
+  int max_queue = 512;               // requests waiting for the batcher; beyond: 429
+  int max_input_length = 0;          // 0: the model's maximum; else min(this, model's)
+  int max_client_batch = 1024;       // inputs in one request; beyond: 413
+  int threads = 0;                   // compute threads (the encoder's pool); 0: all cores
+  int http_threads = 16;             // connections served at once (cpp-httplib's pool)
+  int max_batch_wait_ms = 2;         // how long the batcher may wait for more work
+  size_t max_body_bytes = 2u << 20;  // request bodies beyond: 413
+  int read_timeout_s = 10;           // a client that sends nothing for this long is dropped
+  int request_deadline_s = 30;       // a request must be fully received within this
+  int keep_alive_timeout_s = 5;      // idle keep-alive connections are closed after this
+  int keep_alive_max = 1000;         // requests per connection
+  int debug_batch_delay_ms = 0;      // sleep before each batch (tests of draining, 429)
+};
+
+}  // namespace lightbert::server
