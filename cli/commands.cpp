@@ -13,6 +13,21 @@ const std::vector<Command>& commands() {
        run_embed},
       {"download", "download ORG/NAME [--revision REV] [--cache-dir DIR] [--offline]",
        run_download},
+      {"classify",
+       "classify --model DIR [--top-k K] [--truncate] [--batch-size N] [--threads N]",
+       run_classify},
+      {"similarity", "similarity --model DIR [--truncate] [--batch-size N] [--threads N]",
+       run_similarity},
+      {"ner",
+       "ner --model DIR [--aggregation none|simple|first|max|average] [--truncate] "
+       "[--batch-size N] [--threads N]",
+       run_ner},
+      {"qa",
+       "qa --model DIR [--top-k K] [--max-answer-len N] [--doc-stride N] [--max-seq-len N] "
+       "[--threads N]",
+       run_qa},
+      {"fill-mask", "fill-mask --model DIR [--top-k K] [--truncate] [--batch-size N] [--threads N]",
+       run_fill_mask},
       {"bench",
        "bench --model DIR (--batch B --seq S | --lengths L1,L2,... | --cases FILE --case NAME) "
        "[--runs N] [--warmup N] [--threads N] [--peak-gflops X] [--json]",

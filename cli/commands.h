@@ -23,6 +23,11 @@ int run_tokenize(const std::vector<std::string>& args);
 int run_hidden(const std::vector<std::string>& args);
 int run_embed(const std::vector<std::string>& args);
 int run_download(const std::vector<std::string>& args);
+int run_classify(const std::vector<std::string>& args);
+int run_similarity(const std::vector<std::string>& args);
+int run_ner(const std::vector<std::string>& args);
+int run_qa(const std::vector<std::string>& args);
+int run_fill_mask(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
 int run_serve(const std::vector<std::string>& args);
 

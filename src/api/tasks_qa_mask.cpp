@@ -1,0 +1,145 @@
+// api/tasks_qa_mask.cpp: QuestionAnswerer and MaskFiller (tasks.h) over the heads in src/heads/.
+#include <algorithm>
+#include <numeric>
+
+#include "api/task_encode.h"
+#include "heads/fill_mask.h"
+#include "heads/head_common.h"
+#include "heads/qa_windows.h"
+#include "heads/question_answering.h"
+#include "heads/wordpiece_decode.h"
+#include "lightbert/error.h"
+#include "lightbert/tasks.h"
+
+namespace lightbert {
+
+// ---- QuestionAnswerer -----------------------------------------------------------------------
+struct QuestionAnswerer::Impl {
+  Model* model;
+  heads::QaHead head;
+};
+
+QuestionAnswerer::QuestionAnswerer(Model& model)
+    : impl_(new Impl{&model, heads::QaHead::load(model.path(), model.config())}) {}
+QuestionAnswerer::~QuestionAnswerer() = default;
+
+QaResult QuestionAnswerer::answer(const std::string& question, const std::string& context,
+                                  const QaOptions& options) {
+  Model& model = *impl_->model;
+  const int max_seq_len = options.max_seq_len < 0 ? std::min(model.max_length(), 384)
+                                                  : options.max_seq_len;
+  if (max_seq_len < 4 || max_seq_len > model.max_length()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "max_seq_len " + std::to_string(max_seq_len) + " must be in [4, " +
+                    std::to_string(model.max_length()) + "] (the model's maximum)");
+  }
+  const int stride = options.doc_stride < 0 ? std::min(max_seq_len / 2, 128) : options.doc_stride;
+  if (stride > max_seq_len) {
+    throw Error(ErrorCode::kInvalidArgument, "doc_stride (" + std::to_string(stride) +
+                                                 ") is larger than max_seq_len (" +
+                                                 std::to_string(max_seq_len) + ")");
+  }
+  if (options.top_k < 1) throw Error(ErrorCode::kInvalidArgument, "top_k must be >= 1");
+  if (options.max_answer_len < 1) {
+    throw Error(ErrorCode::kInvalidArgument, "max_answer_len must be >= 1");
+  }
+  if (question.find_first_not_of(" \t\r\n") == std::string::npos) {
+    throw Error(ErrorCode::kInvalidArgument, "the question is empty");
+  }
+  if (context.find_first_not_of(" \t\r\n") == std::string::npos) {
+    throw Error(ErrorCode::kInvalidArgument, "the context is empty");
+  }
+  QaResult r;
+  r.windows = heads::qa_windows(model.tokenizer(), question, context, max_seq_len, stride);
+  EncoderOutput out;
+  detail::forward_encodings(model, r.windows, out);
+  std::vector<Answer> all;
+  for (size_t w = 0; w < r.windows.size(); ++w) {
+    const size_t n = r.windows[w].size();
+    r.start_logits.emplace_back(n);
+    r.end_logits.emplace_back(n);
+    impl_->head.run(out.token(w, 0), n, r.start_logits[w].data(), r.end_logits[w].data());
+    std::vector<Answer> a = heads::best_spans(r.windows[w], r.start_logits[w].data(),
+                                              r.end_logits[w].data(), model.tokenizer().cls_id(),
+                                              options.top_k, options.max_answer_len, context,
+                                              static_cast<int>(w));
+    all.insert(all.end(), a.begin(), a.end());
+  }
+  // Python's sorted(reverse=True) is stable: equal scores keep window order.
+  std::stable_sort(all.begin(), all.end(),
+                   [](const Answer& a, const Answer& b) { return a.score > b.score; });
+  if (all.size() > static_cast<size_t>(options.top_k)) all.resize(options.top_k);
+  r.answers = std::move(all);
+  return r;
+}
+
+// ---- MaskFiller -----------------------------------------------------------------------------
+struct MaskFiller::Impl {
+  Model* model;
+  heads::MaskedLmHead head;
+};
+
+MaskFiller::MaskFiller(Model& model)
+    : impl_(new Impl{&model, heads::MaskedLmHead::load(model.path(), model.config())}) {}
+MaskFiller::~MaskFiller() = default;
+
+std::vector<FillMaskResult> MaskFiller::fill(const std::vector<std::string>& texts, int top_k,
+                                             bool truncate) {
+  if (top_k < 1) throw Error(ErrorCode::kInvalidArgument, "top_k must be >= 1");
+  Model& model = *impl_->model;
+  const Tokenizer& tok = model.tokenizer();
+  std::vector<TextInput> inputs;
+  for (const std::string& t : texts) inputs.push_back({t, std::nullopt});
+  EncoderOutput out;
+  const std::vector<Encoding> enc = detail::encode_for_task(model, inputs, truncate, out);
+  const size_t v = static_cast<size_t>(impl_->head.vocab_size);
+  const size_t k = std::min(static_cast<size_t>(top_k), v);
+  std::vector<FillMaskResult> result(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    FillMaskResult& r = result[i];
+    for (size_t t = 0; t < enc[i].size(); ++t) {
+      if (enc[i].input_ids[t] == tok.mask_id()) r.mask_positions.push_back(static_cast<int32_t>(t));
+    }
+    if (r.mask_positions.empty()) {
+      throw Error(ErrorCode::kInvalidArgument, "input " + std::to_string(i) + ": no mask token (" +
+                                                   tok.config().mask_token + ") in the text");
+    }
+  }
+  std::vector<float> probs(v);
+  std::vector<size_t> order(v);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    FillMaskResult& r = result[i];
+    const bool single = r.mask_positions.size() == 1;
+    for (int32_t pos : r.mask_positions) {
+      std::vector<float> logits(v);
+      impl_->head.logits(out.token(i, static_cast<size_t>(pos)), logits.data());
+      heads::softmax(logits.data(), v, probs.data());
+      std::iota(order.begin(), order.end(), 0);
+      // torch.topk order: highest first; equal scores, lower id first.
+      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                        [&](size_t a, size_t b) {
+                          return probs[a] != probs[b] ? probs[a] > probs[b] : a < b;
+                        });
+      std::vector<MaskPrediction> preds;
+      for (size_t j = 0; j < k; ++j) {
+        MaskPrediction p;
+        p.token = static_cast<int32_t>(order[j]);
+        p.score = probs[order[j]];
+        p.token_str = heads::decode_ids(tok, {p.token}, false);
+        std::vector<int32_t> ids;
+        for (size_t t = 0; t < enc[i].size(); ++t) {
+          const int32_t id = static_cast<int32_t>(t) == pos ? p.token : enc[i].input_ids[t];
+          if (id != tok.pad_id()) ids.push_back(id);
+        }
+        // Hugging Face skips special tokens only with a single mask (else the others vanish).
+        p.sequence = heads::decode_ids(tok, ids, single);
+        preds.push_back(std::move(p));
+      }
+      r.logits.push_back(std::move(logits));
+      r.predictions.push_back(std::move(preds));
+    }
+  }
+  return result;
+}
+
+}  // namespace lightbert

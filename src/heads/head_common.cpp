@@ -1,0 +1,106 @@
+// heads/head_common.cpp: see head_common.h.
+#include "heads/head_common.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "lightbert/error.h"
+
+namespace lightbert::heads {
+
+namespace {
+
+std::string architectures_text(const ModelConfig& config) {
+  if (config.architectures.empty()) return "none listed";
+  std::string s;
+  for (const std::string& a : config.architectures) s += (s.empty() ? "" : ", ") + a;
+  return s;
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+void require_task(const std::string& dir, const ModelConfig& config, const std::string& task,
+                  const std::vector<std::string>& suffixes) {
+  if (config.architectures.empty()) return;  // decided by the tensors present
+  for (const std::string& a : config.architectures) {
+    for (const std::string& s : suffixes) {
+      if (ends_with(a, s)) return;
+    }
+  }
+  std::string want;
+  for (const std::string& s : suffixes) want += (want.empty() ? "*" : " or *") + s;
+  throw Error(ErrorCode::kUnsupported, dir + ": " + task + " needs a " + want +
+                                           " model; config.json 'architectures' is [" +
+                                           architectures_text(config) + "]");
+}
+
+formats::Checkpoint open_head_checkpoint(const std::string& dir) {
+  formats::Checkpoint ck = formats::Checkpoint::open_folder(dir);
+  ck.set_prefixes({""});
+  return ck;
+}
+
+std::vector<float> read_head_tensor(const formats::Checkpoint& ck, const std::string& name,
+                                    std::vector<int64_t>& shape, const std::string& task,
+                                    const ModelConfig& config) {
+  const formats::TensorInfo* t = ck.find(name);
+  if (t == nullptr) {
+    throw Error(ErrorCode::kNotFound, ck.source() + ": the " + task + " head needs tensor '" +
+                                          name + "', absent from the checkpoint (architectures [" +
+                                          architectures_text(config) + "])");
+  }
+  if (t->shape.size() == shape.size()) {
+    for (size_t i = 0; i < shape.size(); ++i) {
+      if (shape[i] < 0) shape[i] = t->shape[i];
+    }
+  }
+  return ck.read_f32(name, shape);
+}
+
+void Linear::apply(const float* x, float* y) const {
+  for (int o = 0; o < out; ++o) {
+    const float* w = weight.data() + static_cast<size_t>(o) * in;
+    double s = bias[o];
+    for (int i = 0; i < in; ++i) s += static_cast<double>(w[i]) * x[i];
+    y[o] = static_cast<float>(s);
+  }
+}
+
+Linear read_linear(const formats::Checkpoint& ck, const std::string& prefix, int out, int in,
+                   const std::string& task, const ModelConfig& config) {
+  Linear l;
+  std::vector<int64_t> ws{out, in};
+  l.weight = read_head_tensor(ck, prefix + ".weight", ws, task, config);
+  if (ws[0] < 1 || ws[0] > (1 << 24)) {
+    throw Error(ErrorCode::kFormat, ck.source() + ": tensor '" + prefix + ".weight' has " +
+                                        std::to_string(ws[0]) + " rows");
+  }
+  std::vector<int64_t> bs{ws[0]};
+  l.bias = read_head_tensor(ck, prefix + ".bias", bs, task, config);
+  l.out = static_cast<int>(ws[0]);
+  l.in = in;
+  return l;
+}
+
+void softmax(const float* x, size_t n, float* y) {
+  if (n == 0) return;
+  const float m = *std::max_element(x, x + n);
+  double sum = 0.0;
+  for (size_t i = 0; i < n; ++i) sum += std::exp(static_cast<double>(x[i]) - m);
+  for (size_t i = 0; i < n; ++i) y[i] = static_cast<float>(std::exp(static_cast<double>(x[i]) - m) / sum);
+}
+
+float sigmoid(float x) {
+  return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(x))));
+}
+
+std::string label_name(const ModelConfig& config, int index) {
+  auto it = config.id2label.find(index);
+  return it != config.id2label.end() ? it->second : "LABEL_" + std::to_string(index);
+}
+
+}  // namespace lightbert::heads

@@ -1,0 +1,51 @@
+// heads/head_common.h: what every task head shares: architecture checks, head tensors, softmax.
+// Contract: require_task() throws kUnsupported naming the task and the folder's architectures
+// when config.json lists architectures and none is a model for that task. read_head_tensor()
+// reads a top-level head tensor (no "bert." prefix) as float and throws kNotFound naming the
+// tensor and the folder when it is absent, kFormat on a wrong shape. Linear is y = x W^T + b
+// accumulated in double (head work is a few rows). label_name() follows config id2label with
+// Hugging Face's LABEL_i default.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "formats/checkpoint.h"
+#include "lightbert/config.h"
+
+namespace lightbert::heads {
+
+// `task`: e.g. "token classification"; `suffixes`: architecture names that carry the head
+// ("ForTokenClassification"); an architecture matches when it ends with one of them.
+void require_task(const std::string& dir, const ModelConfig& config, const std::string& task,
+                  const std::vector<std::string>& suffixes);
+
+// The folder's checkpoint with head lookups restricted to top-level names.
+formats::Checkpoint open_head_checkpoint(const std::string& dir);
+
+// Reads `name` (top level); `shape` entries of -1 take the stored size (the result's shape is
+// written back). `task` and `architectures` go into the error message.
+std::vector<float> read_head_tensor(const formats::Checkpoint& ck, const std::string& name,
+                                    std::vector<int64_t>& shape, const std::string& task,
+                                    const ModelConfig& config);
+
+struct Linear {
+  int out = 0;
+  int in = 0;
+  std::vector<float> weight;  // [out, in]
+  std::vector<float> bias;    // [out]
+  void apply(const float* x, float* y) const;  // one row
+};
+
+// Reads PREFIX.weight [out, in] and PREFIX.bias [out]; out = -1 takes the stored row count.
+Linear read_linear(const formats::Checkpoint& ck, const std::string& prefix, int out, int in,
+                   const std::string& task, const ModelConfig& config);
+
+// Numerically stable softmax / logistic of n floats (double internally).
+void softmax(const float* x, size_t n, float* y);
+float sigmoid(float x);
+
+std::string label_name(const ModelConfig& config, int index);
+
+}  // namespace lightbert::heads

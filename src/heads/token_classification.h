@@ -1,0 +1,44 @@
+// heads/token_classification.h: BertForTokenClassification's head (optionally with a CRF) and
+// the token-classification (NER) pipeline's post-processing.
+// Contract: load() reads classifier.weight [L, H] / classifier.bias [L] and, when present, the
+// pytorch-crf tensors crf.{transitions,start_transitions,end_transitions}. tag() gives each
+// token's label: argmax of its logits, or the CRF's Viterbi path over the whole sequence
+// ([CLS] and [SEP] included). entities() is Hugging Face's TokenClassificationPipeline
+// (gather_pre_entities, aggregate, group_entities, ignore_labels ["O"]) with a fast BERT
+// tokenizer: scores are softmax(logits); a token is a sub-word when its vocabulary string and
+// its text slice differ in length (code points); [UNK] takes its text slice; words are
+// decoded WordPiece tokens; entity_group strips a "B-"/"I-" (any "X-") prefix, and only a tag
+// that does not start with "B-" extends the previous group of the same tag, so E-/S- tags
+// (BIOES) start groups of their own ("E-PER" is its own tag: "B-PER E-PER" gives two PER
+// groups), exactly as Hugging Face does. With a CRF the Viterbi tag replaces the argmax and
+// its softmax probability is the score; only none, simple and first are defined then.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "heads/crf.h"
+#include "heads/head_common.h"
+#include "lightbert/tasks.h"
+#include "lightbert/tokenizer.h"
+
+namespace lightbert::heads {
+
+struct TokenClassificationHead {
+  Linear classifier;
+  std::optional<Crf> crf;
+  std::vector<std::string> labels;
+
+  static TokenClassificationHead load(const std::string& dir, const ModelConfig& config);
+  // hidden [T, H] -> logits [T, L]; tags [T].
+  void run(const float* hidden, size_t tokens, float* logits, std::vector<int>& tags) const;
+};
+
+// Entities of one text from its encoding, logits [T, L] and tags [T].
+std::vector<Entity> entities(const TokenClassificationHead& head, const Tokenizer& tokenizer,
+                             const std::string& text, const Encoding& encoding,
+                             const std::vector<float>& logits, const std::vector<int>& tags,
+                             Aggregation aggregation);
+
+}  // namespace lightbert::heads
