@@ -7,11 +7,13 @@
 // kernels_test on a CPU that has it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
 #include <vector>
 
+#include "kernels/simd_attention.h"
 #include "kernels/simd_gemm.h"
 #include "kernels/simd_math.h"
 
@@ -217,6 +219,42 @@ void check_row_kernels() {
       ASSERT_NEAR(c[i * n + j], acc, 1e-5);
     }
   }
+}
+
+// attention_gemm_nn: every row count 1..13 (6-row blocks + tails), column counts with no, partial
+// first and partial second vector tails, strided A / B / C (as inside the QKV rows), k = 0.
+template <typename V>
+void check_attention_gemm() {
+  constexpr int64_t W = V::kWidth;
+  for (int64_t m : {1, 5, 6, 7, 13}) {
+    for (int64_t n : {int64_t{3}, W, W + 3, 2 * W, 4 * W + 5}) {
+      for (int64_t k : {0, 1, 9, 40}) {
+        const int64_t lda = k + 3, ldb = n + 5, ldc = n + 2;
+        std::vector<float> a = random_vector(static_cast<size_t>(m * lda), 11);
+        std::vector<float> b = random_vector(static_cast<size_t>(std::max<int64_t>(k, 1) * ldb), 12);
+        std::vector<float> c(static_cast<size_t>(m * ldc), 7.0f);
+        simd::attention_gemm_nn<V>(m, n, k, a.data(), lda, b.data(), ldb, c.data(), ldc);
+        for (int64_t i = 0; i < m; ++i) {
+          for (int64_t j = 0; j < ldc; ++j) {
+            if (j >= n) {
+              ASSERT_EQ(c[static_cast<size_t>(i * ldc + j)], 7.0f) << "wrote outside C";
+              continue;
+            }
+            double acc = 0;
+            for (int64_t q = 0; q < k; ++q) acc += static_cast<double>(a[static_cast<size_t>(i * lda + q)]) * b[static_cast<size_t>(q * ldb + j)];
+            ASSERT_NEAR(c[static_cast<size_t>(i * ldc + j)], acc, 1e-5) << "m " << m << " n " << n << " k " << k;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(KernelTemplates, AttentionGemm16Lanes) {
+  check_attention_gemm<Vec<16>>();
+}
+TEST(KernelTemplates, AttentionGemm8Lanes) {
+  check_attention_gemm<Vec<8>>();
 }
 
 TEST(KernelTemplates, RowKernels16Lanes) {

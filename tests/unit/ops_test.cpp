@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kernels/kernels.h"
@@ -104,10 +106,23 @@ TEST_P(OpsTest, LinearRejectsMismatchedShapes) {
 }
 
 // Ragged attention equals per-sequence dense attention computed in double.
+// Configurations: many short ragged sequences; one long sequence and a single head (split into
+// row ranges, several query-row blocks per range); two sequences of uneven length.
+struct AttentionCase {
+  int heads;
+  int64_t d;
+  std::vector<int64_t> lengths;
+};
+
 TEST_P(OpsTest, RaggedSelfAttentionMatchesDoubleReference) {
-  const int heads = 3;
-  const int64_t d = 20, hidden = heads * d;
-  const std::vector<int64_t> lengths = {1, 2, 17, 40, 5};
+  const std::vector<AttentionCase> cases = {
+      {3, 20, {1, 2, 17, 40, 5}}, {1, 16, {300}}, {2, 8, {130, 7}}, {4, 64, {129}}};
+  for (const AttentionCase& ac : cases) {
+  const int heads = ac.heads;
+  const int64_t d = ac.d, hidden = heads * d;
+  const std::vector<int64_t>& lengths = ac.lengths;
+  ASSERT_GT(ops::attention_block_rows(300), 6);
+  ASSERT_LT(ops::attention_block_rows(300), 300);  // the 300-token case runs several blocks
   std::vector<int64_t> offsets = {0};
   for (int64_t l : lengths) offsets.push_back(offsets.back() + l);
   const int64_t tokens = offsets.back();
@@ -142,11 +157,13 @@ TEST_P(OpsTest, RaggedSelfAttentionMatchesDoubleReference) {
             double ref = 0.0;
             for (int64_t j = 0; j < len; ++j) ref += p[static_cast<size_t>(j)] / sum * at(j, 2, c);
             ASSERT_NEAR(out[static_cast<size_t>((r0 + i) * hidden + h * d + c)], ref, 2e-5)
-                << GetParam() << " seq " << s << " head " << h << " row " << i << " col " << c;
+                << GetParam() << " seq " << s << " head " << h << " row " << i << " col " << c
+                << " threads " << threads << " d " << d;
           }
         }
       }
     }
+  }
   }
 }
 
@@ -260,6 +277,37 @@ TEST(ThreadPool, EveryIndexOnceWithDistinctWorkers) {
   runtime::ThreadPool all(0);
   EXPECT_EQ(all.size(), runtime::available_cores());
   EXPECT_THROW(runtime::ThreadPool(-2), Error);
+}
+
+// Many back-to-back jobs (the generation protocol: no index lost or run twice, no stale function),
+// jobs after the workers went to sleep (futex wake-up), and nested calls (run inline).
+TEST(ThreadPool, RepeatedJobsSleepingWorkersAndNesting) {
+  runtime::ThreadPool pool(3);
+  for (int job = 0; job < 20000; ++job) {
+    const int64_t count = 1 + job % 7;
+    std::atomic<int64_t> sum{0};
+    pool.parallel_for(count, [&](int64_t i, int) { sum.fetch_add(i + 1 + job); });
+    ASSERT_EQ(sum.load(), count * (count + 1) / 2 + count * job) << "job " << job;
+    if (job % 5000 == 4999) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::vector<std::atomic<int>> hits(64);
+  pool.parallel_for(8, [&](int64_t i, int outer) {
+    pool.parallel_for(8, [&](int64_t j, int inner) {
+      EXPECT_EQ(inner, 0);  // inline on the calling thread
+      hits[static_cast<size_t>(i * 8 + j)].fetch_add(1);
+    });
+    (void)outer;
+  });
+  for (auto& h : hits) EXPECT_EQ(h.load(), 1);
+  // Workers of every thread really take part (each item waits until all have started).
+  std::atomic<int> started{0};
+  pool.parallel_for(3, [&](int64_t, int) {
+    started.fetch_add(1);
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (started.load() < 3 && std::chrono::steady_clock::now() < give_up) {
+    }
+  });
+  EXPECT_EQ(started.load(), 3);
 }
 
 }  // namespace

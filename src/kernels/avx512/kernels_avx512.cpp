@@ -4,6 +4,7 @@
 // GEMM micro-kernel 8 rows x 32 columns (16 zmm accumulators), K blocks of 256.
 #include "kernels/avx512/vec_avx512.h"
 #include "kernels/kernels.h"
+#include "kernels/simd_attention.h"
 #include "kernels/simd_gemm.h"
 #include "kernels/simd_math.h"
 #include "kernels/simd_peak.h"
@@ -25,7 +26,7 @@ const KernelTable kTable = {
     &simd::activation<Vec>,
     &simd::layer_norm<Vec>,
     &simd::softmax<Vec>,
-    &simd::gemm_nn<Vec>,
+    &simd::attention_gemm_nn<Vec>,
     &simd::fma_probe<Vec>,
 };
 
