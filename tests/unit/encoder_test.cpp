@@ -193,6 +193,38 @@ TEST_P(EncoderGoldenTest, SteadyStateDoesNotAllocate) {
   EXPECT_EQ(g_allocations.load(), 0);
 }
 
+// Ragged batches on two threads (the pool, attention work items sorted by length, split row
+// ranges): after the largest batch (most tokens, most sequences, longest sequence) was seen once,
+// smaller ragged batches and the largest again run without touching the heap.
+TEST_P(EncoderGoldenTest, RaggedSteadyStateOnTwoThreadsDoesNotAllocate) {
+  const kernels::KernelTable& table = kernels::kernels_by_name(GetParam());
+  auto model = models::BertModel::load(test_data("tiny-bert"), table, 2);
+  auto batch_of = [](const std::vector<int32_t>& lengths) {
+    SequenceBatch b;
+    int32_t id = 5;
+    for (int32_t n : lengths) {
+      std::vector<int32_t> ids(static_cast<size_t>(n));
+      for (auto& x : ids) x = 1 + (id++ * 37) % 2000;
+      b.add(ids);
+    }
+    return b;
+  };
+  const SequenceBatch largest = batch_of({128, 3, 77, 1, 40, 9, 128, 16});
+  const SequenceBatch smaller = batch_of({12, 100, 5});
+  const SequenceBatch single = batch_of({128});
+  EncoderOutput out;
+  model->forward(largest, out);
+  g_allocations = 0;
+  g_counting = true;
+  for (int i = 0; i < 3; ++i) {
+    model->forward(smaller, out);
+    model->forward(single, out);
+    model->forward(largest, out);
+  }
+  g_counting = false;
+  EXPECT_EQ(g_allocations.load(), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(AllIsas, EncoderGoldenTest, ::testing::ValuesIn(isa_names()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return info.param;
