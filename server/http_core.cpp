@@ -16,6 +16,7 @@ using Clock = std::chrono::steady_clock;
 
 thread_local socket_t tl_socket = -1;
 thread_local Clock::time_point tl_request_start;
+thread_local bool tl_close_after = false;
 
 // cpp-httplib's thread pool, counting the connections that wait for a thread.
 class CountingPool : public httplib::TaskQueue {
@@ -87,6 +88,10 @@ std::chrono::steady_clock::time_point HttpCore::request_start() {
   return tl_request_start;
 }
 
+void HttpCore::close_after_response() {
+  tl_close_after = true;
+}
+
 bool HttpCore::wait_for_request(socket_t sock) const {
   const auto give_up = Clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
   for (;;) {
@@ -104,6 +109,7 @@ bool HttpCore::process_and_close_socket(socket_t sock) {
   for (size_t left = keep_alive_max_count_; left > 0; --left) {
     if (!wait_for_request(sock)) break;
     tl_request_start = Clock::now();
+    tl_close_after = false;
     const bool close = left == 1 || draining_.load() || waiting_.load() > 0;
     bool connection_closed = false;
     const auto deadline = tl_request_start + std::chrono::seconds(request_deadline_s_);
@@ -113,7 +119,7 @@ bool HttpCore::process_and_close_socket(socket_t sock) {
           DeadlineStream guarded(strm, deadline);
           return process_request(guarded, close, connection_closed, nullptr);
         });
-    if (!ok || connection_closed || close) break;
+    if (!ok || connection_closed || close || tl_close_after) break;
   }
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);

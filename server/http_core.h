@@ -33,6 +33,10 @@ class HttpCore : public httplib::Server {
   // Handler thread only: has the client of the request being handled closed its connection?
   static bool peer_closed();
   static std::chrono::steady_clock::time_point request_start();
+  // Handler thread only: close the connection after the current response (used for the
+  // errors cpp-httplib answers itself: a malformed or timed-out request leaves the stream in
+  // an unknown state).
+  static void close_after_response();
 
  private:
   bool process_and_close_socket(socket_t sock) override;

@@ -97,7 +97,8 @@ void HttpServer::register_routes() {
 
   const httplib::Server::HandlerWithResponse on_error = [](const httplib::Request& req,
                                                            httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // ours
+    HttpCore::close_after_response();  // cpp-httplib's own error: the stream may be mid-request
     std::string msg;
     std::string type = "validation";
     if (res.status == 404) {

@@ -1,0 +1,35 @@
+// tests/support/server_process.h: `lightbert serve` as a child process on 127.0.0.1, for tests.
+// Contract: ServerProcess::start(args) spawns `lightbert serve --port 0 ARGS` with stderr to a
+// file and waits (at most `timeout_s`) for its "listening on" line, returning the port; it
+// returns -1 when the child exits or the time runs out (stderr() tells why). signal() sends a
+// signal; wait_exit() reaps the child within a time limit. The destructor kills and reaps a
+// child that is still running, so no test leaves a server behind.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace lightbert::testing {
+
+class ServerProcess {
+ public:
+  ServerProcess() = default;
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  int start(const std::vector<std::string>& args, int timeout_s = 60);
+  void signal(int sig) const;
+  // The exit status (128+N when killed by signal N), or -1 when still running after timeout_s.
+  int wait_exit(int timeout_s);
+  std::string stderr_text() const;
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::string dir_;
+};
+
+}  // namespace lightbert::testing

@@ -1,0 +1,185 @@
+// tests/unit/server_batching_test.cpp: the server's dynamic batching under concurrency, in
+// process on 127.0.0.1: 16 clients x 20 requests each get exactly their own embeddings (checked
+// against lightbert::Model run on each text alone), batches do merge requests (metrics), a full
+// queue answers 429 with Retry-After, a client that leaves has its queued work dropped, and a
+// request larger than --max-batch-tokens is split across batches with the right answers.
+// Timing only sets up overlap (debug batch delay); assertions are on answers and counters.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "lightbert/model.h"
+#include "unit/server_test_util.h"
+
+namespace lightbert::testing {
+namespace {
+
+using nlohmann::json;
+
+const char* const kWords[] = {"house", "people", "war", "city", "time",  "place", "came",
+                              "back",  "long",   "the", "of",   "about", "where", "went"};
+
+std::string text_for(int client, int i) {
+  std::string t;
+  const int n = 1 + (client * 7 + i * 3) % 12;
+  for (int k = 0; k < n; ++k) {
+    if (k) t += ' ';
+    t += kWords[(client * 31 + i * 17 + k * 5) % 14];
+  }
+  return t + " " + std::to_string(client) + " " + std::to_string(i);
+}
+
+std::vector<float> expected_embedding(Model& model, const std::string& text) {
+  EmbeddingOptions eo;
+  eo.normalize = true;
+  return model.embed({{text}}, eo, /*truncate=*/true)[0];
+}
+
+double diff(const json& got, const std::vector<float>& want) {
+  if (!got.is_array() || got.size() != want.size()) return INFINITY;
+  double m = 0;
+  for (size_t i = 0; i < want.size(); ++i)
+    m = std::max(m, std::fabs(got[i].get<double>() - want[i]));
+  return m;
+}
+
+TEST(ServerBatching, ConcurrentClientsGetTheirOwnAnswersAndBatchesMerge) {
+  constexpr int kClients = 16, kRequests = 20;
+  auto model = Model::load(test_data("tiny-bert"));
+  std::vector<std::vector<std::vector<float>>> want(kClients);
+  for (int c = 0; c < kClients; ++c) {
+    for (int i = 0; i < kRequests; ++i)
+      want[c].push_back(expected_embedding(*model, text_for(c, i)));
+  }
+  InProcessServer srv;
+  srv.options.debug_batch_delay_ms = 2;  // lets requests pile up behind a running batch
+  ASSERT_GT(srv.start(), 0);
+  std::atomic<int> ok{0}, wrong{0}, failed{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      auto cli = srv.client();
+      for (int i = 0; i < kRequests; ++i) {
+        const bool openai = (c + i) % 3 == 0;
+        auto r = openai ? cli->Post("/v1/embeddings", json({{"input", text_for(c, i)}}).dump(),
+                                    "application/json")
+                        : cli->Post("/embed", json({{"inputs", {text_for(c, i)}}}).dump(),
+                                    "application/json");
+        if (!r || r->status != 200) {
+          ++failed;
+          continue;
+        }
+        json j = json::parse(r->body);
+        const json& v = openai ? j["data"][0]["embedding"] : j[0];
+        (diff(v, want[c][i]) < 1e-4 ? ok : wrong)++;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(ok.load(), kClients * kRequests);
+
+  auto m = srv.client()->Get("/metrics");
+  ASSERT_TRUE(m);
+  const double batches = metric(m->body, "lightbert_batch_sequences_count");
+  const double singles = metric(m->body, "lightbert_batch_sequences_bucket{le=\"1\"}");
+  EXPECT_EQ(metric(m->body, "lightbert_sequences_total"), kClients * kRequests);
+  EXPECT_LT(batches, kClients * kRequests) << "no two requests were ever merged";
+  EXPECT_LT(singles, batches) << "no batch held more than one sequence";
+}
+
+TEST(ServerBatching, FullQueueIs429WithRetryAfter) {
+  InProcessServer srv;
+  srv.options.max_queue = 1;
+  srv.options.debug_batch_delay_ms = 200;
+  ASSERT_GT(srv.start(), 0);
+  constexpr int kClients = 6;
+  std::atomic<int> ok{0}, busy{0}, other{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&] {
+      auto r = srv.client()->Post("/embed", "{\"inputs\": \"the house\"}", "application/json");
+      if (r && r->status == 200) {
+        ++ok;
+      } else if (r && r->status == 429 && r->get_header_value("Retry-After") == "1" &&
+                 json::parse(r->body).value("error_type", "") == "overloaded") {
+        ++busy;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_GE(ok.load(), 1);
+  EXPECT_GE(busy.load(), 1);
+  auto m = srv.client()->Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(metric(m->body, "lightbert_rejected_requests_total"), busy.load());
+  EXPECT_EQ(metric(m->body, "lightbert_requests_total{endpoint=\"/embed\",status=\"429\"}"),
+            busy.load());
+}
+
+TEST(ServerBatching, ClientThatLeavesHasItsQueuedWorkDropped) {
+  InProcessServer srv;
+  srv.options.debug_batch_delay_ms = 600;
+  ASSERT_GT(srv.start(), 0);
+  // A occupies the batcher for 600 ms; B queues behind it and its client leaves at once.
+  std::thread a([&] {
+    auto r = srv.client()->Post("/embed", "{\"inputs\": \"a\"}", "application/json");
+    EXPECT_TRUE(r && r->status == 200);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const int fd = connect_local(srv.port);
+  ASSERT_GE(fd, 0);
+  const std::string req = post_bytes("/embed", "{\"inputs\": [\"b\", \"c\"]}");
+  ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ::close(fd);
+  a.join();
+  // Bounded wait for the batcher to pass over B.
+  double cancelled = 0;
+  std::string text;
+  for (int i = 0; i < 100 && cancelled < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    text = srv.client()->Get("/metrics")->body;
+    cancelled = metric(text, "lightbert_cancelled_requests_total");
+  }
+  EXPECT_EQ(cancelled, 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  text = srv.client()->Get("/metrics")->body;
+  EXPECT_EQ(metric(text, "lightbert_sequences_total"), 1) << "B's sequences were run";
+  EXPECT_EQ(metric(text, "lightbert_queue_depth"), 0);
+}
+
+TEST(ServerBatching, RequestLargerThanABatchIsSplit) {
+  auto model = Model::load(test_data("tiny-bert"));
+  InProcessServer srv;
+  srv.options.max_batch_tokens = 128;  // the model's max input length
+  srv.options.max_client_batch = 64;
+  ASSERT_GT(srv.start(), 0);
+  json inputs = json::array();
+  std::vector<std::vector<float>> want;
+  for (int i = 0; i < 24; ++i) {
+    std::string t;
+    for (int k = 0; k < 20 + i; ++k) t += std::string(kWords[(i + k) % 14]) + " ";
+    inputs.push_back(t);
+    want.push_back(expected_embedding(*model, t));
+  }
+  auto r = srv.client()->Post("/embed", json({{"inputs", inputs}}).dump(), "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json j = json::parse(r->body);
+  ASSERT_EQ(j.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_LT(diff(j[i], want[i]), 1e-4) << i;
+  const std::string m = srv.client()->Get("/metrics")->body;
+  const double batches = metric(m, "lightbert_batch_tokens_count");
+  EXPECT_GE(batches, 24 * 22 / 128);
+  EXPECT_LE(metric(m, "lightbert_batch_tokens_sum"), batches * 128);
+  EXPECT_EQ(metric(m, "lightbert_batch_tokens_bucket{le=\"256\"}"), batches);
+}
+
+}  // namespace
+}  // namespace lightbert::testing
