@@ -96,7 +96,9 @@ void check_entities(const std::vector<Entity>& got, const json& want, bool group
     EXPECT_EQ(got[i].start, want[i]["start"]) << where << " #" << i;
     EXPECT_EQ(got[i].end, want[i]["end"]) << where << " #" << i;
     EXPECT_NEAR(got[i].score, want[i]["score"].get<double>(), kTol) << where << " #" << i;
-    if (!grouped) EXPECT_EQ(got[i].index, want[i]["index"]) << where;
+    if (!grouped) {
+      EXPECT_EQ(got[i].index, want[i]["index"]) << where;
+    }
   }
 }
 
@@ -126,7 +128,9 @@ TEST(Heads, TokenClassificationMatchesReference) {
           EXPECT_EQ(got[i].encoding.offsets[t].second, gold[i]["offsets"][t][1]) << where;
         }
         worst = std::max(worst, diff(got[i].logits.data(), flat(gold[i]["logits"]), got[i].logits.size()));
-        if (!gold[i]["tags"].is_null()) EXPECT_EQ(json(got[i].tags), gold[i]["tags"]) << where;
+        if (!gold[i]["tags"].is_null()) {
+          EXPECT_EQ(json(got[i].tags), gold[i]["tags"]) << where;
+        }
         check_entities(got[i].entities, gold[i]["output"][strat], strat != "none", where);
       }
     }
