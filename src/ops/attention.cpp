@@ -15,6 +15,30 @@ namespace lightbert::ops {
 namespace {
 constexpr int64_t kScoreTileFloats = 16 * 1024;  // 64 KB score tile per block
 constexpr int64_t kMinBlockRows = 6;              // the gemm_nn micro-kernel height
+
+// kt[c * len + j] = k[j * ld + c]: four source rows at a time, so every pass over the d
+// columns writes four adjacent floats per kt row (the panel stays in L1 / L2).
+void transpose_rows(const float* k, int64_t ld, int64_t len, int64_t d, float* kt) {
+  int64_t j = 0;
+  for (; j + 4 <= len; j += 4) {
+    const float* r0 = k + j * ld;
+    const float* r1 = r0 + ld;
+    const float* r2 = r1 + ld;
+    const float* r3 = r2 + ld;
+    float* dst = kt + j;
+    for (int64_t c = 0; c < d; ++c) {
+      dst[c * len + 0] = r0[c];
+      dst[c * len + 1] = r1[c];
+      dst[c * len + 2] = r2[c];
+      dst[c * len + 3] = r3[c];
+    }
+  }
+  for (; j < len; ++j) {
+    const float* r = k + j * ld;
+    for (int64_t c = 0; c < d; ++c) kt[c * len + j] = r[c];
+  }
+}
+
 }  // namespace
 
 int64_t attention_block_rows(int64_t len) {
@@ -79,10 +103,7 @@ void self_attention(const OpContext& ctx, tensor::ConstMatrixView qkv, const int
     const float* v = q + 2 * hidden;
     float* kt = scratch.worker(worker);  // [d, len]
     float* scores = kt + d * len;        // [block, len]
-    for (int64_t j = 0; j < len; ++j) {
-      const float* krow = key + j * qkv.ld;
-      for (int64_t c = 0; c < d; ++c) kt[c * len + j] = krow[c];
-    }
+    transpose_rows(key, qkv.ld, len, d, kt);
     const int64_t block = attention_block_rows(len);
     for (int64_t r = r_begin; r < r_end; r += block) {
       const int64_t rows = std::min(block, r_end - r);
