@@ -29,10 +29,11 @@ int run_classify(const std::vector<std::string>& argv) {
   size_t line_no = 0;
   std::string text;
   while (read_text_batch(std::cin, batch_size, /*allow_pair=*/true, line_no, batch)) {
-    const auto results =
-        on_lines(batch.line_nos, [&] { return classifier.classify(batch.inputs, args.flag("truncate")); });
+    const auto results = on_lines(
+        batch.line_nos, [&] { return classifier.classify(batch.inputs, args.flag("truncate")); });
     for (const Classification& c : results) {
-      const size_t n = top_k == 0 ? c.labels.size() : std::min(c.labels.size(), static_cast<size_t>(top_k));
+      const size_t n =
+          top_k == 0 ? c.labels.size() : std::min(c.labels.size(), static_cast<size_t>(top_k));
       text = "[";
       for (size_t i = 0; i < n; ++i) {
         text += i ? ",{\"label\":" : "{\"label\":";
@@ -61,9 +62,8 @@ int run_similarity(const std::vector<std::string>& argv) {
   size_t line_no = 0;
   std::string text;
   while (read_text_batch(std::cin, batch_size, /*allow_pair=*/true, line_no, batch)) {
-    const auto sims = on_lines(batch.line_nos, [&] {
-      return similarity(*model, batch.inputs, args.flag("truncate"));
-    });
+    const auto sims = on_lines(
+        batch.line_nos, [&] { return similarity(*model, batch.inputs, args.flag("truncate")); });
     for (float s : sims) {
       text = "{\"similarity\":";
       append_float(text, s);

@@ -28,9 +28,8 @@ int run_fill_mask(const std::vector<std::string>& argv) {
   size_t line_no = 0;
   std::string text;
   while (read_text_batch(std::cin, batch_size, /*allow_pair=*/false, line_no, batch)) {
-    const auto results = on_lines(batch.line_nos, [&] {
-      return filler.fill(batch.texts(), top_k, args.flag("truncate"));
-    });
+    const auto results = on_lines(
+        batch.line_nos, [&] { return filler.fill(batch.texts(), top_k, args.flag("truncate")); });
     for (const FillMaskResult& r : results) {
       text.clear();
       if (r.predictions.size() == 1) {

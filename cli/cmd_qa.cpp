@@ -27,8 +27,8 @@ std::string field(const nlohmann::json& j, const char* name, size_t line_no) {
                 "stdin line " + std::to_string(line_no) + ": missing field '" + name + "'");
   }
   if (!it->is_string()) {
-    throw Error(ErrorCode::kInvalidArgument, "stdin line " + std::to_string(line_no) +
-                                                 ": field '" + name + "' must be a string");
+    throw Error(ErrorCode::kInvalidArgument, "stdin line " + std::to_string(line_no) + ": field '" +
+                                                 name + "' must be a string");
   }
   return it->get<std::string>();
 }
@@ -36,8 +36,7 @@ std::string field(const nlohmann::json& j, const char* name, size_t line_no) {
 }  // namespace
 
 int run_qa(const std::vector<std::string>& argv) {
-  Args args(argv, {"model", "top-k", "max-answer-len", "doc-stride", "max-seq-len", "threads"},
-            {});
+  Args args(argv, {"model", "top-k", "max-answer-len", "doc-stride", "max-seq-len", "threads"}, {});
   const std::string dir = hub::resolve_model_path(args.require("model"));
   ModelOptions mo;
   mo.threads = args.get_int("threads", 0, 0, 1024);

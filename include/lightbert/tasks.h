@@ -129,8 +129,8 @@ struct MaskPrediction {
 };
 
 struct FillMaskResult {
-  std::vector<int32_t> mask_positions;         // token indices of the [MASK] tokens
-  std::vector<std::vector<float>> logits;      // per mask: [vocab_size]
+  std::vector<int32_t> mask_positions;                   // token indices of the [MASK] tokens
+  std::vector<std::vector<float>> logits;                // per mask: [vocab_size]
   std::vector<std::vector<MaskPrediction>> predictions;  // per mask: top_k, best first
 };
 
@@ -139,8 +139,7 @@ class MaskFiller {
   explicit MaskFiller(Model& model);
   ~MaskFiller();
   // An input without [MASK] is an error naming its index.
-  std::vector<FillMaskResult> fill(const std::vector<std::string>& texts, int top_k,
-                                   bool truncate);
+  std::vector<FillMaskResult> fill(const std::vector<std::string>& texts, int top_k, bool truncate);
 
  private:
   struct Impl;

@@ -18,17 +18,17 @@ std::vector<Encoding> encode_for_task(Model& model, const std::vector<TextInput>
   for (size_t i = 0; i < inputs.size(); ++i) {
     const std::string where = "input " + std::to_string(i) + ": ";
     try {
-      encodings.push_back(inputs[i].text_pair
-                              ? model.tokenizer().encode_pair(inputs[i].text, *inputs[i].text_pair, opts)
-                              : model.tokenizer().encode(inputs[i].text, opts));
+      encodings.push_back(inputs[i].text_pair ? model.tokenizer().encode_pair(
+                                                    inputs[i].text, *inputs[i].text_pair, opts)
+                                              : model.tokenizer().encode(inputs[i].text, opts));
     } catch (const Error& e) {
       throw Error(e.code(), where + e.what());
     }
     if (static_cast<int>(encodings.back().size()) > model.max_length()) {
-      throw Error(ErrorCode::kOutOfRange,
-                  where + std::to_string(encodings.back().size()) +
-                      " tokens, more than the model's maximum of " +
-                      std::to_string(model.max_length()) + " (ask for truncation)");
+      throw Error(ErrorCode::kOutOfRange, where + std::to_string(encodings.back().size()) +
+                                              " tokens, more than the model's maximum of " +
+                                              std::to_string(model.max_length()) +
+                                              " (ask for truncation)");
     }
   }
   forward_encodings(model, encodings, out);

@@ -24,8 +24,12 @@ SequenceClassifier::SequenceClassifier(Model& model)
                                                              model.encoder().has_pooler())}) {}
 SequenceClassifier::~SequenceClassifier() = default;
 
-bool SequenceClassifier::multi_label() const { return impl_->head.sigmoid; }
-const std::vector<std::string>& SequenceClassifier::labels() const { return impl_->head.labels; }
+bool SequenceClassifier::multi_label() const {
+  return impl_->head.sigmoid;
+}
+const std::vector<std::string>& SequenceClassifier::labels() const {
+  return impl_->head.labels;
+}
 
 std::vector<Classification> SequenceClassifier::classify(const std::vector<TextInput>& inputs,
                                                          bool truncate) {
@@ -85,7 +89,8 @@ std::vector<float> similarity(Model& model, const std::vector<TextInput>& inputs
       bb += static_cast<double>(b[j]) * b[j];
     }
     // sentence_transformers.util.cos_sim: normalize (eps 1e-12 per norm) then dot.
-    sims[i] = static_cast<float>(ab / (std::max(std::sqrt(aa), 1e-12) * std::max(std::sqrt(bb), 1e-12)));
+    sims[i] =
+        static_cast<float>(ab / (std::max(std::sqrt(aa), 1e-12) * std::max(std::sqrt(bb), 1e-12)));
   }
   return sims;
 }
@@ -125,13 +130,17 @@ TokenClassifier::TokenClassifier(Model& model)
     : impl_(new Impl{&model, heads::TokenClassificationHead::load(model.path(), model.config())}) {}
 TokenClassifier::~TokenClassifier() = default;
 
-bool TokenClassifier::has_crf() const { return impl_->head.crf.has_value(); }
-const std::vector<std::string>& TokenClassifier::labels() const { return impl_->head.labels; }
+bool TokenClassifier::has_crf() const {
+  return impl_->head.crf.has_value();
+}
+const std::vector<std::string>& TokenClassifier::labels() const {
+  return impl_->head.labels;
+}
 
 std::vector<TokenClassification> TokenClassifier::classify(const std::vector<std::string>& texts,
-                                                           Aggregation aggregation,
-                                                           bool truncate) {
-  if (impl_->head.crf && (aggregation == Aggregation::kMax || aggregation == Aggregation::kAverage)) {
+                                                           Aggregation aggregation, bool truncate) {
+  if (impl_->head.crf &&
+      (aggregation == Aggregation::kMax || aggregation == Aggregation::kAverage)) {
     throw Error(ErrorCode::kInvalidArgument, std::string("aggregation '") +
                                                  aggregation_name(aggregation) +
                                                  "' is not defined with a CRF; use none, simple "

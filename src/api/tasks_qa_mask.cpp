@@ -26,8 +26,8 @@ QuestionAnswerer::~QuestionAnswerer() = default;
 QaResult QuestionAnswerer::answer(const std::string& question, const std::string& context,
                                   const QaOptions& options) {
   Model& model = *impl_->model;
-  const int max_seq_len = options.max_seq_len < 0 ? std::min(model.max_length(), 384)
-                                                  : options.max_seq_len;
+  const int max_seq_len =
+      options.max_seq_len < 0 ? std::min(model.max_length(), 384) : options.max_seq_len;
   if (max_seq_len < 4 || max_seq_len > model.max_length()) {
     throw Error(ErrorCode::kInvalidArgument,
                 "max_seq_len " + std::to_string(max_seq_len) + " must be in [4, " +
@@ -59,10 +59,9 @@ QaResult QuestionAnswerer::answer(const std::string& question, const std::string
     r.start_logits.emplace_back(n);
     r.end_logits.emplace_back(n);
     impl_->head.run(out.token(w, 0), n, r.start_logits[w].data(), r.end_logits[w].data());
-    std::vector<Answer> a = heads::best_spans(r.windows[w], r.start_logits[w].data(),
-                                              r.end_logits[w].data(), model.tokenizer().cls_id(),
-                                              options.top_k, options.max_answer_len, context,
-                                              static_cast<int>(w));
+    std::vector<Answer> a = heads::best_spans(
+        r.windows[w], r.start_logits[w].data(), r.end_logits[w].data(), model.tokenizer().cls_id(),
+        options.top_k, options.max_answer_len, context, static_cast<int>(w));
     all.insert(all.end(), a.begin(), a.end());
   }
   // Python's sorted(reverse=True) is stable: equal scores keep window order.
@@ -116,10 +115,9 @@ std::vector<FillMaskResult> MaskFiller::fill(const std::vector<std::string>& tex
       heads::softmax(logits.data(), v, probs.data());
       std::iota(order.begin(), order.end(), 0);
       // torch.topk order: highest first; equal scores, lower id first.
-      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
-                        [&](size_t a, size_t b) {
-                          return probs[a] != probs[b] ? probs[a] > probs[b] : a < b;
-                        });
+      std::partial_sort(
+          order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+          [&](size_t a, size_t b) { return probs[a] != probs[b] ? probs[a] > probs[b] : a < b; });
       std::vector<MaskPrediction> preds;
       for (size_t j = 0; j < k; ++j) {
         MaskPrediction p;

@@ -6,7 +6,8 @@
 
 namespace lightbert::heads {
 
-std::optional<Crf> read_crf(const formats::Checkpoint& ck, int num_tags, const ModelConfig& config) {
+std::optional<Crf> read_crf(const formats::Checkpoint& ck, int num_tags,
+                            const ModelConfig& config) {
   const char* names[] = {"crf.transitions", "crf.start_transitions", "crf.end_transitions"};
   int present = 0;
   for (const char* n : names) present += ck.has(n) ? 1 : 0;

@@ -25,15 +25,15 @@ MaskedLmHead MaskedLmHead::load(const std::string& dir, const ModelConfig& confi
     formats::Checkpoint tied = formats::Checkpoint::open_folder(dir);  // "bert." prefixes too
     if (!tied.has("embeddings.word_embeddings.weight")) {
       throw Error(ErrorCode::kNotFound,
-                  dir + ": the fill-mask head needs tensor 'cls.predictions.decoder.weight' or the "
-                        "tied 'embeddings.word_embeddings.weight'; neither is in the checkpoint");
+                  dir +
+                      ": the fill-mask head needs tensor 'cls.predictions.decoder.weight' or the "
+                      "tied 'embeddings.word_embeddings.weight'; neither is in the checkpoint");
     }
     m.decoder = tied.read_f32("embeddings.word_embeddings.weight", ws);
   }
-  const char* bias_name =
-      ck.has("cls.predictions.bias") || !ck.has("cls.predictions.decoder.bias")
-          ? "cls.predictions.bias"
-          : "cls.predictions.decoder.bias";
+  const char* bias_name = ck.has("cls.predictions.bias") || !ck.has("cls.predictions.decoder.bias")
+                              ? "cls.predictions.bias"
+                              : "cls.predictions.decoder.bias";
   m.bias = read_head_tensor(ck, bias_name, bs, task, config);
   m.vocab_size = config.vocab_size;
   m.act = config.hidden_act;
@@ -68,7 +68,8 @@ void MaskedLmHead::logits(const float* hidden, float* out) const {
   var /= static_cast<double>(h);
   const double inv = 1.0 / std::sqrt(var + eps);
   std::vector<float> t(h);
-  for (size_t i = 0; i < h; ++i) t[i] = static_cast<float>((z[i] - mean) * inv * ln_gamma[i] + ln_beta[i]);
+  for (size_t i = 0; i < h; ++i)
+    t[i] = static_cast<float>((z[i] - mean) * inv * ln_gamma[i] + ln_beta[i]);
   for (size_t r = 0; r < static_cast<size_t>(vocab_size); ++r) {
     const float* w = decoder.data() + r * h;
     double s = bias[r];

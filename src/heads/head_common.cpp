@@ -18,7 +18,8 @@ std::string architectures_text(const ModelConfig& config) {
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
@@ -91,7 +92,8 @@ void softmax(const float* x, size_t n, float* y) {
   const float m = *std::max_element(x, x + n);
   double sum = 0.0;
   for (size_t i = 0; i < n; ++i) sum += std::exp(static_cast<double>(x[i]) - m);
-  for (size_t i = 0; i < n; ++i) y[i] = static_cast<float>(std::exp(static_cast<double>(x[i]) - m) / sum);
+  for (size_t i = 0; i < n; ++i)
+    y[i] = static_cast<float>(std::exp(static_cast<double>(x[i]) - m) / sum);
 }
 
 float sigmoid(float x) {

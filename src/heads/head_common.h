@@ -33,8 +33,8 @@ std::vector<float> read_head_tensor(const formats::Checkpoint& ck, const std::st
 struct Linear {
   int out = 0;
   int in = 0;
-  std::vector<float> weight;  // [out, in]
-  std::vector<float> bias;    // [out]
+  std::vector<float> weight;                   // [out, in]
+  std::vector<float> bias;                     // [out]
   void apply(const float* x, float* y) const;  // one row
 };
 

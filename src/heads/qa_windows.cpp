@@ -40,15 +40,16 @@ std::vector<Encoding> qa_windows(const Tokenizer& tokenizer, std::string_view qu
   if (static_cast<int>(full.size()) <= max_length) return {full};
   const int piece = max_length - static_cast<int>(q.size()) - 3;
   if (piece <= 0) {
-    throw Error(ErrorCode::kOutOfRange,
-                "the question has " + std::to_string(q.size()) + " tokens, leaving no room for "
-                "the context in " + std::to_string(max_length) + " tokens");
+    throw Error(ErrorCode::kOutOfRange, "the question has " + std::to_string(q.size()) +
+                                            " tokens, leaving no room for "
+                                            "the context in " +
+                                            std::to_string(max_length) + " tokens");
   }
   if (stride < 0 || stride >= piece) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "doc_stride " + std::to_string(stride) + " must be below the " +
-                    std::to_string(piece) + " context tokens that fit in a window beside the "
-                    "question");
+    throw Error(ErrorCode::kInvalidArgument, "doc_stride " + std::to_string(stride) +
+                                                 " must be below the " + std::to_string(piece) +
+                                                 " context tokens that fit in a window beside the "
+                                                 "question");
   }
   std::vector<Encoding> windows;
   const size_t step = static_cast<size_t>(piece - stride);

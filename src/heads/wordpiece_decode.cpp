@@ -25,9 +25,9 @@ void replace_all(std::string& s, const std::string& from, const std::string& to)
 // tokenizers' decoders::wordpiece::cleanup (applied per token by the decoder).
 std::string decoder_cleanup(std::string s) {
   static const std::pair<const char*, const char*> kRules[] = {
-      {" .", "."},     {" ?", "?"},     {" !", "!"},       {" ,", ","},
-      {" ' ", "'"},    {" n't", "n't"}, {" 'm", "'m"},     {" do not", " don't"},
-      {" 's", "'s"},   {" 've", "'ve"}, {" 're", "'re"}};
+      {" .", "."},   {" ?", "?"},     {" !", "!"},    {" ,", ","},
+      {" ' ", "'"},  {" n't", "n't"}, {" 'm", "'m"},  {" do not", " don't"},
+      {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
   for (const auto& r : kRules) replace_all(s, r.first, r.second);
   return s;
 }
@@ -46,7 +46,7 @@ std::string decode_tokens(const std::vector<std::string>& tokens) {
 
 std::string clean_up_tokenization(const std::string& text) {
   static const std::pair<const char*, const char*> kRules[] = {
-      {" .", "."},  {" ?", "?"},     {" !", "!"},   {" ,", ","},   {" ' ", "'"},
+      {" .", "."},     {" ?", "?"},   {" !", "!"},   {" ,", ","},     {" ' ", "'"},
       {" n't", "n't"}, {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
   std::string s = text;
   for (const auto& r : kRules) replace_all(s, r.first, r.second);
@@ -58,9 +58,9 @@ std::string decode_ids(const Tokenizer& tokenizer, const std::vector<int32_t>& i
   std::vector<std::string> tokens;
   tokens.reserve(ids.size());
   for (int32_t id : ids) {
-    if (skip_special_tokens && (id == tokenizer.cls_id() || id == tokenizer.sep_id() ||
-                                id == tokenizer.pad_id() || id == tokenizer.unk_id() ||
-                                id == tokenizer.mask_id())) {
+    if (skip_special_tokens &&
+        (id == tokenizer.cls_id() || id == tokenizer.sep_id() || id == tokenizer.pad_id() ||
+         id == tokenizer.unk_id() || id == tokenizer.mask_id())) {
       continue;
     }
     tokens.push_back(tokenizer.id_to_token(id));

@@ -49,7 +49,8 @@ std::string make_head_model(const std::string& name, const std::set<std::string>
   nlohmann::json header = nlohmann::json::object();
   std::string data;
   for (const Blob& b : blobs) {
-    header[b.name] = {{"dtype", b.dtype}, {"shape", b.shape},
+    header[b.name] = {{"dtype", b.dtype},
+                      {"shape", b.shape},
                       {"data_offsets", {data.size(), data.size() + b.bytes.size()}}};
     data += b.bytes;
   }

@@ -31,7 +31,8 @@ void expect_same(const json& got, const json& want, const std::string& where) {
   ASSERT_EQ(got.type(), want.type()) << where << " got " << got.dump() << " want " << want.dump();
   if (want.is_array()) {
     ASSERT_EQ(got.size(), want.size()) << where << " got " << got.dump() << " want " << want.dump();
-    for (size_t i = 0; i < want.size(); ++i) expect_same(got[i], want[i], where + "[" + std::to_string(i) + "]");
+    for (size_t i = 0; i < want.size(); ++i)
+      expect_same(got[i], want[i], where + "[" + std::to_string(i) + "]");
   } else if (want.is_object()) {
     ASSERT_EQ(got.size(), want.size()) << where << " got " << got.dump() << " want " << want.dump();
     for (auto it = want.begin(); it != want.end(); ++it) {
@@ -67,7 +68,8 @@ TEST(HeadsCli, ClassifyAndSimilarity) {
     ASSERT_EQ(got.size(), gold.size());
     for (size_t i = 0; i < gold.size(); ++i) expect_same(got[i], gold[i]["output"], name);
     const auto top1 = run_lines("classify --model " + f.dir, in);
-    for (size_t i = 0; i < gold.size(); ++i) expect_same(top1[i], json::array({gold[i]["output"][0]}), name);
+    for (size_t i = 0; i < gold.size(); ++i)
+      expect_same(top1[i], json::array({gold[i]["output"][0]}), name);
   }
   const auto gold = head_golden("similarity");
   std::string in;
@@ -91,11 +93,13 @@ TEST(HeadsCli, NerEveryAggregation) {
       }
       const auto got = run_lines("ner --aggregation " + strat + " --model " + dir, in);
       ASSERT_EQ(got.size(), gold.size());
-      for (size_t i = 0; i < gold.size(); ++i) expect_same(got[i], gold[i]["output"][strat], name + " " + strat);
+      for (size_t i = 0; i < gold.size(); ++i)
+        expect_same(got[i], gold[i]["output"][strat], name + " " + strat);
     }
     // The default is simple.
     const auto dflt = run_lines("ner --model " + dir, in);
-    for (size_t i = 0; i < gold.size(); ++i) expect_same(dflt[i], gold[i]["output"]["simple"], name);
+    for (size_t i = 0; i < gold.size(); ++i)
+      expect_same(dflt[i], gold[i]["output"]["simple"], name);
   }
 }
 
@@ -106,9 +110,12 @@ TEST(HeadsCli, QaAndFillMask) {
       const json& o = g["options"];
       std::string args = "qa --model " + f.dir;
       if (o.contains("top_k")) args += " --top-k " + std::to_string(o["top_k"].get<int>());
-      if (o.contains("max_answer_len")) args += " --max-answer-len " + std::to_string(o["max_answer_len"].get<int>());
-      if (o.contains("doc_stride")) args += " --doc-stride " + std::to_string(o["doc_stride"].get<int>());
-      if (o.contains("max_seq_len")) args += " --max-seq-len " + std::to_string(o["max_seq_len"].get<int>());
+      if (o.contains("max_answer_len"))
+        args += " --max-answer-len " + std::to_string(o["max_answer_len"].get<int>());
+      if (o.contains("doc_stride"))
+        args += " --doc-stride " + std::to_string(o["doc_stride"].get<int>());
+      if (o.contains("max_seq_len"))
+        args += " --max-seq-len " + std::to_string(o["max_seq_len"].get<int>());
       const auto got = run_lines(args, g["input"].dump() + "\n");
       ASSERT_EQ(got.size(), 1u);
       expect_same(got[0], o.contains("top_k") ? g["output"] : g["output"][0], "qa " + args);
@@ -116,9 +123,9 @@ TEST(HeadsCli, QaAndFillMask) {
   }
   Folder f("mlm");
   for (const json& g : head_golden("mlm")) {
-    const auto got = run_lines("fill-mask --top-k " + std::to_string(g["top_k"].get<int>()) +
-                                   " --model " + f.dir,
-                               g["input"].dump() + "\n");
+    const auto got = run_lines(
+        "fill-mask --top-k " + std::to_string(g["top_k"].get<int>()) + " --model " + f.dir,
+        g["input"].dump() + "\n");
     ASSERT_EQ(got.size(), 1u);
     expect_same(got[0], g["output"], "fill-mask " + g["input"].dump());
   }
@@ -126,7 +133,8 @@ TEST(HeadsCli, QaAndFillMask) {
 
 TEST(HeadsCli, ErrorsAreOneLine) {
   Folder ner("ner-bio"), qa("qa"), mlm("mlm"), cls("cls-single");
-  expect_one_line_error(run_cli("ner --model " + ner.dir, "{\"text\":\"ok\"}\nnot json\n"), "stdin line 2");
+  expect_one_line_error(run_cli("ner --model " + ner.dir, "{\"text\":\"ok\"}\nnot json\n"),
+                        "stdin line 2");
   expect_one_line_error(run_cli("ner --model " + ner.dir, "{\"text\":\"a\",\"text_pair\":\"b\"}\n"),
                         "stdin line 1: this command takes no 'text_pair'");
   expect_one_line_error(run_cli("ner --aggregation mean --model " + ner.dir, ""), "'mean'");
@@ -146,7 +154,8 @@ TEST(HeadsCli, ErrorsAreOneLine) {
   expect_one_line_error(run_cli("classify --model " + cls.dir,
                                 "{\"text\":\"fine\"}\n{\"text\":\"" + long_text + "\"}\n"),
                         "stdin line 2");
-  const auto truncated = run_lines("classify --truncate --model " + cls.dir, "{\"text\":\"" + long_text + "\"}\n");
+  const auto truncated =
+      run_lines("classify --truncate --model " + cls.dir, "{\"text\":\"" + long_text + "\"}\n");
   EXPECT_EQ(truncated.size(), 1u);
   expect_one_line_error(run_cli("similarity --model " + cls.dir, "{\"text\":\"one\"}\n"),
                         "stdin line 1: similarity needs 'text' and 'text_pair'");

@@ -56,7 +56,8 @@ TEST(Heads, SequenceClassificationMatchesReference) {
     std::vector<TextInput> inputs;
     for (const json& g : gold) {
       TextInput t{g["input"]["text"], std::nullopt};
-      if (g["input"].contains("text_pair")) t.text_pair = g["input"]["text_pair"].get<std::string>();
+      if (g["input"].contains("text_pair"))
+        t.text_pair = g["input"]["text_pair"].get<std::string>();
       inputs.push_back(t);
     }
     const auto got = clf.classify(inputs, false);
@@ -79,7 +80,8 @@ TEST(Heads, SimilarityMatchesReference) {
   const auto gold = head_golden("similarity");
   ASSERT_EQ(gold.size(), 4u);
   std::vector<TextInput> inputs;
-  for (const json& g : gold) inputs.push_back({g["input"]["text"], g["input"]["text_pair"].get<std::string>()});
+  for (const json& g : gold)
+    inputs.push_back({g["input"]["text"], g["input"]["text_pair"].get<std::string>()});
   const auto got = similarity(*model, inputs, false);
   for (size_t i = 0; i < gold.size(); ++i) {
     EXPECT_NEAR(got[i], gold[i]["output"]["similarity"].get<double>(), kTol);
@@ -127,7 +129,8 @@ TEST(Heads, TokenClassificationMatchesReference) {
           EXPECT_EQ(got[i].encoding.offsets[t].first, gold[i]["offsets"][t][0]) << where;
           EXPECT_EQ(got[i].encoding.offsets[t].second, gold[i]["offsets"][t][1]) << where;
         }
-        worst = std::max(worst, diff(got[i].logits.data(), flat(gold[i]["logits"]), got[i].logits.size()));
+        worst = std::max(worst,
+                         diff(got[i].logits.data(), flat(gold[i]["logits"]), got[i].logits.size()));
         if (!gold[i]["tags"].is_null()) {
           EXPECT_EQ(json(got[i].tags), gold[i]["tags"]) << where;
         }
@@ -175,8 +178,10 @@ TEST(Heads, QuestionAnsweringMatchesReference) {
     ASSERT_EQ(r.windows.size(), g["windows"].size()) << g["input"].dump();
     for (size_t w = 0; w < r.windows.size(); ++w) {
       EXPECT_EQ(json(r.windows[w].input_ids), g["windows"][w]["input_ids"]) << "window " << w;
-      worst = std::max(worst, diff(r.start_logits[w].data(), g["windows"][w]["start_logits"], r.start_logits[w].size()));
-      worst = std::max(worst, diff(r.end_logits[w].data(), g["windows"][w]["end_logits"], r.end_logits[w].size()));
+      worst = std::max(worst, diff(r.start_logits[w].data(), g["windows"][w]["start_logits"],
+                                   r.start_logits[w].size()));
+      worst = std::max(worst, diff(r.end_logits[w].data(), g["windows"][w]["end_logits"],
+                                   r.end_logits[w].size()));
     }
     ASSERT_EQ(r.answers.size(), g["output"].size());
     for (size_t i = 0; i < r.answers.size(); ++i) {
@@ -191,7 +196,8 @@ TEST(Heads, QuestionAnsweringMatchesReference) {
   QaOptions bad;
   bad.max_seq_len = 20;
   bad.doc_stride = 19;
-  EXPECT_THROW(qa.answer("what is the capital of france?", gold[0]["input"]["context"], bad), Error);
+  EXPECT_THROW(qa.answer("what is the capital of france?", gold[0]["input"]["context"], bad),
+               Error);
   EXPECT_THROW(qa.answer("", "some context", {}), Error);
 }
 
@@ -228,13 +234,15 @@ TEST(Heads, FillMaskMatchesReference) {
   }
 }
 
-void expect_error(const std::function<void()>& fn, ErrorCode code, std::vector<std::string> needles) {
+void expect_error(const std::function<void()>& fn, ErrorCode code,
+                  std::vector<std::string> needles) {
   try {
     fn();
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), code) << e.what();
-    for (const auto& n : needles) EXPECT_NE(std::string(e.what()).find(n), std::string::npos) << e.what();
+    for (const auto& n : needles)
+      EXPECT_NE(std::string(e.what()).find(n), std::string::npos) << e.what();
   }
 }
 
@@ -242,12 +250,14 @@ TEST(Heads, LoadErrorsNameTensorOrTask) {
   {
     Folder f("cls-single", {"classifier.bias"});
     auto model = Model::load(f.dir);
-    expect_error([&] { SequenceClassifier c(*model); }, ErrorCode::kNotFound, {"'classifier.bias'"});
+    expect_error([&] { SequenceClassifier c(*model); }, ErrorCode::kNotFound,
+                 {"'classifier.bias'"});
   }
   {
     Folder f("ner-crf", {"crf.end_transitions"});
     auto model = Model::load(f.dir);
-    expect_error([&] { TokenClassifier c(*model); }, ErrorCode::kNotFound, {"'crf.end_transitions'"});
+    expect_error([&] { TokenClassifier c(*model); }, ErrorCode::kNotFound,
+                 {"'crf.end_transitions'"});
   }
   {
     Folder f("mlm", {"cls.predictions.transform.dense.weight"});
