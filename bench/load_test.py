@@ -137,8 +137,8 @@ def drive(port, texts, clients, seconds=None, total=None, on_tick=None):
             try:
                 status, data = post(conn, "/embed", body)
                 ok = status == 200 and data.startswith(b"[[")
-            except (OSError, http.client.HTTPException):
-                status, ok = "exception", False
+            except (OSError, http.client.HTTPException) as e:
+                status, ok = type(e).__name__, False
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             dt = time.perf_counter() - t0
             with lock:
@@ -310,7 +310,7 @@ def main():
             res = drive(srv.port, texts, args.clients, total=args.requests, on_tick=tick)
             samples.append(srv.rss_kb())
             report["soak"] = res
-            report["rss_mb"] = {"first": round(samples[0] / 1024, 1),
+            report["rss_mb"] = {"before_traffic": round(samples[0] / 1024, 1),
                                 "after_first_10s": round(samples[min(5, len(samples) - 1)] / 1024, 1),
                                 "last": round(samples[-1] / 1024, 1),
                                 "max": round(max(samples) / 1024, 1), "samples": len(samples)}

@@ -72,6 +72,11 @@ HttpCore::HttpCore(const ServerOptions& options) : request_deadline_s_(options.r
   set_payload_max_length(options.max_body_bytes);
 }
 
+void HttpCore::raise_backlog(int backlog) {
+  const socket_t s = svr_sock_.load();
+  if (s != INVALID_SOCKET) ::listen(s, backlog);  // Linux: updates the backlog in place
+}
+
 bool HttpCore::peer_closed() {
   if (tl_socket < 0) return false;
   pollfd p{tl_socket, POLLIN | POLLRDHUP, 0};

@@ -26,6 +26,9 @@ class HttpCore : public httplib::Server {
  public:
   explicit HttpCore(const ServerOptions& options);
 
+  // After bind: a listen backlog of `backlog` (cpp-httplib's is 5, which makes bursts of
+  // reconnecting clients wait for SYN retransmits).
+  void raise_backlog(int backlog);
   void begin_drain() { draining_.store(true); }
   bool draining() const { return draining_.load(); }
   int waiting_connections() const { return waiting_.load(); }

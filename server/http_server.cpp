@@ -139,6 +139,7 @@ int HttpServer::start() {
                                     std::to_string(options_.port) +
                                     " (address in use, or not a local address?)");
   }
+  http_->raise_backlog(1024);
   started_ = true;
   listen_thread_ = std::thread([this] { http_->listen_after_bind(); });
   return port;
