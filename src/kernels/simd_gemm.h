@@ -1,11 +1,13 @@
 // kernels/simd_gemm.h: the fp32 GEMM micro-kernels written once over a vector type V, instantiated
 // inside each SIMD ISA's translation unit (templates only, distinct per V).
 // Contract:
-//  * sgemm_tile<V, MR, NV, KC>: rows [m0, m1) x panels [p0, p1) of C = act(A * W^T + bias) with
-//    W prepacked in panels of NR = NV * V::kWidth columns (kernels/packed_weights.h). K is walked
-//    in blocks of KC (the KC x NR slice of a panel stays in L1 while MR-row blocks of A stream
-//    over it); C is the accumulator between K blocks. Partial panels are masked: nothing outside
-//    the tile is read from C or written.
+//  * sgemm_tile<V, MR, NV, KC, MC>: rows [m0, m1) x panels [p0, p1) of C = act(A * W^T + bias)
+//    with W prepacked in panels of NR = NV * V::kWidth columns (kernels/packed_weights.h). Rows
+//    go in blocks of MC, K in blocks of KC: the MC x KC block of A is packed into MR-row strips
+//    (a stack buffer, no heap), the KC x NR slice of a panel stays in L1 while the strips stream
+//    over it, and the next panel's slice is prefetched meanwhile. C is the accumulator between K
+//    blocks; bias is the initial value, the activation is applied in registers at the last K
+//    block. Partial panels are masked: nothing outside the tile is read from C or written.
 //  * gemm_nn<V>: C = A * B for plain row-major operands (attention), any m, n, k >= 0.
 #pragma once
 
@@ -18,52 +20,84 @@
 
 namespace lightbert::kernels::simd {
 
-// One MR x NR block of C over kc steps of K. `b` points at the panel's K-block (row stride NR).
-// init: 0 = start from zero, 1 = start from bias, 2 = accumulate onto C.
-template <typename V, int MR, int NV>
-void micro_kernel(int64_t kc, const float* a, int64_t lda, const float* b, const float* bias,
-                  int init, float* c, int64_t ldc, int nvalid) {
+// ROWS x NR block of C over kc steps of K. `a` is the packed A strip ([kc][ROWS], kernels read
+// a[k * ROWS + i]); `b` the panel's K-block (row stride NR). init: 0 = start from zero, 1 = start
+// from bias, 2 = accumulate onto C. `act` is applied before the store (kNone except on the last
+// K block). `pf` (or null) is the next panel's K-block: it is prefetched to L2 one line per step
+// while this block computes, so weights streamed from memory overlap with the FMAs.
+template <typename V, int ROWS, int NV>
+void micro_kernel(int64_t kc, const float* a, const float* b, const float* bias, int init, float* c,
+                  int64_t ldc, int nvalid, Act act, const float* pf) {
   constexpr int W = V::kWidth;
   constexpr int NR = NV * W;
-  V acc[MR][NV];
+  // Fewer than 8 accumulators cannot hide the FMA latency (4 cycles x 2 pipes): a second set
+  // takes the odd K steps and is added at the end.
+  constexpr int kSets = ROWS * NV < 8 ? 2 : 1;
+  V acc[kSets][ROWS][NV];
   if (init == 2) {
-    for (int i = 0; i < MR; ++i) {
+    for (int i = 0; i < ROWS; ++i) {
       for (int j = 0; j < NV; ++j) {
         int rest = nvalid - j * W;
-        acc[i][j] = rest >= W  ? V::load(c + i * ldc + j * W)
-                    : rest > 0 ? V::load_partial(c + i * ldc + j * W, rest)
-                               : V::zero();
+        acc[0][i][j] = rest >= W  ? V::load(c + i * ldc + j * W)
+                       : rest > 0 ? V::load_partial(c + i * ldc + j * W, rest)
+                                  : V::zero();
       }
     }
   } else {
     for (int j = 0; j < NV; ++j) {
       V init_v = init == 1 ? V::load(bias + j * W) : V::zero();
-      for (int i = 0; i < MR; ++i) acc[i][j] = init_v;
+      for (int i = 0; i < ROWS; ++i) acc[0][i][j] = init_v;
     }
   }
-  for (int64_t k = 0; k < kc; ++k) {
+  if (kSets == 2) {
+    for (int i = 0; i < ROWS; ++i) {
+      for (int j = 0; j < NV; ++j) acc[kSets - 1][i][j] = V::zero();
+    }
+  }
+  auto step = [&](int64_t k, V(&sum)[ROWS][NV]) {
     V bv[NV];
     for (int j = 0; j < NV; ++j) bv[j] = V::load(b + k * NR + j * W);
-    for (int i = 0; i < MR; ++i) {
-      V av = V::set1(a[i * lda + k]);
-      for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
+    for (int i = 0; i < ROWS; ++i) {
+      V av = V::set1(a[k * ROWS + i]);
+      for (int j = 0; j < NV; ++j) sum[i][j] = V::fma(av, bv[j], sum[i][j]);
+    }
+  };
+  constexpr int kLine = 64 / static_cast<int>(sizeof(float));
+  int64_t k = 0;
+  if (pf != nullptr) {
+    for (; k + kSets <= kc; k += kSets) {
+      for (int s = 0; s < kSets; ++s) {
+        for (int l = 0; l < NR; l += kLine) __builtin_prefetch(pf + (k + s) * NR + l, 0, 2);
+        step(k + s, acc[s]);
+      }
+    }
+  } else {
+    for (; k + kSets <= kc; k += kSets) {
+      for (int s = 0; s < kSets; ++s) step(k + s, acc[s]);
     }
   }
-  for (int i = 0; i < MR; ++i) {
+  for (; k < kc; ++k) step(k, acc[0]);
+  if (kSets == 2) {
+    for (int i = 0; i < ROWS; ++i) {
+      for (int j = 0; j < NV; ++j) acc[0][i][j] = acc[0][i][j] + acc[kSets - 1][i][j];
+    }
+  }
+  for (int i = 0; i < ROWS; ++i) {
     for (int j = 0; j < NV; ++j) {
+      const V out = act == Act::kNone ? acc[0][i][j] : apply(acc[0][i][j], act);
       int rest = nvalid - j * W;
       if (rest >= W) {
-        acc[i][j].store(c + i * ldc + j * W);
+        out.store(c + i * ldc + j * W);
       } else if (rest > 0) {
-        acc[i][j].store_partial(c + i * ldc + j * W, rest);
+        out.store_partial(c + i * ldc + j * W, rest);
       }
     }
   }
 }
 
 template <typename V, int NV>
-using MicroKernelFn = void (*)(int64_t, const float*, int64_t, const float*, const float*, int,
-                               float*, int64_t, int);
+using MicroKernelFn = void (*)(int64_t, const float*, const float*, const float*, int, float*,
+                               int64_t, int, Act, const float*);
 
 // Table of micro_kernel<V, 1..MR, NV> indexed by rows - 1.
 template <typename V, int NV, int... Rows>
@@ -71,34 +105,59 @@ constexpr auto make_micro_kernels(std::integer_sequence<int, Rows...>) {
   return std::array<MicroKernelFn<V, NV>, sizeof...(Rows)>{&micro_kernel<V, Rows + 1, NV>...};
 }
 
-template <typename V, int MR, int NV, int KC>
+// Copies rows [0, rows) x [0, kc) of A (leading dimension lda) into strips of MR rows, strip s
+// at dst + s * MR * kc laid out [kc][strip rows] (the last strip may have fewer rows).
+template <int MR>
+void pack_a(const float* a, int64_t lda, int64_t rows, int64_t kc, float* dst) {
+  for (int64_t r0 = 0; r0 < rows; r0 += MR) {
+    const int h = static_cast<int>(rows - r0 < MR ? rows - r0 : MR);
+    float* out = dst + r0 * kc;
+    const float* src = a + r0 * lda;
+    if (h == MR) {
+      for (int64_t k = 0; k < kc; ++k) {
+        for (int i = 0; i < MR; ++i) out[k * MR + i] = src[i * lda + k];
+      }
+    } else {
+      for (int64_t k = 0; k < kc; ++k) {
+        for (int i = 0; i < h; ++i) out[k * h + i] = src[i * lda + k];
+      }
+    }
+  }
+}
+
+// Loop nest: blocks of MC rows; per K block the MC x KC block of A is packed (on the stack, it
+// stays in L2), then every panel's KC x NR slice (L1) meets each MR-row strip of it.
+template <typename V, int MR, int NV, int KC, int MC = 12 * MR>
 void sgemm_tile(const SgemmArgs& g, int64_t m0, int64_t m1, int64_t p0, int64_t p1) {
   constexpr int NR = NV * V::kWidth;
   static constexpr auto kMicro = make_micro_kernels<V, NV>(std::make_integer_sequence<int, MR>());
+  alignas(64) float apack[MC * KC];
   const PackedWeights& w = *g.w;
   const int64_t n = w.n;
   const int64_t k = w.k;
-  int64_t k0 = 0;
-  do {
-    const int64_t kc = k - k0 < KC ? k - k0 : KC;
-    const int init = k0 > 0 ? 2 : (g.use_bias ? 1 : 0);
-    for (int64_t p = p0; p < p1; ++p) {
-      const float* bp = w.panel(p) + k0 * NR;
-      const int64_t n0 = p * NR;
-      const int nvalid = static_cast<int>(n - n0 < NR ? n - n0 : NR);
-      const float* bias = w.bias.data() + n0;
-      for (int64_t m = m0; m < m1; m += MR) {
-        const int rows = static_cast<int>(m1 - m < MR ? m1 - m : MR);
-        kMicro[rows - 1](kc, g.a + m * g.lda + k0, g.lda, bp, bias, init, g.c + m * g.ldc + n0,
-                         g.ldc, nvalid);
+  for (int64_t mb = m0; mb < m1; mb += MC) {
+    const int64_t rows = m1 - mb < MC ? m1 - mb : MC;
+    int64_t k0 = 0;
+    do {
+      const int64_t kc = k - k0 < KC ? k - k0 : KC;
+      const bool last = k0 + kc >= k;
+      const int init = k0 > 0 ? 2 : (g.use_bias ? 1 : 0);
+      const Act act = last ? g.act : Act::kNone;
+      pack_a<MR>(g.a + mb * g.lda + k0, g.lda, rows, kc, apack);
+      for (int64_t p = p0; p < p1; ++p) {
+        const float* bp = w.panel(p) + k0 * NR;
+        const float* next = p + 1 < p1 ? w.panel(p + 1) + k0 * NR : nullptr;
+        const int64_t n0 = p * NR;
+        const int nvalid = static_cast<int>(n - n0 < NR ? n - n0 : NR);
+        const float* bias = w.bias.data() + n0;
+        for (int64_t r = 0; r < rows; r += MR) {
+          const int h = static_cast<int>(rows - r < MR ? rows - r : MR);
+          kMicro[h - 1](kc, apack + r * kc, bp, bias, init, g.c + (mb + r) * g.ldc + n0, g.ldc,
+                        nvalid, act, r == 0 ? next : nullptr);
+        }
       }
-    }
-    k0 += kc;
-  } while (k0 < k);
-  if (g.act != Act::kNone) {
-    const int64_t c0 = p0 * NR;
-    const int64_t c1 = p1 * NR < n ? p1 * NR : n;
-    for (int64_t m = m0; m < m1; ++m) activation<V>(g.c + m * g.ldc + c0, c1 - c0, g.act);
+      k0 += kc;
+    } while (k0 < k);
   }
 }
 

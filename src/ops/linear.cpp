@@ -1,6 +1,6 @@
-// ops/linear.cpp: see linear.h. Tiles: rows in multiples of the micro-kernel height (about 64),
-// columns in whole panels (about 256 columns), split further until every worker has several
-// tiles; tiles that share weight panels are numbered consecutively.
+// ops/linear.cpp: see linear.h. Tiles: rows in whole micro-kernel strips (about 6 strips, spread
+// evenly), all columns; split over column panels only when M is too small to give every worker
+// several row tiles; tiles that share weight panels are numbered consecutively.
 #include "ops/linear.h"
 
 #include <algorithm>
@@ -38,24 +38,38 @@ void linear(const OpContext& ctx, tensor::ConstMatrixView x, const kernels::Pack
   args.c = y.data;
   args.ldc = y.ld;
 
+  // Row tiles are whole micro-kernel strips, about kStripsPerTile of them, spread evenly; every
+  // tile spans all output columns (the A block a tile packs is then reused by every panel).
+  // Column tiles appear only when there are too few row tiles to keep the workers busy (small
+  // M: the product streams the weights, and each worker then streams a disjoint part).
+  constexpr int64_t kStripsPerTile = 6;
   const int64_t mr = k.gemm_mr;
   const int64_t panels = w.num_panels();
-  int64_t mc = (64 + mr - 1) / mr * mr;
-  int64_t pc = std::max<int64_t>(1, 256 / k.gemm_nr);
+  const int64_t strips = (m + mr - 1) / mr;
   const int64_t workers = ctx.pool->size();
   const int64_t target = workers > 1 ? 4 * workers : 1;
-  auto tiles = [&] { return ((m + mc - 1) / mc) * ((panels + pc - 1) / pc); };
-  while (tiles() < target && pc > 1) pc = (pc + 1) / 2;
-  while (tiles() < target && mc > mr) mc = std::max(mr, (mc / 2 + mr - 1) / mr * mr);
+  int64_t tiles_m = (strips + kStripsPerTile - 1) / kStripsPerTile;
+  int64_t tiles_n = 1;
+  if (tiles_m < target) tiles_n = std::min(panels, (target + tiles_m - 1) / tiles_m);
+  if (tiles_m * tiles_n < target) tiles_m = std::min(strips, (target + tiles_n - 1) / tiles_n);
+  // A tile count that is a multiple of the workers (tiles are near-equal in size) balances them.
+  auto round_up = [&](int64_t v, int64_t cap) {
+    return std::min(cap, (v + workers - 1) / workers * workers);
+  };
+  if (tiles_n == 1) {
+    tiles_m = round_up(tiles_m, strips);
+  } else {
+    tiles_n = round_up(tiles_n, panels);
+  }
 
-  const int64_t tiles_m = (m + mc - 1) / mc;
-  const int64_t tiles_n = (panels + pc - 1) / pc;
   ctx.pool->parallel_for(tiles_m * tiles_n, [&](int64_t t, int) {
-    const int64_t tn = t / tiles_m;
+    const int64_t tn = t / tiles_m;  // consecutive tiles share weight panels
     const int64_t tm = t % tiles_m;
-    const int64_t m0 = tm * mc;
-    const int64_t p0 = tn * pc;
-    k.sgemm_tile(args, m0, std::min(m, m0 + mc), p0, std::min(panels, p0 + pc));
+    const int64_t m0 = tm * strips / tiles_m * mr;
+    const int64_t m1 = std::min(m, (tm + 1) * strips / tiles_m * mr);
+    const int64_t p0 = tn * panels / tiles_n;
+    const int64_t p1 = (tn + 1) * panels / tiles_n;
+    k.sgemm_tile(args, m0, m1, p0, p1);
   });
 }
 

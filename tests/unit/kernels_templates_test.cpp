@@ -113,7 +113,7 @@ template <typename V, int MR, int NV>
 void check_gemm() {
   constexpr int kNr = NV * V::kWidth;
   uint32_t seed = 1;
-  for (int64_t m : {1, 3, 9, 20}) {
+  for (int64_t m : {1, 3, 9, 20, 203}) {  // 203: beyond one packed row block (MC)
     for (int64_t n : {1, 17, 40, 70}) {
       for (int64_t k : {1, 31, 300}) {
         const int64_t lda = k + 1, ldc = n + 2;

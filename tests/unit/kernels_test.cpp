@@ -111,6 +111,62 @@ TEST_P(KernelsTest, PackedGemmMatchesDoubleReference) {
   }
 }
 
+// Shapes beyond one row block of the packed A buffer (MC = 12 * gemm_mr rows) and several K
+// blocks, in one sgemm_tile call and split at rows that are not strip multiples, with every
+// activation fused at the last K block; plus a tile of panels in the middle of the matrix.
+TEST_P(KernelsTest, PackedGemmLargeTilesAndFusedActivations) {
+  const KernelTable& t = k();
+  uint32_t seed = 500;
+  const int64_t m = 12 * t.gemm_mr * 2 + 7, n = 3 * t.gemm_nr + 5, kk = 2 * t.gemm_kc + 9;
+  for (Act act : {Act::kNone, Act::kGelu, Act::kGeluTanh, Act::kRelu, Act::kTanh}) {
+    for (int split : {0, 1}) {
+      const int64_t lda = kk + 1, ldc = n + 3;
+      std::vector<float> a = random_vector(static_cast<size_t>(m * lda), seed++);
+      std::vector<float> w = random_vector(static_cast<size_t>(n * kk), seed++, -0.1f, 0.1f);
+      std::vector<float> bias = random_vector(static_cast<size_t>(n), seed++);
+      PackedWeights pw = pack_weights(w.data(), n, kk, bias.data(), t.gemm_nr);
+      std::vector<float> c(static_cast<size_t>(m * ldc), -7.0f);
+      SgemmArgs g;
+      g.m = m;
+      g.a = a.data();
+      g.lda = lda;
+      g.w = &pw;
+      g.act = act;
+      g.c = c.data();
+      g.ldc = ldc;
+      const int64_t panels = pw.num_panels();
+      if (split == 0) {
+        t.sgemm_tile(g, 0, m, 0, panels);
+      } else {
+        const int64_t r = 12 * t.gemm_mr + 5;  // not a strip multiple, past one row block
+        t.sgemm_tile(g, 0, r, 0, 1);
+        t.sgemm_tile(g, 0, r, 1, 3);  // a middle group of panels
+        t.sgemm_tile(g, 0, r, 3, panels);
+        t.sgemm_tile(g, r, m, 0, panels);
+      }
+      for (int64_t i = 0; i < m; ++i) {
+        for (int64_t j = 0; j < ldc; ++j) {
+          const float got = c[static_cast<size_t>(i * ldc + j)];
+          if (j >= n) {
+            ASSERT_EQ(got, -7.0f) << "wrote outside C at " << i << "," << j;
+            continue;
+          }
+          double acc = bias[static_cast<size_t>(j)], mag = std::fabs(acc);
+          for (int64_t q = 0; q < kk; ++q) {
+            const double p = static_cast<double>(a[static_cast<size_t>(i * lda + q)]) *
+                             w[static_cast<size_t>(j * kk + q)];
+            acc += p;
+            mag += std::fabs(p);
+          }
+          const double tol = 4e-7 * (mag + 1.0) * std::sqrt(static_cast<double>(kk));
+          ASSERT_NEAR(got, ref_act(acc, act), tol) << t.name << " act " << static_cast<int>(act)
+                                                   << " split " << split << " at " << i << "," << j;
+        }
+      }
+    }
+  }
+}
+
 TEST_P(KernelsTest, ActivationsMatchLibm) {
   const KernelTable& t = k();
   std::vector<float> xs;

@@ -54,7 +54,7 @@ TEST_P(OpsTest, LinearMatchesDoubleReferenceForAnyTiling) {
   for (int threads : {1, 2, 3}) {
     runtime::ThreadPool pool(threads);
     const OpContext ctx = context(pool);
-    for (int64_t m : {1, 3, 17, 130}) {
+    for (int64_t m : {1, 3, 17, 130, 500}) {
       for (auto [n, k] : {std::pair<int64_t, int64_t>{1, 7}, {40, 33}, {300, 260}, {96, 600}}) {
         for (kernels::Act act :
              {kernels::Act::kNone, kernels::Act::kGeluTanh, kernels::Act::kRelu}) {
