@@ -6,6 +6,11 @@ PKGS=(build-essential cmake ninja-build pkg-config git
       libgtest-dev libgmock-dev nlohmann-json3-dev libutf8proc-dev
       libcurl4-openssl-dev libssl-dev libcpp-httplib-dev
       python3 python3-dev pybind11-dev python3-numpy python3-pytest)
+# LIGHTBERT_BENCH_DEPS=1: also the GEMM libraries bench/gemm_bench compares against
+# (-DLIGHTBERT_BUILD_BENCH=ON); the library itself does not link them.
+if [ "${LIGHTBERT_BENCH_DEPS:-0}" = 1 ]; then
+  PKGS+=(libdnnl-dev libopenblas-dev libxsmm-dev)
+fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
