@@ -1,7 +1,8 @@
 // kernels/avx512/kernels_avx512.cpp: the AVX-512 kernel table (compiled with AVX-512 flags only
 // for this folder; chosen at run time by kernels/dispatch.cpp when the CPU supports it).
 // Contract: fills KernelTable with the shared SIMD templates instantiated on 16-lane vectors;
-// GEMM micro-kernel 8 rows x 32 columns (16 zmm accumulators), K blocks of 256.
+// GEMM micro-kernel 8 rows x 32 columns (16 zmm accumulators), K blocks of 256, A packed in
+// blocks of 96 rows (simd_gemm.h).
 #include "kernels/avx512/vec_avx512.h"
 #include "kernels/kernels.h"
 #include "kernels/simd_attention.h"
