@@ -1,9 +1,10 @@
 // python/lightbert_module.cpp: the `lightbert` Python module (pybind11).
 // Contract: lightbert.Model(path, threads=None) loads a model folder (or ORG/NAME from the
 // Hugging Face cache); encode() returns float32 numpy embeddings ([dim] for one string,
-// [n, dim] for a list), tokenize() returns dicts like the CLI's. The GIL is released while
-// tokenizing and computing. Every lightbert::Error becomes lightbert.Error (a RuntimeError
-// subclass) carrying the engine's message; wrong Python types raise TypeError.
+// [n, dim] for a list), tokenize() returns dicts like the CLI's; classify / ner / qa / fill_mask
+// run the task heads (lightbert/tasks.h) and return what Hugging Face's pipelines return. The GIL
+// is released while tokenizing and computing. Every lightbert::Error becomes lightbert.Error (a
+// RuntimeError subclass) carrying the engine's message; wrong Python types raise TypeError.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -19,6 +20,7 @@
 #include "lightbert/error.h"
 #include "lightbert/hub.h"
 #include "lightbert/model.h"
+#include "lightbert/tasks.h"
 #include "lightbert/version.h"
 
 namespace py = pybind11;
@@ -30,22 +32,39 @@ using lightbert::TextInput;
 // str -> one input; list/tuple of str (or of (text, pair) tuples) -> many.
 std::vector<TextInput> to_inputs(const py::handle& texts, bool* single) {
   std::vector<TextInput> out;
-  *single = py::isinstance<py::str>(texts);
-  if (*single) {
+  auto from_dict = [](const py::dict& d) -> TextInput {
+    if (!d.contains("text")) throw py::type_error("a dict input needs a 'text' key");
+    TextInput t{d["text"].cast<std::string>(), std::nullopt};
+    if (d.contains("text_pair") && !d["text_pair"].is_none()) {
+      t.text_pair = d["text_pair"].cast<std::string>();
+    }
+    return t;
+  };
+  *single = py::isinstance<py::str>(texts) || py::isinstance<py::dict>(texts);
+  if (py::isinstance<py::str>(texts)) {
     out.push_back({texts.cast<std::string>(), std::nullopt});
     return out;
   }
+  if (py::isinstance<py::dict>(texts)) {
+    out.push_back(from_dict(texts.cast<py::dict>()));
+    return out;
+  }
   if (!py::isinstance<py::sequence>(texts)) {
-    throw py::type_error("texts must be a str or a list of str / (text, text_pair) tuples");
+    throw py::type_error(
+        "texts must be a str, a {text, text_pair} dict, or a list of str / (text, text_pair) "
+        "tuples / dicts");
   }
   for (const py::handle& item : texts) {
     if (py::isinstance<py::str>(item)) {
       out.push_back({item.cast<std::string>(), std::nullopt});
+    } else if (py::isinstance<py::dict>(item)) {
+      out.push_back(from_dict(item.cast<py::dict>()));
     } else if (py::isinstance<py::tuple>(item) && py::len(item) == 2) {
       auto t = item.cast<py::tuple>();
       out.push_back({t[0].cast<std::string>(), t[1].cast<std::string>()});
     } else {
-      throw py::type_error("each text must be a str or a (text, text_pair) tuple");
+      throw py::type_error(
+          "each text must be a str, a (text, text_pair) tuple or a {text, text_pair} dict");
     }
   }
   return out;
@@ -126,12 +145,145 @@ class PyModel {
     return single ? out[0] : py::object(out);
   }
 
+  // Task heads, created on first use (an error names the missing tensor or the architectures).
+  py::object classify(const py::handle& texts, std::optional<int> top_k, bool truncate) {
+    bool single = false;
+    const std::vector<TextInput> inputs = to_inputs(texts, &single);
+    std::vector<lightbert::Classification> res;
+    {
+      py::gil_scoped_release release;
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!classifier_) classifier_ = std::make_unique<lightbert::SequenceClassifier>(*model_);
+      res = classifier_->classify(inputs, truncate);
+    }
+    py::list out;
+    for (const auto& r : res) {
+      auto label = [](const lightbert::LabelScore& l) {
+        py::dict d;
+        d["label"] = l.label;
+        d["score"] = l.score;
+        return d;
+      };
+      if (!top_k) {
+        out.append(label(r.labels.at(0)));
+        continue;
+      }
+      py::list top;
+      for (size_t i = 0; i < r.labels.size() && i < static_cast<size_t>(std::max(*top_k, 0)); ++i) {
+        top.append(label(r.labels[i]));
+      }
+      out.append(top);
+    }
+    return single ? out[0] : py::object(out);
+  }
+
+  py::object ner(const py::handle& texts, const std::string& aggregation, bool truncate) {
+    bool single = false;
+    const std::vector<TextInput> inputs = to_inputs(texts, &single);
+    std::vector<std::string> plain;
+    for (const auto& t : inputs) {
+      if (t.text_pair) throw py::type_error("ner takes str inputs, not pairs");
+      plain.push_back(t.text);
+    }
+    const lightbert::Aggregation agg = lightbert::parse_aggregation(aggregation);
+    std::vector<lightbert::TokenClassification> res;
+    {
+      py::gil_scoped_release release;
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!tagger_) tagger_ = std::make_unique<lightbert::TokenClassifier>(*model_);
+      res = tagger_->classify(plain, agg, truncate);
+    }
+    py::list out;
+    for (const auto& r : res) {
+      py::list ents;
+      for (const auto& e : r.entities) {
+        py::dict d;
+        d[agg == lightbert::Aggregation::kNone ? "entity" : "entity_group"] = e.entity;
+        d["score"] = e.score;
+        if (agg == lightbert::Aggregation::kNone) d["index"] = e.index;
+        d["word"] = e.word;
+        d["start"] = e.start;
+        d["end"] = e.end;
+        ents.append(d);
+      }
+      out.append(ents);
+    }
+    return single ? out[0] : py::object(out);
+  }
+
+  py::object qa(const std::string& question, const std::string& context, int top_k,
+                int max_answer_len, int doc_stride, int max_seq_len) {
+    lightbert::QaOptions o;
+    o.max_seq_len = max_seq_len;
+    o.top_k = top_k;
+    o.max_answer_len = max_answer_len;
+    o.doc_stride = doc_stride;
+    lightbert::QaResult r;
+    {
+      py::gil_scoped_release release;
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!reader_) reader_ = std::make_unique<lightbert::QuestionAnswerer>(*model_);
+      r = reader_->answer(question, context, o);
+    }
+    py::list out;
+    for (const auto& a : r.answers) {
+      py::dict d;
+      d["answer"] = a.answer;
+      d["score"] = a.score;
+      d["start"] = a.start;
+      d["end"] = a.end;
+      out.append(d);
+    }
+    if (top_k == 1) return out.empty() ? py::object(py::none()) : py::object(out[0]);
+    return py::object(out);
+  }
+
+  py::object fill_mask(const py::handle& texts, int top_k, bool truncate) {
+    bool single = false;
+    const std::vector<TextInput> inputs = to_inputs(texts, &single);
+    std::vector<std::string> plain;
+    for (const auto& t : inputs) {
+      if (t.text_pair) throw py::type_error("fill_mask takes str inputs, not pairs");
+      plain.push_back(t.text);
+    }
+    std::vector<lightbert::FillMaskResult> res;
+    {
+      py::gil_scoped_release release;
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!filler_) filler_ = std::make_unique<lightbert::MaskFiller>(*model_);
+      res = filler_->fill(plain, top_k, truncate);
+    }
+    py::list out;
+    for (const auto& r : res) {
+      py::list per_mask;
+      for (const auto& preds : r.predictions) {
+        py::list l;
+        for (const auto& p : preds) {
+          py::dict d;
+          d["score"] = p.score;
+          d["token"] = p.token;
+          d["token_str"] = p.token_str;
+          d["sequence"] = p.sequence;
+          l.append(d);
+        }
+        per_mask.append(l);
+      }
+      // One [MASK]: its list of predictions; several: a list of such lists (as Hugging Face).
+      out.append(per_mask.size() == 1 ? py::object(per_mask[0]) : py::object(per_mask));
+    }
+    return single ? out[0] : py::object(out);
+  }
+
   int dim() const { return model_->config().hidden_size; }
   int max_length() const { return model_->max_length(); }
   std::string path() const { return model_->path(); }
 
  private:
   std::unique_ptr<lightbert::Model> model_;
+  std::unique_ptr<lightbert::SequenceClassifier> classifier_;
+  std::unique_ptr<lightbert::TokenClassifier> tagger_;
+  std::unique_ptr<lightbert::QuestionAnswerer> reader_;
+  std::unique_ptr<lightbert::MaskFiller> filler_;
   std::mutex mutex_;
 };
 
@@ -158,6 +310,16 @@ PYBIND11_MODULE(lightbert, m) {
            "Sentence embeddings: float32 [dim] for a str, [n, dim] for a list. Pooling and "
            "normalisation default to the folder's sentence-transformers settings.")
       .def("tokenize", &PyModel::tokenize, py::arg("texts"), py::arg("max_length") = py::none())
+      .def("classify", &PyModel::classify, py::arg("texts"), py::arg("top_k") = py::none(),
+           py::arg("truncate") = true,
+           "Sequence classification: {label, score} per input (a list of top_k with top_k)")
+      .def("ner", &PyModel::ner, py::arg("texts"), py::arg("aggregation") = "simple",
+           py::arg("truncate") = true, "Token classification: entities per input")
+      .def("qa", &PyModel::qa, py::arg("question"), py::arg("context"), py::arg("top_k") = 1,
+           py::arg("max_answer_len") = 15, py::arg("doc_stride") = -1, py::arg("max_seq_len") = -1,
+           "Extractive QA: {answer, score, start, end} (a list with top_k > 1)")
+      .def("fill_mask", &PyModel::fill_mask, py::arg("texts"), py::arg("top_k") = 5,
+           py::arg("truncate") = true, "Fill-mask: top_k {score, token, token_str, sequence}")
       .def_property_readonly("dim", &PyModel::dim)
       .def_property_readonly("max_length", &PyModel::max_length)
       .def_property_readonly("path", &PyModel::path);
