@@ -6,10 +6,11 @@ standard library only (http.client + threading), stops it with SIGTERM and check
 Everything is bounded in requests and seconds and stops by itself; only loopback is used.
 Texts are a fixed, seeded list of English sentences of 8-40 words; one sentence per request.
 
-  load       64 keep-alive clients for --seconds: requests/s, sentences/s, p50/p99 latency,
-             errors; the same for one client sending one request at a time (target: >= 3x);
-             and `lightbert bench --lengths` on the same sentences' token lengths, in batches of
-             64 (target: the server reaches >= 85% of its sentences/s).
+  load       64 keep-alive clients: requests/s, sentences/s, p50/p99 latency, errors; the
+             same for one client sending one request at a time (target: >= 3x); and `lightbert
+             bench --lengths` on the same sentences' token lengths, in batches of 64 (target: the
+             server reaches >= 85% of its sentences/s). --rounds rounds alternate the three
+             (--seconds per phase in all); medians over the rounds are reported.
   soak       --requests requests in total from --clients clients, sampling the server's RSS
              (/proc/PID/status VmRSS) every 2 s: first, last and max (target: last within 10% of
              first).
@@ -19,7 +20,7 @@ Texts are a fixed, seeded list of English sentences of 8-40 words; one sentence 
              normal requests keep being served, and afterwards.
 
 usage: /usr/bin/python3 bench/load_test.py MODE --lightbert build-srv/lightbert --model DIR
-       [--seconds 20] [--clients 64] [--requests 100000] [--threads N] [--server-arg=--x=y ...]
+       [--seconds 30] [--rounds 3] [--clients 64] [--requests 100000] [--threads N] [--server-arg=--x=y ...]
 Prints one JSON object of figures on stdout; exits 1 when a check fails.
 """
 import argparse
@@ -167,6 +168,18 @@ def drive(port, texts, clients, seconds=None, total=None, on_tick=None):
             "status_codes": state["codes"]}
 
 
+def batch_stats(port):
+    """Mean sequences and tokens per encoder batch so far, from /metrics."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    conn.close()
+    val = lambda name: float(re.search(r"^%s (\S+)$" % re.escape(name), text, re.M).group(1))
+    n = max(val("lightbert_batch_sequences_count"), 1)
+    return {"batches": int(n), "mean_sequences": round(val("lightbert_batch_sequences_sum") / n, 1),
+            "mean_tokens": round(val("lightbert_batch_tokens_sum") / n)}
+
+
 def bench_reference(args, texts):
     """`lightbert bench` on the token lengths of the same texts, in batches of 64."""
     tok = subprocess.run([args.lightbert, "tokenize", "--model", args.model],
@@ -270,7 +283,8 @@ def main():
     p.add_argument("mode", choices=["load", "soak", "malformed"])
     p.add_argument("--lightbert", required=True)
     p.add_argument("--model", required=True)
-    p.add_argument("--seconds", type=float, default=20)
+    p.add_argument("--seconds", type=float, default=30, help="load: per phase, over all rounds")
+    p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--clients", type=int, default=64)
     p.add_argument("--requests", type=int, default=100000)
     p.add_argument("--threads", type=int, default=0, help="compute threads (0: all cores)")
@@ -286,17 +300,38 @@ def main():
     ok = True
     try:
         if args.mode == "load":
+            # Rounds alternate the three measurements so that a shared machine's changing load
+            # hits them alike; the figures are medians over the rounds.
             drive(srv.port, texts, 8, seconds=2)  # warm-up
-            single = drive(srv.port, texts, 1, seconds=args.seconds)
-            many = drive(srv.port, texts, args.clients, seconds=args.seconds)
-            report["single_client"] = single
-            report["concurrent"] = many
-            report["speedup_vs_single"] = round(many["sentences_per_s"] / single["sentences_per_s"], 2)
-            ref = bench_reference(args, texts)
-            report["lightbert_bench"] = ref
-            if "sentences_per_s" in ref:
-                report["fraction_of_bench"] = round(many["sentences_per_s"] / ref["sentences_per_s"], 3)
-            ok = many["errors"] == 0 and single["errors"] == 0
+            rounds = []
+            for _ in range(args.rounds):
+                single = drive(srv.port, texts, 1, seconds=args.seconds / args.rounds)
+                before = batch_stats(srv.port)
+                many = drive(srv.port, texts, args.clients, seconds=args.seconds / args.rounds)
+                after = batch_stats(srv.port)
+                nb = max(after["batches"] - before["batches"], 1)
+                many["batches"] = nb
+                many["mean_batch_sequences"] = round(many["requests"] / nb, 1)
+                ref = bench_reference(args, texts)
+                rounds.append({"single_client": single, "concurrent": many, "lightbert_bench": ref,
+                               "loadavg": os.getloadavg()})
+                ok = ok and many["errors"] == 0 and single["errors"] == 0 and "error" not in ref
+            med = lambda xs: sorted(xs)[len(xs) // 2]
+            report["rounds"] = rounds
+            report["median"] = {
+                "single_sentences_per_s": med([r["single_client"]["sentences_per_s"] for r in rounds]),
+                "concurrent_sentences_per_s": med([r["concurrent"]["sentences_per_s"] for r in rounds]),
+                "concurrent_p50_ms": med([r["concurrent"]["p50_ms"] for r in rounds]),
+                "concurrent_p99_ms": med([r["concurrent"]["p99_ms"] for r in rounds]),
+                "single_p50_ms": med([r["single_client"]["p50_ms"] for r in rounds]),
+                "bench_sentences_per_s": med([r["lightbert_bench"].get("sentences_per_s", 0)
+                                              for r in rounds]),
+                "speedup_vs_single": med([r["concurrent"]["sentences_per_s"] /
+                                          r["single_client"]["sentences_per_s"] for r in rounds]),
+                "fraction_of_bench": med([r["concurrent"]["sentences_per_s"] /
+                                          max(r["lightbert_bench"].get("sentences_per_s", 0), 1e-9)
+                                          for r in rounds]),
+            }
         elif args.mode == "soak":
             samples = []
             last = [0.0]
