@@ -59,7 +59,7 @@ def main():
             else:
                 best[key] = (old[0], old[1], meds)
 
-    print(f"peak (YMM peak_fma, measured): {peak:.1f} GFLOP/s; times are the best process "
+    print(f"peak: {peak:.1f} GFLOP/s (OUT/peak.txt: YMM peak_fma or PEAK=); times are the best process "
           f"median over the rounds, in ms")
     print()
     print("| model | case | lightbert | ORT | ORT fused | PyTorch | lightbert GFLOP/s | % peak "

@@ -73,18 +73,18 @@ ForkJoinCost measure_fork_join(int threads) {
   ForkJoinCost c;
   if (threads < 2) return c;
   // Every item waits until all `threads` items have started, so each round really wakes and
-  // joins every worker (an item never waits more than 10 ms, should a worker be descheduled).
+  // joins every worker (an item never waits more than 2 ms, should a worker be descheduled).
   std::atomic<int> arrived{0};
-  for (int i = 0; i < 1000; ++i) {
+  for (int i = 0; i < 300; ++i) {
     arrived.store(0);
     const double t0 = now_s();
     pool.parallel_for(threads, [&](int64_t, int) {
       arrived.fetch_add(1);
-      const double give_up = now_s() + 0.01;
+      const double give_up = now_s() + 0.002;
       while (arrived.load() < threads && now_s() < give_up) {
       }
     });
-    if (i >= 100) us.push_back((now_s() - t0) * 1e6);
+    if (i >= 30) us.push_back((now_s() - t0) * 1e6);
   }
   c.median_us = summarize(us).median;
   return c;
