@@ -93,7 +93,7 @@ TEST(ServerBatching, ConcurrentClientsGetTheirOwnAnswersAndBatchesMerge) {
 TEST(ServerBatching, FullQueueIs429WithRetryAfter) {
   InProcessServer srv;
   srv.options.max_queue = 1;
-  srv.options.debug_batch_delay_ms = 200;
+  srv.options.debug_batch_delay_ms = 500;
   ASSERT_GT(srv.start(), 0);
   constexpr int kClients = 6;
   std::atomic<int> ok{0}, busy{0}, other{0};
@@ -124,19 +124,19 @@ TEST(ServerBatching, FullQueueIs429WithRetryAfter) {
 
 TEST(ServerBatching, ClientThatLeavesHasItsQueuedWorkDropped) {
   InProcessServer srv;
-  srv.options.debug_batch_delay_ms = 600;
+  srv.options.debug_batch_delay_ms = 1500;
   ASSERT_GT(srv.start(), 0);
-  // A occupies the batcher for 600 ms; B queues behind it and its client leaves at once.
+  // A occupies the batcher for 1.5 s; B queues behind it and its client leaves at once.
   std::thread a([&] {
     auto r = srv.client()->Post("/embed", "{\"inputs\": \"a\"}", "application/json");
     EXPECT_TRUE(r && r->status == 200);
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const int fd = connect_local(srv.port);
   ASSERT_GE(fd, 0);
   const std::string req = post_bytes("/embed", "{\"inputs\": [\"b\", \"c\"]}");
   ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   ::close(fd);
   a.join();
   // Bounded wait for the batcher to pass over B.
@@ -148,7 +148,7 @@ TEST(ServerBatching, ClientThatLeavesHasItsQueuedWorkDropped) {
     cancelled = metric(text, "lightbert_cancelled_requests_total");
   }
   EXPECT_EQ(cancelled, 1);
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   text = srv.client()->Get("/metrics")->body;
   EXPECT_EQ(metric(text, "lightbert_sequences_total"), 1) << "B's sequences were run";
   EXPECT_EQ(metric(text, "lightbert_queue_depth"), 0);

@@ -40,7 +40,7 @@ TEST(ServerCli, UsageErrors) {
 TEST(ServerCli, SigtermFinishesRequestsInFlightThenExitsZero) {
   ServerProcess server;
   const int port =
-      server.start({"--model", kModel, "--debug-batch-delay-ms", "400", "--threads", "1"});
+      server.start({"--model", kModel, "--debug-batch-delay-ms", "1500", "--threads", "1"});
   ASSERT_GT(port, 0) << server.stderr_text();
   constexpr int kClients = 6;
   std::atomic<int> ok{0};
@@ -57,8 +57,16 @@ TEST(ServerCli, SigtermFinishesRequestsInFlightThenExitsZero) {
       }
     });
   }
-  // Let the requests reach the server (the first batch sleeps 400 ms), then ask it to stop.
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Once all requests are in (one runs, sleeping 1.5 s; the others wait in the queue), stop.
+  httplib::Client probe("127.0.0.1", port);
+  for (int i = 0; i < 500; ++i) {
+    auto m = probe.Get("/metrics");
+    if (m && m->body.find("\nlightbert_queue_depth " + std::to_string(kClients - 1)) !=
+                 std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   server.signal(SIGTERM);
   for (auto& t : clients) t.join();
   EXPECT_EQ(ok.load(), kClients) << server.stderr_text();
