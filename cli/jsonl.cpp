@@ -1,8 +1,6 @@
 // cli/jsonl.cpp: see jsonl.h.
 #include "jsonl.h"
 
-#include <charconv>
-#include <cmath>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -91,25 +89,6 @@ InputLine parse_input(const std::string& line, size_t line_no, bool allow_ids) {
   return in;
 }
 
-void append_float(std::string& out, float v) {
-  if (!std::isfinite(v)) {  // JSON has no inf/nan; never expected from a finite model
-    out += "null";
-    return;
-  }
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out.append(buf, r.ptr);
-}
-
-void append_floats(std::string& out, const float* v, size_t n) {
-  out += '[';
-  for (size_t i = 0; i < n; ++i) {
-    if (i) out += ',';
-    append_float(out, v[i]);
-  }
-  out += ']';
-}
-
 void append_ints(std::string& out, const int32_t* v, size_t n) {
   out += '[';
   for (size_t i = 0; i < n; ++i) {
@@ -117,10 +96,6 @@ void append_ints(std::string& out, const int32_t* v, size_t n) {
     out += std::to_string(v[i]);
   }
   out += ']';
-}
-
-void append_string(std::string& out, const std::string& s) {
-  out += json(s).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace lightbert::cli

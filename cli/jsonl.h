@@ -1,7 +1,7 @@
 // cli/jsonl.h: JSON-lines input and output for the CLI commands.
 // Contract: read_input() parses one stdin line into text(+pair) or input_ids(+token types),
 // throwing lightbert::Error that names the line number and the field at fault. The writers
-// append JSON with floats printed as the shortest decimal that round-trips float32.
+// append JSON (floats as the shortest decimal that round-trips float32, via server/json_writer).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lightbert/model.h"
+#include "server/json_writer.h"
 
 namespace lightbert::cli {
 
@@ -26,9 +27,12 @@ bool next_line(std::istream& in, std::string& line, size_t& line_no);
 // `allow_ids`: accept {"input_ids": [...]} lines as well as {"text": ...}.
 InputLine parse_input(const std::string& line, size_t line_no, bool allow_ids);
 
-void append_float(std::string& out, float v);
-void append_floats(std::string& out, const float* v, size_t n);  // [a,b,...]
+// Float and string writers are the server's (one implementation for both front ends).
+using server::append_float;
+using server::append_floats;
+inline void append_string(std::string& out, const std::string& s) {  // quoted, escaped
+  server::append_json_string(out, s);
+}
 void append_ints(std::string& out, const int32_t* v, size_t n);
-void append_string(std::string& out, const std::string& s);  // quoted, escaped JSON string
 
 }  // namespace lightbert::cli
