@@ -26,12 +26,17 @@ struct ModelConfig {
   float layer_norm_eps = 1e-12f;
   int pad_token_id = 0;
   std::string position_embedding_type = "absolute";
+  // Heads removed per layer (Hugging Face's config.pruned_heads: layer -> original head indexes,
+  // sorted, unique). The checkpoint's attention tensors then hold only the remaining heads.
+  std::map<int, std::vector<int>> pruned_heads;
   // Task-head metadata, kept for the heads.
   std::map<int, std::string> id2label;
   std::map<std::string, int> label2id;
   std::string problem_type;
 
   int head_dim() const { return hidden_size / num_attention_heads; }
+  // Attention heads that layer `layer` keeps after pruning.
+  int heads_in_layer(int layer) const;
 
   // `source` names the file in error messages.
   static ModelConfig from_json_string(const std::string& text, const std::string& source);

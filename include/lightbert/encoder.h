@@ -46,7 +46,8 @@ struct EncoderOutput {
 };
 
 struct EncoderOptions {
-  int threads = 0;  // 0: all cores
+  int threads = 0;             // 0: all cores
+  std::string dtype = "fp32";  // weights of the dense layers: "fp32", "bf16" or "int8"
 };
 
 class Encoder {

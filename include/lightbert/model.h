@@ -29,7 +29,8 @@ struct EmbeddingOptions {
 };
 
 struct ModelOptions {
-  int threads = 0;  // 0: all cores
+  int threads = 0;             // 0: all cores
+  std::string dtype = "fp32";  // weights of the dense layers: "fp32", "bf16" or "int8"
 };
 
 // One input: a text, or a text pair.

@@ -49,7 +49,9 @@ class BertEncoder final : public Encoder {
 
 std::unique_ptr<Encoder> Encoder::load(const std::string& path, const EncoderOptions& options) {
   const kernels::KernelTable& table = kernels::active_kernels();
-  return std::make_unique<BertEncoder>(models::BertModel::load(path, table, options.threads));
+  const kernels::WeightDtype dtype = kernels::parse_weight_dtype(options.dtype.c_str());
+  return std::make_unique<BertEncoder>(
+      models::BertModel::load(path, table, options.threads, dtype));
 }
 
 }  // namespace lightbert

@@ -33,6 +33,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& 
   m->path_ = path;
   EncoderOptions eo;
   eo.threads = options.threads;
+  eo.dtype = options.dtype;
   m->encoder_ = Encoder::load(path, eo);
   m->tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::from_folder(path));
   const ModelConfig& cfg = m->encoder_->config();

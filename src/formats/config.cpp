@@ -4,7 +4,9 @@
 // the field: kFormat for malformed JSON / wrong types / bad values, kUnsupported for well-formed
 // settings lightbert does not implement (model_type other than bert, relative position
 // embeddings, an unknown hidden_act). Unknown fields are ignored.
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -132,6 +134,41 @@ void read_labels(const FieldReader& r, ModelConfig& c) {
   }
 }
 
+// "pruned_heads": {"LAYER": [HEAD, ...]} (keys are strings in JSON). Every layer keeps at least
+// one head; indexes are within the config's layers and heads.
+void read_pruned_heads(const FieldReader& r, ModelConfig& c) {
+  const json* v = r.get("pruned_heads");
+  if (v == nullptr) return;
+  const char* kField = "pruned_heads";
+  if (!v->is_object()) r.fail(ErrorCode::kFormat, kField, "must be an object, got " + brief(*v));
+  for (const auto& [key, heads] : v->items()) {
+    const std::string field = std::string(kField) + "." + key;
+    char* end = nullptr;
+    const long layer = std::strtol(key.c_str(), &end, 10);
+    if (key.empty() || *end != '\0' || layer < 0 || layer >= c.num_hidden_layers) {
+      r.fail(ErrorCode::kFormat, field,
+             "must name a layer in 0.." + std::to_string(c.num_hidden_layers - 1));
+    }
+    if (!heads.is_array()) r.fail(ErrorCode::kFormat, field, "must be a list of head indexes");
+    std::vector<int>& list = c.pruned_heads[static_cast<int>(layer)];
+    for (const json& h : heads) {
+      if (!h.is_number_integer() || h.get<int64_t>() < 0 ||
+          h.get<int64_t>() >= c.num_attention_heads) {
+        r.fail(ErrorCode::kFormat, field,
+               "must hold head indexes in 0.." + std::to_string(c.num_attention_heads - 1) +
+                   ", got " + brief(h));
+      }
+      list.push_back(h.get<int>());
+    }
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end()), list.end());
+    if (static_cast<int>(list.size()) >= c.num_attention_heads) {
+      r.fail(ErrorCode::kUnsupported, field, "prunes every head of the layer");
+    }
+    if (list.empty()) c.pruned_heads.erase(static_cast<int>(layer));
+  }
+}
+
 }  // namespace
 
 ModelConfig ModelConfig::from_json_string(const std::string& text, const std::string& source) {
@@ -201,7 +238,13 @@ ModelConfig ModelConfig::from_json_string(const std::string& text, const std::st
   }
   r.read_string("problem_type", &c.problem_type);
   read_labels(r, c);
+  read_pruned_heads(r, c);
   return c;
+}
+
+int ModelConfig::heads_in_layer(int layer) const {
+  auto it = pruned_heads.find(layer);
+  return num_attention_heads - (it == pruned_heads.end() ? 0 : static_cast<int>(it->second.size()));
 }
 
 ModelConfig ModelConfig::from_json_file(const std::string& path) {

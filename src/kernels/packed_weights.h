@@ -12,7 +12,15 @@
 
 namespace lightbert::kernels {
 
+// The element type a Linear's weights are stored and multiplied in (activations stay fp32 at
+// the op boundary). Only kF32 is packed by pack_weights; the others by the quantised packers.
+enum class WeightDtype { kF32, kBF16, kI8 };
+const char* weight_dtype_name(WeightDtype dtype) noexcept;  // "fp32", "bf16", "int8"
+// Parses "fp32" | "bf16" | "int8"; throws lightbert::Error(kInvalidArgument) otherwise.
+WeightDtype parse_weight_dtype(const char* name);
+
 struct PackedWeights {
+  WeightDtype dtype = WeightDtype::kF32;
   int64_t n = 0;  // output features
   int64_t k = 0;  // input features
   int nr = 0;     // panel width

@@ -2,11 +2,11 @@
 // Contract: BertModel::load reads DIR/config.json and the checkpoint in DIR, and packs the
 // weights for the given kernel table (so tests can run every ISA; the public Encoder uses the
 // process-wide active table). forward() validates the batch (models/batch_check.h), then runs
-// embeddings -> num_hidden_layers x (fused QKV, per-sequence attention, dense + bias + residual +
-// LayerNorm, dense + bias + activation, dense + bias + residual + LayerNorm) -> pooler
-// tanh(dense(h[CLS])), and writes EncoderOutput. Work buffers are owned by the model and only
-// grow, so repeated calls at or below the largest batch seen do not allocate. One forward() at a
-// time per model.
+// embeddings (-> projection E to H) -> num_hidden_layers x (fused QKV, per-sequence attention,
+// dense + bias + residual + LayerNorm, dense + bias + activation, dense + bias + residual +
+// LayerNorm) -> pooler tanh(dense(h[CLS])), and writes EncoderOutput. Work buffers are owned by the
+// model and only grow, so repeated calls at or below the largest batch seen do not allocate. One
+// forward() at a time per model.
 #pragma once
 
 #include <memory>
@@ -28,8 +28,17 @@ class BertModel {
  public:
   // threads: 0 = all cores. Throws lightbert::Error for a bad folder, config or tensor.
   static std::unique_ptr<BertModel> load(const std::string& dir,
-                                         const kernels::KernelTable& kernels, int threads);
+                                         const kernels::KernelTable& kernels, int threads,
+                                         kernels::WeightDtype dtype = kernels::WeightDtype::kF32);
+  // From tensors already read (and possibly pruned / cut); `config` must describe them.
+  static std::unique_ptr<BertModel> from_tensors(ModelConfig config, const EncoderTensors& tensors,
+                                                 const kernels::KernelTable& kernels, int threads,
+                                                 kernels::WeightDtype dtype);
   BertModel(ModelConfig config, const kernels::KernelTable& kernels, int threads);
+  // Installs packed weights (pack_encoder with this model's context(), or a model file's).
+  void set_weights(BertWeights weights) { weights_ = std::move(weights); }
+  const ops::OpContext& context() const { return ctx_; }
+  kernels::WeightDtype dtype() const { return weights_.dtype; }
 
   const ModelConfig& config() const { return config_; }
   bool has_pooler() const { return weights_.has_pooler; }
@@ -48,6 +57,7 @@ class BertModel {
   BertWeights weights_;
   // Work buffers, grow-only.
   std::vector<int64_t> offsets_;
+  tensor::AlignedBuffer embedded_;      // [T, E] embeddings before the projection (E != H)
   tensor::AlignedBuffer hidden_;        // [T, H] layer input / output
   tensor::AlignedBuffer qkv_;           // [T, 3H]
   tensor::AlignedBuffer context_;       // [T, H] attention context, then dense outputs

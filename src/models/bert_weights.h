@@ -1,25 +1,24 @@
-// models/bert_weights.h: a BERT checkpoint's tensors, shape-checked and packed for the kernels.
-// Contract: load_bert_weights reads every tensor the encoder needs by its canonical Hugging Face
-// BertModel name (the Checkpoint resolves "bert." prefixes and LayerNorm.gamma/beta), checks its
-// shape against the config (lightbert::Error naming the tensor otherwise), converts to fp32 and
-// packs each Linear once for the given kernel table (Q, K, V fused into one [3H, H] product).
-// The pooler is optional: absent both pooler.dense.weight and .bias -> has_pooler false; only one
-// of them present -> Error naming the missing one. All buffers are 64-byte aligned.
+// models/bert_weights.h: an encoder's weights packed for the kernels (the run-time form).
+// Contract: pack_encoder converts EncoderTensors (models/encoder_tensors.h, already
+// shape-checked and transformed) into the kernel table's packed layout, each Linear stored as
+// `dtype` (embeddings, LayerNorm and biases stay fp32). Layers keep their own head counts
+// (pruning) and the depth -> layer mapping (ALBERT-style sharing). All buffers are 64-byte
+// aligned.
 #pragma once
 
 #include <vector>
 
-#include "formats/checkpoint.h"
 #include "kernels/packed_weights.h"
-#include "lightbert/config.h"
+#include "models/encoder_tensors.h"
 #include "ops/op_context.h"
 #include "tensor/aligned_buffer.h"
 
 namespace lightbert::models {
 
 struct BertLayerWeights {
-  kernels::PackedWeights qkv;           // [3H, H] + bias [3H]
-  kernels::PackedWeights attn_output;   // [H, H] + bias [H]
+  int num_heads = 0;
+  kernels::PackedWeights qkv;           // [3 * heads * d, H] + bias
+  kernels::PackedWeights attn_output;   // [H, heads * d] + bias [H]
   tensor::AlignedBuffer attn_ln_gamma;  // [H]
   tensor::AlignedBuffer attn_ln_beta;   // [H]
   kernels::PackedWeights intermediate;  // [I, H] + bias [I]
@@ -29,17 +28,26 @@ struct BertLayerWeights {
 };
 
 struct BertWeights {
-  tensor::AlignedBuffer word_embeddings;        // [vocab, H]
-  tensor::AlignedBuffer position_embeddings;    // [max_positions, H]
-  tensor::AlignedBuffer token_type_embeddings;  // [type_vocab, H]
-  tensor::AlignedBuffer emb_ln_gamma;           // [H]
-  tensor::AlignedBuffer emb_ln_beta;            // [H]
-  std::vector<BertLayerWeights> layers;
+  kernels::WeightDtype dtype = kernels::WeightDtype::kF32;
+  int64_t embedding_size = 0;
+  int64_t position_offset = 0;
+  tensor::AlignedBuffer word_embeddings;        // [vocab, E]
+  tensor::AlignedBuffer position_embeddings;    // [max_positions, E]
+  tensor::AlignedBuffer token_type_embeddings;  // [type_vocab, E]; empty capacity when none
+  tensor::AlignedBuffer emb_ln_gamma;           // [E]
+  tensor::AlignedBuffer emb_ln_beta;            // [E]
+  bool has_embedding_projection = false;
+  kernels::PackedWeights embedding_projection;  // [H, E] + bias [H]
+  std::vector<BertLayerWeights> layers;         // distinct layers
+  std::vector<int> layer_order;                 // per depth, index into layers
   bool has_pooler = false;
   kernels::PackedWeights pooler;  // [H, H] + bias [H], when has_pooler
 };
 
-BertWeights load_bert_weights(const formats::Checkpoint& checkpoint, const ModelConfig& config,
-                              const ops::OpContext& ctx);
+BertWeights pack_encoder(const EncoderTensors& tensors, const ops::OpContext& ctx,
+                         kernels::WeightDtype dtype);
+
+// Copies a float array into a 64-byte aligned buffer.
+tensor::AlignedBuffer to_aligned(const std::vector<float>& v);
 
 }  // namespace lightbert::models

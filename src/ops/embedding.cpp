@@ -23,11 +23,13 @@ void embed(const OpContext& ctx, const EmbeddingTables& tables, const int32_t* i
     int64_t s = std::upper_bound(offsets, offsets + num_sequences + 1, t0) - offsets - 1;
     for (int64_t t = t0; t < t1; ++t) {
       while (t >= offsets[s + 1]) ++s;
-      const int64_t pos = t - offsets[s];
+      const int64_t pos = t - offsets[s] + tables.position_offset;
       const int64_t type = types != nullptr ? types[t] : 0;
-      k.layer_norm(tables.word + static_cast<int64_t>(ids[t]) * hidden,
-                   tables.token_type + type * hidden, tables.position + pos * hidden, tables.gamma,
-                   tables.beta, tables.eps, out.row(t), hidden);
+      const float* type_row =
+          tables.token_type != nullptr ? tables.token_type + type * hidden : nullptr;
+      k.layer_norm(tables.word + static_cast<int64_t>(ids[t]) * hidden, type_row,
+                   tables.position + pos * hidden, tables.gamma, tables.beta, tables.eps,
+                   out.row(t), hidden);
     }
   });
 }

@@ -1,7 +1,8 @@
 // ops/embedding.h: BERT input embeddings for a ragged batch.
 // Contract: for token t of sequence s at position p (0-based within s),
-//   out[t] = LayerNorm(word[ids[t]] + type[types[t]] + position[p]) * gamma + beta,
-// types null meaning all zeros. Ids and types must already be validated (in range); rows
+//   out[t] = LayerNorm(word[ids[t]] + type[types[t]] + position[p + position_offset]) * gamma
+//   + beta, types null meaning all zeros, a null type table meaning no type term. Ids and types
+//   must already be validated (in range); rows
 // [offsets[s], offsets[s + 1]) belong to sequence s. out is [tokens, hidden].
 #pragma once
 
@@ -15,10 +16,11 @@ namespace lightbert::ops {
 struct EmbeddingTables {
   const float* word = nullptr;        // [vocab, hidden]
   const float* position = nullptr;    // [max_positions, hidden]
-  const float* token_type = nullptr;  // [type_vocab, hidden]
+  const float* token_type = nullptr;  // [type_vocab, hidden]; null: no token-type embedding
   const float* gamma = nullptr;
   const float* beta = nullptr;
   float eps = 1e-12f;
+  int64_t position_offset = 0;  // position p reads row p + position_offset (RoBERTa)
 };
 
 void embed(const OpContext& ctx, const EmbeddingTables& tables, const int32_t* ids,

@@ -11,7 +11,12 @@
 namespace lightbert::ops {
 
 kernels::PackedWeights pack_linear(const OpContext& ctx, const float* w, int64_t n, int64_t k,
-                                   const float* bias) {
+                                   const float* bias, kernels::WeightDtype dtype) {
+  if (dtype != kernels::WeightDtype::kF32) {
+    throw Error(ErrorCode::kUnsupported, std::string("linear: weights in ") +
+                                             kernels::weight_dtype_name(dtype) +
+                                             " are not implemented yet");
+  }
   return kernels::pack_weights(w, n, k, bias, ctx.kernels->gemm_nr);
 }
 

@@ -15,8 +15,10 @@ namespace lightbert::ops {
 void linear(const OpContext& ctx, tensor::ConstMatrixView x, const kernels::PackedWeights& w,
             tensor::MatrixView y, kernels::Act act = kernels::Act::kNone, bool use_bias = true);
 
-// Packs W [n, k] (+ bias [n] or null) for the context's kernel table.
+// Packs W [n, k] (+ bias [n] or null) for the context's kernel table, stored as `dtype`
+// (kF32 only until the quantised kernels land: others throw Error(kUnsupported)).
 kernels::PackedWeights pack_linear(const OpContext& ctx, const float* w, int64_t n, int64_t k,
-                                   const float* bias);
+                                   const float* bias,
+                                   kernels::WeightDtype dtype = kernels::WeightDtype::kF32);
 
 }  // namespace lightbert::ops
