@@ -1,10 +1,11 @@
 // python/lightbert_module.cpp: the `lightbert` Python module (pybind11).
-// Contract: lightbert.Model(path, threads=None) loads a model folder (or ORG/NAME from the
-// Hugging Face cache); encode() returns float32 numpy embeddings ([dim] for one string,
-// [n, dim] for a list), tokenize() returns dicts like the CLI's; classify / ner / qa / fill_mask
-// run the task heads (lightbert/tasks.h) and return what Hugging Face's pipelines return. The GIL
-// is released while tokenizing and computing. Every lightbert::Error becomes lightbert.Error (a
-// RuntimeError subclass) carrying the engine's message; wrong Python types raise TypeError.
+// Contract: lightbert.Model(path, threads=None, dtype="fp32") loads a model folder, a .lbt model
+// file, or ORG/NAME from the Hugging Face cache, with the dense layers in fp32, bf16 or int8;
+// encode() returns float32 numpy embeddings ([dim] for one string, [n, dim] for a list), tokenize()
+// returns dicts like the CLI's; classify / ner / qa / fill_mask run the task heads
+// (lightbert/tasks.h) and return what Hugging Face's pipelines return. The GIL is released while
+// tokenizing and computing. Every lightbert::Error becomes lightbert.Error (a RuntimeError
+// subclass) carrying the engine's message; wrong Python types raise TypeError.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -72,9 +73,10 @@ std::vector<TextInput> to_inputs(const py::handle& texts, bool* single) {
 
 class PyModel {
  public:
-  PyModel(const std::string& path, std::optional<int> threads) {
+  PyModel(const std::string& path, std::optional<int> threads, const std::string& dtype) {
     lightbert::ModelOptions o;
     o.threads = threads.value_or(0);
+    o.dtype = dtype;
     if (o.threads < 0)
       throw lightbert::Error(lightbert::ErrorCode::kInvalidArgument, "threads must be >= 0");
     const std::string resolved = lightbert::hub::resolve_model_path(path);
@@ -302,8 +304,8 @@ PYBIND11_MODULE(lightbert, m) {
   m.attr("__version__") = lightbert::version();
   m.def("version", &lightbert::version_string, "version, kernel ISA and cores");
   py::class_<PyModel>(m, "Model")
-      .def(py::init<const std::string&, std::optional<int>>(), py::arg("path"),
-           py::arg("threads") = py::none())
+      .def(py::init<const std::string&, std::optional<int>, const std::string&>(), py::arg("path"),
+           py::arg("threads") = py::none(), py::arg("dtype") = "fp32")
       .def("encode", &PyModel::encode, py::arg("texts"), py::arg("batch_size") = 32,
            py::arg("normalize") = py::none(), py::arg("pooling") = py::none(),
            py::arg("truncate") = true,

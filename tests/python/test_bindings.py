@@ -69,6 +69,8 @@ def test_errors_carry_the_engine_message(model):
         model.encode(42)
     with pytest.raises(TypeError):
         model.encode(["ok", 3])
+    with pytest.raises(lightbert.Error, match="dtype"):
+        lightbert.Model(MODEL, dtype="fp8")
     assert issubclass(lightbert.Error, RuntimeError)
 
 
