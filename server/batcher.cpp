@@ -108,12 +108,18 @@ void Batcher::run() {
       slices = take_batch(batch);
       if (metrics_ != nullptr) metrics_->set_queue_depth(queue_.size());
     }
-    if (!slices.empty()) run_batch(slices, batch);
+    if (slices.empty()) continue;
+    if (slices.front().job->runs_alone()) {
+      run_alone(*slices.front().job);
+    } else {
+      run_batch(slices, batch);
+    }
   }
 }
 
 void Batcher::wait_for_more(std::unique_lock<std::mutex>& lock) {
   if (options_.max_wait_ms <= 0) return;
+  if (!queue_.empty() && queue_.front()->runs_alone()) return;  // it runs by itself anyway
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.max_wait_ms);
   while (!stopping_ && queued_tokens_ < options_.max_batch_tokens &&
@@ -135,6 +141,13 @@ std::vector<Batcher::Slice> Batcher::take_batch(SequenceBatch& batch) {
       queue_.pop_front();
       continue;
     }
+    if (job.runs_alone()) {  // by itself: after the batch taken so far, or now
+      if (slices.empty()) {
+        slices.push_back({queue_.front(), 0, 0});
+        queue_.pop_front();
+      }
+      break;
+    }
     const size_t begin = job.next_;
     while (job.next_ < job.sequences_.size()) {
       const Sequence& s = job.sequences_[job.next_];
@@ -151,6 +164,18 @@ std::vector<Batcher::Slice> Batcher::take_batch(SequenceBatch& batch) {
   }
   last_batch_jobs_ = slices.size();
   return slices;
+}
+
+void Batcher::run_alone(BatchJob& job) {
+  if (options_.debug_delay_ms > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(options_.debug_delay_ms));
+  }
+  try {
+    job.run_alone();
+    job.finish(BatchJob::State::kDone);
+  } catch (const std::exception& e) {
+    job.finish(BatchJob::State::kFailed, e.what());
+  }
 }
 
 void Batcher::run_batch(const std::vector<Slice>& slices, const SequenceBatch& batch) {

@@ -7,6 +7,9 @@
 // batches), runs the encoder once per batch and hands each job its rows (BatchJob::consume).
 // The queue is bounded (max_queue jobs): submit() says kFull instead of blocking. A job
 // cancelled by its HTTP thread (the client left) is dropped before its unrun sequences run.
+// A job that runs_alone() (a task head, which drives the Model itself) has no sequences: the
+// batcher thread calls its run_alone() between batches, in queue order, so nothing else touches
+// the encoder meanwhile; the queue bound, cancellation and draining apply to it as to the rest.
 // stop() refuses new jobs, finishes everything queued, then joins the thread.
 #pragma once
 
@@ -46,6 +49,10 @@ class BatchJob {
   // Batcher thread: sequences [begin, begin + count) of this job are sequences
   // out_first .. out_first + count - 1 of `out`.
   virtual void consume(const EncoderOutput& out, size_t out_first, size_t begin, size_t count) = 0;
+  // A job that runs alone on the batcher thread instead of contributing sequences to a batch.
+  virtual bool runs_alone() const { return false; }
+  // Batcher thread, for runs_alone() jobs: the work; throwing fails the job.
+  virtual void run_alone() {}
 
   // Any thread: the client left; sequences not yet run are dropped.
   void cancel();
@@ -112,6 +119,7 @@ class Batcher {
   void wait_for_more(std::unique_lock<std::mutex>& lock);
   std::vector<Slice> take_batch(SequenceBatch& batch);  // under mu_
   void run_batch(const std::vector<Slice>& slices, const SequenceBatch& batch);
+  void run_alone(BatchJob& job);
 
   Encoder& encoder_;
   Options options_;

@@ -17,6 +17,7 @@
 #include "server/batcher.h"
 #include "server/metrics.h"
 #include "server/server_options.h"
+#include "server/task_heads.h"
 
 namespace lightbert::server {
 
@@ -27,6 +28,7 @@ struct ServerContext {
   Metrics& metrics;
   int max_input_length;               // min(--max-input-length, the model's maximum)
   Pooling pooling;                    // the folder's default (sentence-transformers' or mean)
+  const TaskHeads& heads;             // the task heads the model has (built at start)
   std::atomic<bool> draining{false};  // set once shutdown begins
 };
 
@@ -53,6 +55,12 @@ std::vector<Sequence> tokenize_inputs(const ServerContext& ctx,
                                       const std::vector<std::string>& texts, bool truncate,
                                       const char* field);
 
+// For the task heads, which tokenize by themselves: without `truncate`, an input longer than
+// ctx.max_input_length is 413 naming FIELD[I] (checked before queueing); with it the head cuts
+// inputs at the model's maximum.
+void check_input_lengths(const ServerContext& ctx, const std::vector<TextInput>& inputs,
+                         bool truncate, const char* field);
+
 // Queues `job` (429 "overloaded" when the queue is full, 503 while stopping) and waits for it,
 // dropping it (answer 499) when the client disconnects; 500 "backend" when the encoder fails.
 void run_job(ServerContext& ctx, const std::shared_ptr<BatchJob>& job);
@@ -60,7 +68,9 @@ void run_job(ServerContext& ctx, const std::shared_ptr<BatchJob>& job);
 void submit_job(ServerContext& ctx, const std::shared_ptr<BatchJob>& job);
 void wait_job(ServerContext& ctx, const std::shared_ptr<BatchJob>& job);
 
-// 404 "not_found": the model has no `head` head, needed by `endpoint`.
-[[noreturn]] void throw_missing_head(const std::string& endpoint, const std::string& head);
+// 404 "not_found": the model has no `head` head, needed by `endpoint`; `why` is the head
+// constructor's message (empty: none).
+[[noreturn]] void throw_missing_head(const std::string& endpoint, const std::string& head,
+                                     const std::string& why = {});
 
 }  // namespace lightbert::server

@@ -1,5 +1,6 @@
 // server/handlers_common.cpp: what the handlers share (handlers.h): JSON answers,
-// tokenization with TEI's length rules, and running a job on the batcher.
+// tokenization with TEI's length rules (and the length check of the task heads' inputs),
+// and running a job on the batcher.
 #include <chrono>
 
 #include "lightbert/error.h"
@@ -40,6 +41,30 @@ std::vector<Sequence> tokenize_inputs(const ServerContext& ctx,
   return out;
 }
 
+void check_input_lengths(const ServerContext& ctx, const std::vector<TextInput>& inputs,
+                         bool truncate, const char* field) {
+  if (truncate) return;
+  EncodeOptions eo;
+  eo.max_length = ctx.max_input_length;
+  eo.truncation = false;
+  const Tokenizer& tok = ctx.model.tokenizer();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const std::string where = std::string(field) + "[" + std::to_string(i) + "]";
+    size_t n = 0;
+    try {
+      n = inputs[i].text_pair ? tok.encode_pair(inputs[i].text, *inputs[i].text_pair, eo).size()
+                              : tok.encode(inputs[i].text, eo).size();
+    } catch (const Error& err) {
+      throw bad_request(where + ": " + err.what());
+    }
+    if (static_cast<int>(n) > ctx.max_input_length) {
+      throw too_large(where + " has " + std::to_string(n) + " tokens, more than the maximum of " +
+                      std::to_string(ctx.max_input_length) +
+                      " (send \"truncate\": true to cut it)");
+    }
+  }
+}
+
 void run_job(ServerContext& ctx, const std::shared_ptr<BatchJob>& job) {
   submit_job(ctx, job);
   wait_job(ctx, job);
@@ -77,9 +102,11 @@ void wait_job(ServerContext& ctx, const std::shared_ptr<BatchJob>& job) {
   }
 }
 
-void throw_missing_head(const std::string& endpoint, const std::string& head) {
+void throw_missing_head(const std::string& endpoint, const std::string& head,
+                        const std::string& why) {
   throw ApiError(404, "not_found",
-                 endpoint + " needs a " + head + " head, and this model has none");
+                 endpoint + " needs a " + head + " head, and this model has none" +
+                     (why.empty() ? std::string() : " (" + why + ")"));
 }
 
 }  // namespace lightbert::server

@@ -1,7 +1,10 @@
 // server/handlers_info.cpp: GET /health, GET /info and GET /metrics.
 // /health: 200 {"status": "ok"}, or 503 {"status": "stopping"} once SIGTERM has arrived.
 // /info: the model and server settings as JSON (model id and path, architecture, sizes, dtype,
-// max input length, pooling, normalize default, limits, version string with the kernel ISA).
+// max input length, pooling, normalize default, the task heads ("heads": names, "head_labels":
+// the classification heads' labels in id order; "classification_scores": sigmoid|softmax and
+// "crf": bool when those heads exist),
+// limits, version string with the kernel ISA).
 // /metrics: Prometheus text format (metrics.h).
 #include <nlohmann/json.hpp>
 
@@ -35,7 +38,17 @@ void handle_info(ServerContext& ctx, const httplib::Request&, httplib::Response&
   j["pooling"] = pooling_name(ctx.pooling);
   j["normalize"] = true;  // the default of /embed's "normalize" (as TEI)
   j["sentence_transformers"] = ctx.model.is_sentence_transformer();
-  j["heads"] = nlohmann::json::array();  // task heads this model has (none served yet)
+  j["heads"] = ctx.heads.names();  // task heads the model has (task_heads.h)
+  nlohmann::json labels = nlohmann::json::object();
+  if (ctx.heads.classifier) {
+    labels["sequence-classification"] = ctx.heads.classifier->labels();
+    j["classification_scores"] = ctx.heads.classifier->multi_label() ? "sigmoid" : "softmax";
+  }
+  if (ctx.heads.token_classifier) {
+    labels["token-classification"] = ctx.heads.token_classifier->labels();
+    j["crf"] = ctx.heads.token_classifier->has_crf();
+  }
+  j["head_labels"] = labels;
   j["max_batch_tokens"] = o.max_batch_tokens;
   j["max_queue"] = o.max_queue;
   j["max_client_batch"] = o.max_client_batch;

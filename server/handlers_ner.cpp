@@ -1,14 +1,49 @@
-// server/handlers_ner.cpp: POST /ner, served by the model's token-classification head.
-// Contract: until the head API exists this answers 404 "not_found" naming the missing head;
-// the head's engineer plugs in here: check the model for the head, parse the body, tokenize
-// (tokenize_inputs), submit a BatchJob whose consume() runs the head on the encoder rows
-// (run_job), and write the JSON answer.
-#include "server/handlers.h"
+// server/handlers_ner.cpp: POST /ner, the model's token-classification head (TokenClassifier,
+// with its CRF when the checkpoint has one).
+// Contract: body as head_requests.h; answer per input the entities of Hugging Face's
+// token-classification pipeline: {"entity_group","score","word","start","end"} (aggregation
+// other than none; default simple, as the CLI) or {"entity","score","index","word","start",
+// "end"} per token (none); start/end are code points of the text, label "O" is left out. One
+// list for a single input, a list of lists for a list. 404 when the model has no such head; 413
+// for an input longer than the maximum unless "truncate": true; 400 for max/average with a CRF.
+#include <memory>
+
+#include "server/head_job.h"
+#include "server/head_json.h"
+#include "server/head_requests.h"
 
 namespace lightbert::server {
 
 void handle_ner(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  throw_missing_head("/ner", "token-classification");
+  TokenClassifier* head = ctx.heads.token_classifier.get();
+  if (head == nullptr) {
+    throw_missing_head("/ner", "token-classification", ctx.heads.token_classifier_missing);
+  }
+  auto r = std::make_shared<NerRequest>(
+      parse_ner(req.body, static_cast<size_t>(ctx.options.max_client_batch)));
+  std::vector<TextInput> texts;
+  for (const std::string& t : r->inputs) texts.push_back({t, std::nullopt});
+  check_input_lengths(ctx, texts, r->truncate, "inputs");
+  auto results = std::make_shared<std::vector<TokenClassification>>();
+  run_head(ctx, "inputs", [head, r, results] {
+    *results = head->classify(r->inputs, r->aggregation, r->truncate);
+  });
+
+  const bool grouped = r->aggregation != Aggregation::kNone;
+  std::string out;
+  if (r->batched) out += '[';
+  for (size_t i = 0; i < results->size(); ++i) {
+    if (i) out += ',';
+    out += '[';
+    const std::vector<Entity>& entities = (*results)[i].entities;
+    for (size_t e = 0; e < entities.size(); ++e) {
+      if (e) out += ',';
+      append_entity(out, entities[e], grouped);
+    }
+    out += ']';
+  }
+  if (r->batched) out += ']';
+  send_json(res, 200, out);
 }
 
 }  // namespace lightbert::server

@@ -14,6 +14,7 @@
 #include "server/handlers.h"
 #include "server/http_core.h"
 #include "server/metrics.h"
+#include "server/task_heads.h"
 
 namespace lightbert::server {
 
@@ -66,6 +67,7 @@ HttpServer::HttpServer(const ServerOptions& options) : options_(options) {
     throw bad_option("--max-batch-tokens (" + std::to_string(options_.max_batch_tokens) +
                      ") must hold the longest input (" + std::to_string(max_len) + " tokens)");
   }
+  heads_ = std::make_unique<TaskHeads>(load_task_heads(*model_));
   metrics_ = std::make_unique<Metrics>();
   Batcher::Options bo;
   bo.max_batch_tokens = static_cast<size_t>(options_.max_batch_tokens);
@@ -74,7 +76,7 @@ HttpServer::HttpServer(const ServerOptions& options) : options_(options) {
   bo.debug_delay_ms = options_.debug_batch_delay_ms;
   batcher_ = std::make_unique<Batcher>(model_->encoder(), bo, metrics_.get());
   ctx_.reset(new ServerContext{options_, *model_, *batcher_, *metrics_, max_len,
-                               model_->default_embedding().pooling});
+                               model_->default_embedding().pooling, *heads_});
   http_ = std::make_unique<HttpCore>(options_);
   register_routes();
 }

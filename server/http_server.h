@@ -2,9 +2,10 @@
 // Contract: the constructor loads the model (ServerOptions::model_dir) and validates the
 // options, throwing lightbert::Error naming the option at fault. start() binds host:port
 // (port 0: an ephemeral one) and serves in background threads, returning the port; a bind
-// failure throws kIo. shutdown() stops accepting, answers every request already received
-// (the batcher finishes its queue), then joins all threads; it is idempotent and also run by
-// the destructor. Endpoints: handlers.h.
+// failure throws kIo. The constructor also builds the model's task heads (task_heads.h).
+// shutdown() stops accepting, answers every request already received (the batcher finishes its
+// queue), then joins all threads; it is idempotent and also run by the destructor. Endpoints:
+// handlers.h.
 #pragma once
 
 #include <memory>
@@ -22,6 +23,7 @@ class Batcher;
 class HttpCore;
 class Metrics;
 struct ServerContext;
+struct TaskHeads;
 
 class HttpServer {
  public:
@@ -41,6 +43,7 @@ class HttpServer {
 
   ServerOptions options_;
   std::unique_ptr<Model> model_;
+  std::unique_ptr<TaskHeads> heads_;  // after model_: the heads reference it
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<Batcher> batcher_;
   std::unique_ptr<ServerContext> ctx_;

@@ -7,13 +7,13 @@
 
 namespace lightbert::server {
 
-namespace {
-
 using nlohmann::json;
 
+namespace {
 constexpr int kMaxDepth = 32;
+}  // namespace
 
-json parse_object(const std::string& body) {
+json parse_json_object(const std::string& body) {
   check_json_depth(body, kMaxDepth);
   json j;
   try {
@@ -25,8 +25,7 @@ json parse_object(const std::string& body) {
   return j;
 }
 
-// `field` holds a string or a non-empty array of strings.
-std::vector<std::string> read_inputs(const json& j, const char* field, size_t max_inputs) {
+std::vector<std::string> read_string_inputs(const json& j, const char* field, size_t max_inputs) {
   auto it = j.find(field);
   if (it == j.end() || it->is_null()) {
     throw bad_request(std::string("missing field '") + field + "'");
@@ -70,7 +69,27 @@ std::optional<std::string> read_string(const json& j, const char* field) {
   return it->get<std::string>();
 }
 
-}  // namespace
+std::optional<int> read_int(const json& j, const char* field, int lo, int hi) {
+  auto it = j.find(field);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  const std::string range = "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  if (!it->is_number_integer()) {
+    throw bad_request(std::string("field '") + field + "' must be an integer in " + range);
+  }
+  bool in_range;
+  if (it->is_number_unsigned()) {  // nlohmann keeps non-negative integers as uint64_t
+    const uint64_t v = it->get<uint64_t>();
+    in_range = hi >= 0 && v <= static_cast<uint64_t>(hi) && static_cast<int64_t>(v) >= lo;
+  } else {
+    const int64_t v = it->get<int64_t>();
+    in_range = v >= lo && v <= hi;
+  }
+  if (!in_range) {
+    throw bad_request(std::string("field '") + field + "' must be an integer in " + range +
+                      ", got " + it->dump());
+  }
+  return static_cast<int>(it->get<int64_t>());
+}
 
 void check_json_depth(const std::string& body, int max_depth) {
   int depth = 0;
@@ -99,18 +118,18 @@ void check_json_depth(const std::string& body, int max_depth) {
 }
 
 EmbedRequest parse_tei_embed(const std::string& body, size_t max_inputs) {
-  const json j = parse_object(body);
+  const json j = parse_json_object(body);
   EmbedRequest r;
-  r.inputs = read_inputs(j, "inputs", max_inputs);
+  r.inputs = read_string_inputs(j, "inputs", max_inputs);
   if (auto n = read_bool(j, "normalize")) r.normalize = *n;
   r.truncate = read_bool(j, "truncate");
   return r;
 }
 
 EmbedRequest parse_openai_embeddings(const std::string& body, size_t max_inputs) {
-  const json j = parse_object(body);
+  const json j = parse_json_object(body);
   EmbedRequest r;
-  r.inputs = read_inputs(j, "input", max_inputs);
+  r.inputs = read_string_inputs(j, "input", max_inputs);
   if (auto m = read_string(j, "model")) r.model = *m;
   if (auto f = read_string(j, "encoding_format"); f && *f != "float") {
     throw bad_request("field 'encoding_format' must be \"float\" (the only one supported), got \"" +

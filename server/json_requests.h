@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace lightbert::server {
 
 struct EmbedRequest {
@@ -24,6 +26,17 @@ struct EmbedRequest {
 
 EmbedRequest parse_tei_embed(const std::string& body, size_t max_inputs);
 EmbedRequest parse_openai_embeddings(const std::string& body, size_t max_inputs);
+
+// Building blocks, shared with the task-head requests (head_requests.h). Each throws ApiError
+// naming `field` as described above.
+nlohmann::json parse_json_object(const std::string& body);  // depth-checked; must be an object
+// `field` holds a string or a non-empty array of at most `max_inputs` strings.
+std::vector<std::string> read_string_inputs(const nlohmann::json& j, const char* field,
+                                            size_t max_inputs);
+std::optional<bool> read_bool(const nlohmann::json& j, const char* field);
+std::optional<std::string> read_string(const nlohmann::json& j, const char* field);
+// An integer in [lo, hi] (a float such as 3.0 is refused, as JSON schema's "integer" would).
+std::optional<int> read_int(const nlohmann::json& j, const char* field, int lo, int hi);
 
 // Rejects bodies nested deeper than `max_depth` arrays/objects before any parsing (a 2 MB body
 // of '[' would otherwise build a million nested values).

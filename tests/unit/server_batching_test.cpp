@@ -2,14 +2,19 @@
 // process on 127.0.0.1: 16 clients x 20 requests each get exactly their own embeddings (checked
 // against lightbert::Model run on each text alone), batches do merge requests (metrics), a full
 // queue answers 429 with Retry-After, a client that leaves has its queued work dropped, and a
-// request larger than --max-batch-tokens is split across batches with the right answers.
+// request larger than --max-batch-tokens is split across batches with the right answers, and a
+// job that runs alone (a task head) runs between batches in queue order, or not at all once
+// cancelled.
 // Timing only sets up overlap (debug batch delay); assertions are on answers and counters.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "lightbert/model.h"
+#include "server/batcher.h"
+#include "server/head_job.h"
 #include "unit/server_test_util.h"
 
 namespace lightbert::testing {
@@ -33,7 +38,7 @@ std::string text_for(int client, int i) {
 std::vector<float> expected_embedding(Model& model, const std::string& text) {
   EmbeddingOptions eo;
   eo.normalize = true;
-  return model.embed({{text}}, eo, /*truncate=*/true)[0];
+  return model.embed({{text, std::nullopt}}, eo, /*truncate=*/true)[0];
 }
 
 double diff(const json& got, const std::vector<float>& want) {
@@ -179,6 +184,57 @@ TEST(ServerBatching, RequestLargerThanABatchIsSplit) {
   EXPECT_GE(batches, 24 * 22 / 128);
   EXPECT_LE(metric(m, "lightbert_batch_tokens_sum"), batches * 128);
   EXPECT_EQ(metric(m, "lightbert_batch_tokens_bucket{le=\"256\"}"), batches);
+}
+
+// Logs "E<name>" when the batcher hands it its encoder rows.
+class LoggingJob : public server::BatchJob {
+ public:
+  LoggingJob(std::vector<server::Sequence> s, std::string name, std::vector<std::string>& log,
+             std::mutex& mu)
+      : BatchJob(std::move(s)), name_(std::move(name)), log_(log), mu_(mu) {}
+  void consume(const EncoderOutput&, size_t, size_t, size_t) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    log_.push_back("E" + name_);
+  }
+
+ private:
+  std::string name_;
+  std::vector<std::string>& log_;
+  std::mutex& mu_;
+};
+
+TEST(ServerBatching, JobsThatRunAloneRunBetweenBatchesInQueueOrder) {
+  auto model = Model::load(test_data("tiny-bert"));
+  const Encoding e = model->tokenizer().encode("the house", {});
+  std::vector<std::string> log;
+  std::mutex mu;
+  auto embed = [&](const std::string& name) {
+    return std::make_shared<LoggingJob>(
+        std::vector<server::Sequence>{{e.input_ids, e.token_type_ids}}, name, log, mu);
+  };
+  auto head = [&](const std::string& name) {
+    return std::make_shared<server::HeadJob>([&, name] {
+      std::lock_guard<std::mutex> lock(mu);
+      log.push_back("H" + name);
+    });
+  };
+  server::Batcher::Options bo;
+  bo.debug_delay_ms = 300;  // each batch or alone job sleeps first
+  server::Batcher b(model->encoder(), bo, nullptr);
+  std::vector<std::shared_ptr<server::BatchJob>> jobs = {embed("1"), embed("2"), head("1"),
+                                                         embed("3"), head("2"),  head("3")};
+  ASSERT_EQ(b.submit(jobs[0]), server::Batcher::Submit::kQueued);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // E1 is running
+  for (size_t i = 1; i < jobs.size(); ++i) {
+    ASSERT_EQ(b.submit(jobs[i]), server::Batcher::Submit::kQueued);
+  }
+  jobs[5]->cancel();  // H3's client left before it ran
+  for (auto& j : jobs) ASSERT_TRUE(j->wait_for(std::chrono::seconds(30)));
+  b.stop();
+  // E2 is not merged with E3 across H1; H3 never ran.
+  EXPECT_EQ(log, (std::vector<std::string>{"E1", "E2", "H1", "E3", "H2"}));
+  EXPECT_EQ(jobs[2]->state(), server::BatchJob::State::kDone);
+  EXPECT_EQ(jobs[5]->state(), server::BatchJob::State::kCancelled);
 }
 
 }  // namespace
