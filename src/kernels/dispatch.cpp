@@ -12,6 +12,18 @@
 
 namespace lightbert::kernels {
 
+std::string packed_layout(const KernelTable& table, WeightDtype dtype) {
+  switch (dtype) {
+    case WeightDtype::kBF16:
+      return packed_layout_tag(dtype, 2, table.bf16_nr);
+    case WeightDtype::kI8:
+      return packed_layout_tag(dtype, table.i8_kgroup, table.i8_nr);
+    case WeightDtype::kF32:
+      break;
+  }
+  return packed_layout_tag(WeightDtype::kF32, 1, table.gemm_nr);
+}
+
 bool cpu_supports(std::string_view name) {
   __builtin_cpu_init();
   if (name == "generic") return true;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +26,23 @@ struct SgemmArgs {
   int64_t lda = 0;
   const PackedWeights* w = nullptr;
   bool use_bias = true;  // false: ignore w->bias (e.g. the bias is added later with LayerNorm)
+  Act act = Act::kNone;
+  float* c = nullptr;
+  int64_t ldc = 0;
+};
+
+// The int8 GEMM's operands: C[m, n] = act(dequant(Aq[m, k] * Wq^T) + bias) with Aq u8 codes of
+// each row (quant/quantize.h: x ~= a_scale * (q - a_zero)) and W packed as kI8 (w ~= scale * q),
+// i.e. C[i][j] = a_scale[i] * scales[j] * (sum_k Aq[i][k] * Wq[j][k] - a_zero[i] * col_sums[j])
+// (+ bias[j]). The integer sum is exact (int32) in every table.
+struct I8GemmArgs {
+  int64_t m = 0;
+  const uint8_t* a = nullptr;  // [m, lda], lda >= w->k_padded(), codes beyond k are zero
+  int64_t lda = 0;
+  const float* a_scale = nullptr;   // [m]
+  const int32_t* a_zero = nullptr;  // [m]
+  const PackedWeights* w = nullptr;
+  bool use_bias = true;
   Act act = Act::kNone;
   float* c = nullptr;
   int64_t ldc = 0;
@@ -60,7 +78,30 @@ struct KernelTable {
   // independent FMA chains on this table's widest vectors and returns the FLOPs performed
   // (2 per lane per FMA); the caller times it.
   double (*fma_probe)(int64_t iterations);
+
+  // ---- reduced-precision weights (packed_weights.h); a null entry means "not in this table".
+  // bf16 weights (layout bf16.k2.nr<bf16_nr>), fp32 activations and accumulation: the contract of
+  // sgemm_tile with panels of bf16_nr columns.
+  int bf16_nr;
+  void (*bf16_gemm_tile)(const SgemmArgs& args, int64_t m0, int64_t m1, int64_t p0, int64_t p1);
+  // int8 weights (layout int8.k<i8_kgroup>.nr<i8_nr>).
+  int i8_nr;
+  int i8_kgroup;
+  int i8_mr;  // rows per int8 micro-kernel call
+  // Quantises `rows` rows of x (k columns, leading dimension ldx) to u8 codes q (leading
+  // dimension ldq; codes k..kp-1 set to 0) with per-row scale / zero (quant/quantize.h rule,
+  // bit-exact).
+  void (*quantize_rows_u8)(const float* x, int64_t ldx, int64_t rows, int64_t k, int64_t kp,
+                           uint8_t* q, int64_t ldq, float* scale, int32_t* zero);
+  // Rows [m0, m1) x panels [p0, p1) of the I8GemmArgs product (panels of i8_nr columns).
+  void (*i8_gemm_tile)(const I8GemmArgs& args, int64_t m0, int64_t m1, int64_t p0, int64_t p1);
+  // Throughput probe of the int8 kernel's multiply instruction chains: returns the int8 ops
+  // performed (2 per multiply-add); the caller times it.
+  double (*int8_probe)(int64_t iterations);
 };
+
+// The packed layout tag (packed_weights.h) this table's GEMM for `dtype` reads.
+std::string packed_layout(const KernelTable& table, WeightDtype dtype);
 
 // The tables compiled in; each ISA folder defines its getter.
 const KernelTable& generic_kernels();

@@ -23,12 +23,19 @@ kernels::PackedWeights pack_linear(const OpContext& ctx, const float* w, int64_t
 void linear(const OpContext& ctx, tensor::ConstMatrixView x, const kernels::PackedWeights& w,
             tensor::MatrixView y, kernels::Act act, bool use_bias) {
   const kernels::KernelTable& k = *ctx.kernels;
-  if (x.cols != w.k || y.cols != w.n || x.rows != y.rows || w.nr != k.gemm_nr) {
+  if (x.cols != w.k || y.cols != w.n || x.rows != y.rows ||
+      w.layout != kernels::packed_layout(k, w.dtype)) {
     throw Error(ErrorCode::kInternal, "linear: shape mismatch x [" + std::to_string(x.rows) + ", " +
                                           std::to_string(x.cols) + "], W [" + std::to_string(w.n) +
-                                          ", " + std::to_string(w.k) + "] (nr " +
-                                          std::to_string(w.nr) + "), y [" + std::to_string(y.rows) +
-                                          ", " + std::to_string(y.cols) + "] for table " + k.name);
+                                          ", " + std::to_string(w.k) + "] (layout " + w.layout +
+                                          "), y [" + std::to_string(y.rows) + ", " +
+                                          std::to_string(y.cols) + "] for table " + k.name +
+                                          " (layout " + kernels::packed_layout(k, w.dtype) + ")");
+  }
+  if (w.dtype != kernels::WeightDtype::kF32) {
+    throw Error(ErrorCode::kUnsupported, std::string("linear: weights in ") +
+                                             kernels::weight_dtype_name(w.dtype) +
+                                             " are not implemented yet");
   }
   const int64_t m = x.rows;
   if (m == 0 || w.n == 0) return;

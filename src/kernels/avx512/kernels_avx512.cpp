@@ -29,6 +29,14 @@ const KernelTable kTable = {
     &simd::softmax<Vec>,
     &simd::attention_gemm_nn<Vec>,
     &simd::fma_probe<Vec>,
+    16,       // bf16_nr
+    nullptr,  // bf16_gemm_tile
+    16,       // i8_nr
+    2,        // i8_kgroup
+    4,        // i8_mr
+    nullptr,  // quantize_rows_u8
+    nullptr,  // i8_gemm_tile
+    nullptr,  // int8_probe
 };
 
 }  // namespace

@@ -140,8 +140,8 @@ double fma_probe(int64_t iterations) {
 }
 
 const KernelTable kTable = {
-    "generic", kNr,      kMr,      kKc,     &sgemm_tile, &activation,
-    &layer_norm, &softmax, &gemm_nn, &fma_probe,
+    "generic",  kNr, kMr,     kKc, &sgemm_tile, &activation, &layer_norm, &softmax, &gemm_nn,
+    &fma_probe, kNr, nullptr, kNr, 2,           kMr,         nullptr,     nullptr,  nullptr,
 };
 
 }  // namespace
