@@ -35,6 +35,17 @@ Template Template::bert(int32_t cls_id, int32_t sep_id) {
   return t;
 }
 
+Template Template::roberta(int32_t cls_id, int32_t sep_id) {
+  Template t = bert(cls_id, sep_id);
+  for (auto* items : {&t.single, &t.pair}) {
+    for (TemplateItem& item : *items) item.type_id = 0;
+  }
+  TemplateItem extra;
+  extra.ids = {sep_id};
+  t.pair.insert(t.pair.begin() + 3, extra);
+  return t;
+}
+
 Template Template::none() {
   Template t;
   TemplateItem a;

@@ -1,11 +1,14 @@
 // tokenizer/tokenizer.cpp: Tokenizer::encode / encode_pair / encode_batch, Hugging Face's pipeline:
 // added tokens on the raw text -> BertNormalizer per remaining section -> normalized added tokens
 // -> BertPreTokenizer (whitespace split, punctuation isolated) -> WordPiece -> longest_first
-// truncation -> template ([CLS] A [SEP] B [SEP]).
+// truncation -> template ([CLS] A [SEP] B [SEP]). Byte-level BPE sections go through the ByteLevel
+// pre-tokenizer (optional prefix space, GPT-2 split, bytes) and the merges, then ByteLevel's
+// trim_offsets; SentencePiece sections go to the SentencePiece model whole.
 // Contract: encode is const and thread-safe; its working buffers are thread_local and reused, so
 // the per-character path allocates nothing. Offsets are code point indices of the caller's text
 // ([begin, end)); tokens from the text carry their word index within their sequence; template
 // tokens get offsets (0, 0), sequence id -1 and word id -1. Invalid UTF-8 -> kInvalidArgument.
+#include <algorithm>
 #include <limits>
 #include <string>
 #include <vector>
@@ -32,6 +35,15 @@ struct Tokenizer::Impl::Scratch {
   std::vector<AddedMatch> raw_matches, normalized_matches;
   tokenizer::WordPieceScratch word;
   std::vector<tokenizer::WordPieceMatch> word_pieces;
+  std::vector<char32_t> section;        // byte-level: the section, with its prefix space
+  std::vector<int32_t> section_source;  // input index of each section code point
+  std::vector<std::pair<size_t, size_t>> splits;
+  std::string bytes;                 // one pre-token, UTF-8
+  std::vector<int32_t> byte_source;  // input index of each byte
+  tokenizer::BpeScratch bpe;
+  std::vector<tokenizer::BpePiece> bpe_pieces;
+  tokenizer::SpmScratch spm;
+  std::vector<tokenizer::SpmPiece> spm_pieces;
   std::vector<Piece> a, b;
 };
 
@@ -76,10 +88,12 @@ class Tokenizer::Impl::SequenceEncoder {
       pos = m.end;
     }
     if (pos < n) section(pos, n);
+    if (impl_.byte_level.trim_offsets) trim_offsets();
   }
 
  private:
   void section(size_t begin, size_t end) {
+    if (impl_.kind == TokenizerModelKind::kSentencePiece) return spm_section(begin, end);
     s_.normalized.clear();
     s_.source.clear();
     if (impl_.has_normalizer) {
@@ -106,6 +120,7 @@ class Tokenizer::Impl::SequenceEncoder {
   // BertPreTokenizer over normalized[begin, end): whitespace separates words and is dropped,
   // each punctuation character is a word of its own.
   void pre_tokenize(size_t begin, size_t end) {
+    if (impl_.kind == TokenizerModelKind::kByteLevelBpe) return byte_level(begin, end);
     const char32_t* norm = s_.normalized.data();
     size_t i = begin;
     while (i < end) {
@@ -131,6 +146,72 @@ class Tokenizer::Impl::SequenceEncoder {
       out_.push_back({p.id, src[p.begin], src[p.end - 1] + 1, word_});
     }
     ++word_;
+  }
+
+  // ByteLevel pre-tokenizer + BPE over normalized[begin, end).
+  void byte_level(size_t begin, size_t end) {
+    auto& cps = s_.section;
+    auto& src = s_.section_source;
+    cps.clear();
+    src.clear();
+    if (impl_.byte_level.add_prefix_space && s_.normalized[begin] != ' ') {
+      cps.push_back(' ');  // aligned with the first character, as NormalizedString::prepend
+      src.push_back(s_.source[begin]);
+    }
+    cps.insert(cps.end(), s_.normalized.begin() + begin, s_.normalized.begin() + end);
+    src.insert(src.end(), s_.source.begin() + begin, s_.source.begin() + end);
+    s_.splits.clear();
+    if (impl_.byte_level.use_regex) {
+      tokenizer::gpt2_split(cps.data(), cps.size(), s_.splits);
+    } else {
+      s_.splits.emplace_back(0, cps.size());
+    }
+    for (const auto& [a, b] : s_.splits) {
+      s_.bytes.clear();
+      s_.byte_source.clear();
+      for (size_t i = a; i < b; ++i) {
+        const int len = tokenizer::append_utf8(cps[i], s_.bytes);
+        s_.byte_source.insert(s_.byte_source.end(), static_cast<size_t>(len), src[i]);
+      }
+      s_.bpe_pieces.clear();
+      impl_.bpe.tokenize_word(reinterpret_cast<const unsigned char*>(s_.bytes.data()),
+                              s_.bytes.size(), s_.bpe, s_.bpe_pieces);
+      for (const tokenizer::BpePiece& p : s_.bpe_pieces) {
+        out_.push_back({p.id, s_.byte_source[static_cast<size_t>(p.begin)],
+                        s_.byte_source[static_cast<size_t>(p.end) - 1] + 1, word_});
+      }
+      ++word_;
+    }
+  }
+
+  // tokenizers' byte_level::process_offsets: leading/trailing U+0120 (or whitespace) of a token
+  // leave its offsets, except the one prefix space of a sequence's first token.
+  void trim_offsets() {
+    for (size_t k = 0; k < out_.size(); ++k) {
+      Piece& p = out_[k];
+      const auto id = static_cast<size_t>(p.id);
+      int32_t lead = impl_.lead_spaces[id];
+      const int32_t trail = impl_.trail_spaces[id];
+      if (lead > 0) {
+        const bool is_first = k == 0 || p.begin == 0;
+        if (is_first && impl_.byte_level.trim_add_prefix_space && lead == 1) lead = 0;
+        p.begin = std::min(p.begin + lead, p.end);
+      }
+      if (trail > 0 && p.end >= trail) p.end = std::max(p.end - trail, p.begin);
+    }
+  }
+
+  // A SentencePiece section: the model sees the raw text (its own rules normalize it).
+  void spm_section(size_t begin, size_t end) {
+    s_.spm_pieces.clear();
+    impl_.spm->encode(s_.text.data(), begin, end, s_.spm, s_.spm_pieces);
+    bool first = true;
+    for (const tokenizer::SpmPiece& p : s_.spm_pieces) {
+      if (p.word_start && !first) ++word_;
+      first = false;
+      out_.push_back({p.id, p.begin, p.end, word_});
+    }
+    if (!first) ++word_;
   }
 
   const Impl& impl_;

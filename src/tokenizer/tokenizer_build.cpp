@@ -1,5 +1,5 @@
-// tokenizer/tokenizer_build.cpp: assembling and validating a Tokenizer::Impl from a TokenizerSpec,
-// Tokenizer::from_vocab, and the Tokenizer accessors.
+// tokenizer/tokenizer_build.cpp: assembling and validating a Tokenizer::Impl from a TokenizerSpec
+// (any of the three models), Tokenizer::from_vocab, and the Tokenizer accessors.
 // Contract: build() throws lightbert::Error (kFormat) naming the source file and the field when
 // the vocabulary is empty, a special token is not in the vocabulary, an id is out of range, or a
 // setting is invalid; a built Impl never refers to a missing id.
@@ -49,8 +49,28 @@ std::unique_ptr<Tokenizer::Impl> Tokenizer::Impl::build(TokenizerSpec spec) {
     }
   }
   if (entries.empty()) throw Error(ErrorCode::kFormat, src + ": the vocabulary is empty");
-  spec.wordpiece.max_input_chars_per_word = config.max_input_chars_per_word;
-  impl->model = tokenizer::WordPiece(entries, spec.wordpiece, src);
+  impl->kind = spec.kind;
+  if (spec.kind == TokenizerModelKind::kWordPiece) {
+    spec.wordpiece.max_input_chars_per_word = config.max_input_chars_per_word;
+    impl->model = tokenizer::WordPiece(entries, spec.wordpiece, src);
+  } else if (spec.kind == TokenizerModelKind::kByteLevelBpe) {
+    tokenizer::BpeOptions options;
+    options.ignore_merges = spec.ignore_merges;
+    if (!spec.bpe_unk_token.empty()) {
+      for (const auto& [token, id] : entries) {
+        if (token == spec.bpe_unk_token) options.unk_id = id;
+      }
+      if (options.unk_id < 0) {
+        throw Error(ErrorCode::kFormat, src + ": model.unk_token \"" + spec.bpe_unk_token +
+                                            "\" is not in the vocabulary");
+      }
+    }
+    impl->bpe = tokenizer::ByteLevelBpe(entries, spec.merges, options, src);
+    impl->byte_level = spec.byte_level;
+  } else {
+    if (!spec.spm) throw Error(ErrorCode::kFormat, src + ": no SentencePiece model");
+    impl->spm = spec.spm;
+  }
 
   tokenizer::NormalizerOptions nopt;
   nopt.clean_text = config.clean_text;
@@ -62,7 +82,8 @@ std::unique_ptr<Tokenizer::Impl> Tokenizer::Impl::build(TokenizerSpec spec) {
 
   // Without a tokenizer.json, the special tokens are the added tokens (never split, matched on
   // the raw text), as in BertTokenizer.
-  if (spec.added_tokens.empty() && !spec.has_template) {
+  if (spec.added_tokens.empty() && !spec.has_template &&
+      spec.kind == TokenizerModelKind::kWordPiece) {
     for (const std::string* t : {&config.pad_token, &config.unk_token, &config.cls_token,
                                  &config.sep_token, &config.mask_token}) {
       AddedToken token;
@@ -136,6 +157,22 @@ std::unique_ptr<Tokenizer::Impl> Tokenizer::Impl::build(TokenizerSpec spec) {
                                               std::to_string(id) + " is not in the vocabulary");
         }
       }
+    }
+  }
+  if (impl->kind == TokenizerModelKind::kByteLevelBpe) {
+    // Per token: U+0120 (a byte-level space) or whitespace at either end, for trim_offsets.
+    impl->lead_spaces.assign(impl->id_to_token.size(), 0);
+    impl->trail_spaces.assign(impl->id_to_token.size(), 0);
+    std::vector<char32_t> cps;
+    for (size_t id = 0; id < impl->id_to_token.size(); ++id) {
+      tokenizer::decode_utf8(impl->id_to_token[id], cps);
+      const auto space = [](char32_t c) { return c == 0x120 || tokenizer::is_whitespace(c); };
+      size_t lead = 0;
+      while (lead < cps.size() && space(cps[lead])) ++lead;
+      size_t trail = 0;
+      while (trail < cps.size() && space(cps[cps.size() - 1 - trail])) ++trail;
+      impl->lead_spaces[id] = static_cast<uint8_t>(std::min<size_t>(lead, 255));
+      impl->trail_spaces[id] = static_cast<uint8_t>(std::min<size_t>(trail, 255));
     }
   }
   impl->config = std::move(config);

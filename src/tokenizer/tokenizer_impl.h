@@ -1,6 +1,9 @@
-// tokenizer/tokenizer_impl.h: the state behind lightbert::Tokenizer, shared by the loader
-// (tokenizer_loader.cpp, tokenizer_vocab.cpp) and the encoder (tokenizer.cpp).
-// Contract: once build() has returned, an Impl is immutable; every id it holds is valid.
+// tokenizer/tokenizer_impl.h: the state behind lightbert::Tokenizer, shared by the loaders
+// (tokenizer_loader.cpp, tokenizer_loader_bpe.cpp, tokenizer_loader_spm.cpp), build()
+// (tokenizer_build.cpp) and the encoder (tokenizer.cpp).
+// Contract: once build() has returned, an Impl is immutable; every id it holds is valid. One of
+// three models runs per Impl: WordPiece (BERT), byte-level BPE (RoBERTa, GPT-2) or SentencePiece
+// (ALBERT, XLM-R); the added-token matching, truncation and templates are shared.
 #pragma once
 
 #include <cstdint>
@@ -11,12 +14,24 @@
 
 #include "lightbert/tokenizer.h"
 #include "tokenizer/added_tokens.h"
+#include "tokenizer/byte_level_bpe.h"
 #include "tokenizer/normalizer.h"
 #include "tokenizer/post_processor.h"
+#include "tokenizer/sentencepiece_model.h"
 #include "tokenizer/string_id_map.h"
 #include "tokenizer/wordpiece.h"
 
 namespace lightbert {
+
+enum class TokenizerModelKind { kWordPiece, kByteLevelBpe, kSentencePiece };
+
+// The ByteLevel pre-tokenizer and the offset trimming of its post-processor.
+struct ByteLevelSettings {
+  bool add_prefix_space = false;
+  bool use_regex = true;
+  bool trim_offsets = false;           // set by a ByteLevel / RobertaProcessing post-processor
+  bool trim_add_prefix_space = false;  // that post-processor's add_prefix_space
+};
 
 // Everything a loader gathers before the Impl is assembled.
 struct TokenizerSpec {
@@ -30,15 +45,28 @@ struct TokenizerSpec {
   std::vector<tokenizer::AddedToken> added_tokens;
   bool has_template = false;  // false: the BERT template from cls/sep tokens
   tokenizer::Template post;
+  TokenizerModelKind kind = TokenizerModelKind::kWordPiece;
+  // Byte-level BPE: merges in rank order, settings, unk token ("" none).
+  std::vector<std::pair<std::string, std::string>> merges;
+  bool ignore_merges = false;
+  std::string bpe_unk_token;
+  ByteLevelSettings byte_level;
+  // SentencePiece: the loaded model (its vocabulary is already in `vocab`).
+  std::shared_ptr<const tokenizer::SentencePieceModel> spm;
 };
 
 struct Tokenizer::Impl {
   TokenizerConfig config;
   tokenizer::BertNormalizer normalizer;
   bool has_normalizer = true;
-  tokenizer::WordPiece model;
-  tokenizer::AddedTokenMatcher raw_matcher;         // normalized = false
-  tokenizer::AddedTokenMatcher normalized_matcher;  // normalized = true
+  TokenizerModelKind kind = TokenizerModelKind::kWordPiece;
+  tokenizer::WordPiece model;   // kWordPiece
+  tokenizer::ByteLevelBpe bpe;  // kByteLevelBpe
+  ByteLevelSettings byte_level;
+  std::vector<uint8_t> lead_spaces, trail_spaces;  // per id: leading/trailing U+0120 or spaces
+  std::shared_ptr<const tokenizer::SentencePieceModel> spm;  // kSentencePiece
+  tokenizer::AddedTokenMatcher raw_matcher;                  // normalized = false
+  tokenizer::AddedTokenMatcher normalized_matcher;           // normalized = true
   tokenizer::Template post;
   std::vector<std::string> id_to_token;  // model vocabulary + added tokens
   tokenizer::StringIdMap token_to_id;    // added tokens take precedence

@@ -1,12 +1,16 @@
 // tokenizer/tokenizer_loader.cpp: Tokenizer::from_folder, reading a Hugging Face model folder.
-// Contract: DIR/tokenizer.json (WordPiece model, BertNormalizer or null, BertPreTokenizer,
-// added_tokens, TemplateProcessing / BertProcessing / null post-processor) when present, else
-// DIR/vocab.txt (one token per line, id = line number; a repeated token keeps its last line, as
-// Hugging Face's loaders do). DIR/tokenizer_config.json, when present, overrides do_lower_case,
-// strip_accents and tokenize_chinese_chars (like BertTokenizerFast), and gives model_max_length
-// (absent or a "no limit" sentinel above 2^31-1: DIR/config.json max_position_embeddings, else
-// 512) and the special tokens (strings or {"content": ...}). Any malformed or unsupported field
-// throws lightbert::Error naming the file and the field.
+// Contract: from_folder picks the model from the files present: DIR/tokenizer.json (WordPiece
+// here; BPE in tokenizer_loader_bpe.cpp; Unigram only when the SentencePiece file it came from
+// is present, read by tokenizer_loader_spm.cpp), else vocab.json + merges.txt (byte-level BPE),
+// else spiece.model / sentencepiece.bpe.model, else DIR/tokenizer.json (WordPiece model,
+// BertNormalizer or null, BertPreTokenizer, added_tokens, TemplateProcessing / BertProcessing /
+// RobertaProcessing / ByteLevel / Sequence / null post-processor), else DIR/vocab.txt (one token
+// per line, id = line number; a repeated token keeps its last line, as Hugging Face's loaders do).
+// DIR/tokenizer_config.json, when present, overrides do_lower_case, strip_accents and
+// tokenize_chinese_chars (like BertTokenizerFast), and gives model_max_length (absent or a "no
+// limit" sentinel above 2^31-1: DIR/config.json max_position_embeddings, else 512) and the special
+// tokens (strings or {"content": ...}). Any malformed or unsupported field throws lightbert::Error
+// naming the file and the field.
 #include <sys/stat.h>
 
 #include <cmath>
@@ -18,68 +22,13 @@
 #include <nlohmann/json.hpp>
 
 #include "lightbert/error.h"
+#include "tokenizer/loader_json.h"
 #include "tokenizer/tokenizer_impl.h"
+#include "tokenizer/tokenizer_loaders.h"
 
-namespace lightbert {
-namespace {
+namespace lightbert::tokenizer::loader {
 
 using nlohmann::json;
-
-bool file_exists(const std::string& path) {
-  struct stat st {};
-  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kIo, path + ": cannot open");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw Error(ErrorCode::kIo, path + ": read failed");
-  return ss.str();
-}
-
-json parse_json(const std::string& path) {
-  json j = json::parse(read_text(path), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw Error(ErrorCode::kFormat, path + ": not valid JSON");
-  if (!j.is_object()) throw Error(ErrorCode::kFormat, path + ": the top level is not an object");
-  return j;
-}
-
-[[noreturn]] void bad_field(const std::string& path, const std::string& field,
-                            const std::string& what, ErrorCode code = ErrorCode::kFormat) {
-  throw Error(code, path + ": field '" + field + "' " + what);
-}
-
-// Field readers: absent or null keeps the default; a value of the wrong type is an error.
-bool get_bool(const json& obj, const char* key, bool fallback, const std::string& path,
-              const std::string& prefix = "") {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return fallback;
-  if (!it->is_boolean()) bad_field(path, prefix + key, "must be true or false");
-  return it->get<bool>();
-}
-
-std::string get_string(const json& obj, const char* key, const std::string& fallback,
-                       const std::string& path, const std::string& prefix = "") {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return fallback;
-  if (!it->is_string()) bad_field(path, prefix + key, "must be a string");
-  return it->get<std::string>();
-}
-
-int64_t get_int(const json& v, const std::string& path, const std::string& field, int64_t lo,
-                int64_t hi) {
-  if (!v.is_number_integer()) bad_field(path, field, "must be an integer");
-  const int64_t x = v.is_number_unsigned() && v.get<uint64_t>() > uint64_t{INT64_MAX}
-                        ? INT64_MAX
-                        : v.get<int64_t>();
-  if (x < lo || x > hi) {
-    bad_field(path, field,
-              "is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  }
-  return x;
-}
 
 void read_added_tokens(const json& j, const std::string& path, TokenizerSpec& spec) {
   auto it = j.find("added_tokens");
@@ -104,6 +53,8 @@ void read_added_tokens(const json& j, const std::string& path, TokenizerSpec& sp
     if (!token.content.empty()) spec.added_tokens.push_back(token);
   }
 }
+
+namespace {
 
 tokenizer::TemplateItem read_template_item(const json& item, const json& specials,
                                            const std::string& path, const std::string& field) {
@@ -142,48 +93,70 @@ tokenizer::TemplateItem read_template_item(const json& item, const json& special
   return out;
 }
 
-void read_post_processor(const json& j, const std::string& path, TokenizerSpec& spec) {
-  auto it = j.find("post_processor");
-  spec.has_template = true;
-  if (it == j.end() || it->is_null()) {
-    spec.post = tokenizer::Template::none();
-    return;
-  }
-  if (!it->is_object()) bad_field(path, "post_processor", "must be an object or null");
-  const std::string type = get_string(*it, "type", "", path, "post_processor.");
+void read_processor(const json& pp, const std::string& path, const std::string& field,
+                    TokenizerSpec& spec) {
+  if (!pp.is_object()) bad_field(path, field, "must be an object");
+  const std::string type = get_string(pp, "type", "", path, field + ".");
+  const auto pair_id = [&](const char* key) {
+    const json& v = pp.value(key, json());
+    if (!v.is_array() || v.size() != 2 || !v[0].is_string()) {
+      bad_field(path, field + "." + key, "must be [token, id]");
+    }
+    return static_cast<int32_t>(get_int(v[1], path, field + "." + key, 0, (1 << 26) - 1));
+  };
   if (type == "BertProcessing") {
-    const auto pair_id = [&](const char* key) {
-      const json& v = it->value(key, json());
-      if (!v.is_array() || v.size() != 2 || !v[0].is_string()) {
-        bad_field(path, std::string("post_processor.") + key, "must be [token, id]");
-      }
-      return static_cast<int32_t>(
-          get_int(v[1], path, std::string("post_processor.") + key, 0, (1 << 26) - 1));
-    };
     spec.post = tokenizer::Template::bert(pair_id("cls"), pair_id("sep"));
     return;
   }
-  if (type != "TemplateProcessing") {
-    bad_field(path, "post_processor.type", "\"" + type + "\" is not supported",
-              ErrorCode::kUnsupported);
+  if (type == "RobertaProcessing" || type == "ByteLevel") {
+    if (type == "RobertaProcessing") {
+      spec.post = tokenizer::Template::roberta(pair_id("cls"), pair_id("sep"));
+      spec.config.cls_token = pp["cls"][0].get<std::string>();
+      spec.config.sep_token = pp["sep"][0].get<std::string>();
+    }
+    spec.byte_level.trim_offsets = get_bool(pp, "trim_offsets", true, path, field + ".");
+    spec.byte_level.trim_add_prefix_space =
+        get_bool(pp, "add_prefix_space", true, path, field + ".");
+    return;
   }
-  const json specials = it->value("special_tokens", json::object());
-  if (!specials.is_object()) bad_field(path, "post_processor.special_tokens", "must be an object");
+  if (type == "Sequence") {
+    const json& list = pp.value("processors", json());
+    if (!list.is_array()) bad_field(path, field + ".processors", "must be an array");
+    for (size_t i = 0; i < list.size(); ++i) {
+      read_processor(list[i], path, field + ".processors[" + std::to_string(i) + "]", spec);
+    }
+    return;
+  }
+  if (type != "TemplateProcessing") {
+    bad_field(path, field + ".type", "\"" + type + "\" is not supported", ErrorCode::kUnsupported);
+  }
+  const json specials = pp.value("special_tokens", json::object());
+  if (!specials.is_object()) bad_field(path, field + ".special_tokens", "must be an object");
   for (const char* key : {"single", "pair"}) {
-    const json& items = it->value(key, json());
-    if (!items.is_array())
-      bad_field(path, std::string("post_processor.") + key, "must be an array");
+    const json& items = pp.value(key, json());
+    if (!items.is_array()) bad_field(path, field + "." + key, "must be an array");
     auto& out = std::string(key) == "single" ? spec.post.single : spec.post.pair;
+    out.clear();
     for (size_t i = 0; i < items.size(); ++i) {
-      out.push_back(
-          read_template_item(items[i], specials, path,
-                             std::string("post_processor.") + key + "[" + std::to_string(i) + "]"));
+      out.push_back(read_template_item(items[i], specials, path,
+                                       field + "." + key + "[" + std::to_string(i) + "]"));
     }
   }
 }
 
-void read_tokenizer_json(const std::string& path, TokenizerSpec& spec) {
-  const json j = parse_json(path);
+}  // namespace
+
+void read_post_processor(const json& j, const std::string& path, TokenizerSpec& spec) {
+  auto it = j.find("post_processor");
+  spec.has_template = true;
+  spec.post = tokenizer::Template::none();
+  if (it == j.end() || it->is_null()) return;
+  read_processor(*it, path, "post_processor", spec);
+}
+
+namespace {
+
+void read_wordpiece_tokenizer_json(const json& j, const std::string& path, TokenizerSpec& spec) {
   spec.source = path;
   auto model = j.find("model");
   if (model == j.end() || !model->is_object()) bad_field(path, "model", "must be an object");
@@ -265,16 +238,7 @@ void read_vocab_txt(const std::string& path, TokenizerSpec& spec) {
   if (spec.vocab.empty()) throw Error(ErrorCode::kFormat, path + ": the vocabulary is empty");
 }
 
-std::string special_token(const json& cfg, const char* key, const std::string& fallback,
-                          const std::string& path) {
-  auto it = cfg.find(key);
-  if (it == cfg.end() || it->is_null()) return fallback;
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_object() && it->contains("content") && (*it)["content"].is_string()) {
-    return (*it)["content"].get<std::string>();
-  }
-  bad_field(path, key, "must be a string or an object with a string \"content\"");
-}
+}  // namespace
 
 int read_max_position_embeddings(const std::string& dir) {
   const std::string path = dir + "/config.json";
@@ -285,11 +249,25 @@ int read_max_position_embeddings(const std::string& dir) {
   return static_cast<int>(get_int(*it, path, "max_position_embeddings", 1, 1 << 24));
 }
 
+// special_tokens_map.json overrides tokenizer_config.json, as in from_pretrained.
+void read_special_tokens_map(const std::string& dir, TokenizerSpec& spec) {
+  const std::string path = dir + "/special_tokens_map.json";
+  if (!file_exists(path)) return;
+  const json map = parse_json(path);
+  TokenizerConfig& c = spec.config;
+  c.cls_token = special_token(map, "cls_token", c.cls_token, path);
+  c.sep_token = special_token(map, "sep_token", c.sep_token, path);
+  c.pad_token = special_token(map, "pad_token", c.pad_token, path);
+  c.unk_token = special_token(map, "unk_token", c.unk_token, path);
+  c.mask_token = special_token(map, "mask_token", c.mask_token, path);
+}
+
 void read_tokenizer_config(const std::string& dir, TokenizerSpec& spec) {
   const std::string path = dir + "/tokenizer_config.json";
   TokenizerConfig& c = spec.config;
   if (!file_exists(path)) {
     c.model_max_length = read_max_position_embeddings(dir);
+    read_special_tokens_map(dir, spec);
     return;
   }
   const json cfg = parse_json(path);
@@ -320,23 +298,56 @@ void read_tokenizer_config(const std::string& dir, TokenizerSpec& spec) {
   c.pad_token = special_token(cfg, "pad_token", c.pad_token, path);
   c.unk_token = special_token(cfg, "unk_token", c.unk_token, path);
   c.mask_token = special_token(cfg, "mask_token", c.mask_token, path);
+  read_special_tokens_map(dir, spec);
 }
 
-}  // namespace
+}  // namespace lightbert::tokenizer::loader
+
+namespace lightbert {
 
 Tokenizer Tokenizer::from_folder(const std::string& dir) {
+  using namespace tokenizer::loader;
   TokenizerSpec spec;
   const std::string tokenizer_json = dir + "/tokenizer.json";
-  const std::string vocab_txt = dir + "/vocab.txt";
+  const std::string spiece = dir + "/spiece.model";
+  const std::string spm_bpe = dir + "/sentencepiece.bpe.model";
+  const std::string spm_file = file_exists(spiece) ? spiece : file_exists(spm_bpe) ? spm_bpe : "";
   if (file_exists(tokenizer_json)) {
-    read_tokenizer_json(tokenizer_json, spec);
-  } else if (file_exists(vocab_txt)) {
-    read_vocab_txt(vocab_txt, spec);
+    const nlohmann::json j = parse_json(tokenizer_json);
+    auto model = j.find("model");
+    if (model == j.end() || !model->is_object()) {
+      bad_field(tokenizer_json, "model", "must be an object");
+    }
+    const std::string type = get_string(*model, "type", "", tokenizer_json, "model.");
+    if (type == "WordPiece") {
+      read_wordpiece_tokenizer_json(j, tokenizer_json, spec);
+      read_tokenizer_config(dir, spec);
+      if (!spec.has_template) spec.wordpiece.unk_token = spec.config.unk_token;
+    } else if (type == "BPE") {
+      read_bpe_tokenizer_json(j, tokenizer_json, dir, spec);
+    } else if (type == "Unigram" && !spm_file.empty()) {
+      read_sentencepiece(dir, spm_file, spec);  // the model file the Unigram table came from
+    } else {
+      bad_field(tokenizer_json, "model.type",
+                "\"" + type +
+                    "\" is not supported (WordPiece, BPE; Unigram only next to a "
+                    "spiece.model or sentencepiece.bpe.model)",
+                ErrorCode::kUnsupported);
+    }
+  } else if (file_exists(dir + "/vocab.json") && file_exists(dir + "/merges.txt")) {
+    read_bpe_files(dir, spec);
+  } else if (!spm_file.empty()) {
+    read_sentencepiece(dir, spm_file, spec);
+  } else if (file_exists(dir + "/vocab.txt")) {
+    read_vocab_txt(dir + "/vocab.txt", spec);
+    read_tokenizer_config(dir, spec);
+    spec.wordpiece.unk_token = spec.config.unk_token;
   } else {
-    throw Error(ErrorCode::kNotFound, dir + ": no tokenizer.json or vocab.txt");
+    throw Error(ErrorCode::kNotFound,
+                dir +
+                    ": no tokenizer.json, vocab.json + merges.txt, spiece.model, "
+                    "sentencepiece.bpe.model or vocab.txt");
   }
-  read_tokenizer_config(dir, spec);
-  if (!spec.has_template) spec.wordpiece.unk_token = spec.config.unk_token;
   return Tokenizer(Impl::build(std::move(spec)));
 }
 

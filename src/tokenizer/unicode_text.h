@@ -72,3 +72,19 @@ int combining_class(char32_t c);
 bool is_nonspacing_mark(char32_t c);
 
 }  // namespace lightbert::tokenizer
+
+namespace lightbert::tokenizer {
+
+// General category L* (regex \p{L}).
+bool is_letter(char32_t c);
+// General category N* (regex \p{N}).
+bool is_number(char32_t c);
+
+}  // namespace lightbert::tokenizer
+
+namespace lightbert::tokenizer {
+
+// General category Nd (a decimal digit of any script).
+bool is_decimal_digit(char32_t c);
+
+}  // namespace lightbert::tokenizer

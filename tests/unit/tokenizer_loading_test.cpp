@@ -175,9 +175,12 @@ TEST(TokenizerLoading, MalformedTokenizerJson) {
   expect_error(folder("array", {{"tokenizer.json", "[1, 2]"}}), ErrorCode::kFormat,
                {"tokenizer.json", "top level"});
   json j = tokenizer_json();
-  j["model"]["type"] = "BPE";
-  expect_error(folder("bpe", {{"tokenizer.json", j.dump()}}), ErrorCode::kUnsupported,
-               {"tokenizer.json", "model.type", "BPE"});
+  j["model"]["type"] = "WordLevel";
+  expect_error(folder("wordlevel", {{"tokenizer.json", j.dump()}}), ErrorCode::kUnsupported,
+               {"tokenizer.json", "model.type", "WordLevel"});
+  j["model"]["type"] = "BPE";  // supported (tokenizer_bpe_test), but this one has no merges
+  expect_error(folder("bpe", {{"tokenizer.json", j.dump()}}), ErrorCode::kFormat,
+               {"tokenizer.json", "model.merges"});
   j = tokenizer_json();
   j["model"]["vocab"] = json::object();
   expect_error(folder("novocab", {{"tokenizer.json", j.dump()}}), ErrorCode::kFormat,
@@ -199,9 +202,12 @@ TEST(TokenizerLoading, MalformedTokenizerJson) {
   expect_error(folder("pretok", {{"tokenizer.json", j.dump()}}), ErrorCode::kUnsupported,
                {"pre_tokenizer"});
   j = tokenizer_json();
-  j["post_processor"] = {{"type", "RobertaProcessing"}};
-  expect_error(folder("roberta", {{"tokenizer.json", j.dump()}}), ErrorCode::kUnsupported,
-               {"post_processor.type", "RobertaProcessing"});
+  j["post_processor"] = {{"type", "RobertaProcessing"}};  // supported, but without its cls/sep
+  expect_error(folder("roberta", {{"tokenizer.json", j.dump()}}), ErrorCode::kFormat,
+               {"tokenizer.json", "post_processor.", "[token, id]"});
+  j["post_processor"] = {{"type", "BertProcessingX"}};
+  expect_error(folder("postx", {{"tokenizer.json", j.dump()}}), ErrorCode::kUnsupported,
+               {"post_processor.type", "BertProcessingX"});
   j = tokenizer_json();
   j["added_tokens"][1].erase("id");
   expect_error(folder("addedid", {{"tokenizer.json", j.dump()}}), ErrorCode::kFormat,

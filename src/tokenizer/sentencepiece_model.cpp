@@ -1,0 +1,227 @@
+// tokenizer/sentencepiece_model.cpp: libsentencepiece behind AlbertTokenizer / XLMRobertaTokenizer
+// rules (see the header). Every preprocessing step keeps, per output code point, the index of the
+// input code point it came from, so SentencePiece's byte spans map back to the caller's text.
+#include "tokenizer/sentencepiece_model.h"
+
+#include <sentencepiece_processor.h>
+#include <utf8proc.h>
+
+#include <string_view>
+
+#include "lightbert/error.h"
+#include "tokenizer/normalizer.h"
+#include "tokenizer/unicode_text.h"
+
+namespace lightbert::tokenizer {
+
+struct SentencePieceModel::State {
+  sentencepiece::SentencePieceProcessor sp;
+  BertNormalizer lower;  // lower-casing only (Python's str.lower, Final_Sigma included)
+};
+
+namespace {
+
+constexpr char32_t kUnderline = 0x2581;  // U+2581, SentencePiece's word boundary mark
+constexpr int kXlmrOffset = 1;           // fairseq: SentencePiece id k >= 3 -> k + 1
+const char* const kFairseq[4] = {"<s>", "<pad>", "</s>", "<unk>"};
+
+// Python's str.isspace: White_Space plus the information separators U+001C..U+001F.
+bool py_space(char32_t c) {
+  return is_whitespace(c) || (c >= 0x1C && c <= 0x1F);
+}
+
+bool starts_with_underline(const std::string& piece) {
+  return piece.size() >= 3 && static_cast<unsigned char>(piece[0]) == 0xE2 &&
+         static_cast<unsigned char>(piece[1]) == 0x96 &&
+         static_cast<unsigned char>(piece[2]) == 0x81;
+}
+
+}  // namespace
+
+std::shared_ptr<const SentencePieceModel> SentencePieceModel::load(const std::string& path,
+                                                                   const SpmOptions& options) {
+  std::shared_ptr<SentencePieceModel> m(new SentencePieceModel());
+  m->state_ = std::make_unique<State>();
+  m->options_ = options;
+  const auto status = m->state_->sp.Load(path);
+  if (!status.ok()) {
+    throw Error(ErrorCode::kFormat,
+                path + ": not a SentencePiece model (" + status.ToString() + ")");
+  }
+  NormalizerOptions lower;
+  lower.clean_text = false;
+  lower.handle_chinese_chars = false;
+  lower.lowercase = true;
+  lower.strip_accents = false;
+  m->state_->lower = BertNormalizer(lower);
+  const auto& sp = m->state_->sp;
+  const int n = sp.GetPieceSize();
+  if (options.family == SpmFamily::kAlbert) {
+    for (int i = 0; i < n; ++i) m->vocab_.push_back(sp.IdToPiece(i));
+    m->unk_id_ = sp.unk_id();
+  } else {
+    if (n < 3) throw Error(ErrorCode::kFormat, path + ": fewer than 3 pieces");
+    m->vocab_.assign(kFairseq, kFairseq + 4);
+    for (int i = 3; i < n; ++i) m->vocab_.push_back(sp.IdToPiece(i));
+    m->vocab_.push_back("<mask>");  // id n + 1
+    m->unk_id_ = 3;
+  }
+  return m;
+}
+
+SentencePieceModel::~SentencePieceModel() = default;
+
+int32_t SentencePieceModel::to_id(int spm_id) const {
+  if (options_.family == SpmFamily::kAlbert) return spm_id;
+  return spm_id == 0 ? unk_id_ : spm_id + kXlmrOffset;  // as XLMRobertaTokenizer: 0 -> <unk>
+}
+
+// AlbertTokenizer.preprocess_text (after the tokenizer's own lower-casing of the whole text):
+// strip + collapse whitespace, `` and '' -> ", NFKD without combining marks, lower-case.
+// Leaves s.b / s.src_b holding the result, s.src_b indexing the caller's text.
+void SentencePieceModel::preprocess(const char32_t* text, size_t begin, size_t end,
+                                    SpmScratch& s) const {
+  const SpmOptions& o = options_;
+  s.a.clear();
+  s.src_a.clear();
+  if (o.do_lower_case) {
+    state_->lower.normalize(text, begin, end, s.a, s.src_a);
+  } else {
+    for (size_t i = begin; i < end; ++i) {
+      s.a.push_back(text[i]);
+      s.src_a.push_back(static_cast<int32_t>(i));
+    }
+  }
+  s.b.clear();
+  s.src_b.clear();
+  if (o.remove_space) {
+    size_t i = 0;
+    while (i < s.a.size()) {
+      if (!py_space(s.a[i])) {
+        s.b.push_back(s.a[i]);
+        s.src_b.push_back(s.src_a[i]);
+        ++i;
+        continue;
+      }
+      const size_t run = i;
+      while (i < s.a.size() && py_space(s.a[i])) ++i;
+      if (!s.b.empty() && i < s.a.size()) {
+        s.b.push_back(' ');
+        s.src_b.push_back(s.src_a[run]);
+      }
+    }
+  } else {
+    s.b = s.a;
+    s.src_b = s.src_a;
+  }
+  s.a.clear();
+  s.src_a.clear();
+  for (size_t i = 0; i < s.b.size(); ++i) {
+    const char32_t c = s.b[i];
+    if ((c == '`' || c == '\'') && i + 1 < s.b.size() && s.b[i + 1] == c) {
+      s.a.push_back('"');
+      s.src_a.push_back(s.src_b[i]);
+      ++i;
+      continue;
+    }
+    s.a.push_back(c);
+    s.src_a.push_back(s.src_b[i]);
+  }
+  if (!o.keep_accents) {
+    s.b.clear();
+    s.src_b.clear();
+    for (size_t i = 0; i < s.a.size(); ++i) {
+      utf8proc_int32_t parts[32];
+      int bound = 0;
+      const utf8proc_ssize_t n = utf8proc_decompose_char(
+          static_cast<utf8proc_int32_t>(s.a[i]), parts, 32,
+          static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT), &bound);
+      if (n < 0 || n > 32) {
+        s.b.push_back(s.a[i]);
+        s.src_b.push_back(s.src_a[i]);
+        continue;
+      }
+      for (utf8proc_ssize_t k = 0; k < n; ++k) {
+        const auto p = static_cast<char32_t>(parts[k]);
+        if (combining_class(p) != 0) continue;
+        s.b.push_back(p);
+        s.src_b.push_back(s.src_a[i]);
+      }
+    }
+  } else {
+    s.b = s.a;
+    s.src_b = s.src_a;
+  }
+  if (o.do_lower_case) {
+    s.a.clear();
+    s.src_a.clear();
+    state_->lower.normalize(s.b.data(), 0, s.b.size(), s.a, s.src_a);
+    for (int32_t& src : s.src_a) src = s.src_b[static_cast<size_t>(src)];
+    s.b.swap(s.a);
+    s.src_b.swap(s.src_a);
+  }
+}
+
+void SentencePieceModel::encode(const char32_t* text, size_t begin, size_t end, SpmScratch& s,
+                                std::vector<SpmPiece>& out) const {
+  if (options_.family == SpmFamily::kAlbert) {
+    preprocess(text, begin, end, s);
+  } else {
+    s.b.assign(text + begin, text + end);
+    s.src_b.clear();
+    for (size_t i = begin; i < end; ++i) s.src_b.push_back(static_cast<int32_t>(i));
+  }
+  s.utf8.clear();
+  s.byte_src.clear();
+  for (size_t i = 0; i < s.b.size(); ++i) {
+    const int len = append_utf8(s.b[i], s.utf8);
+    s.byte_src.insert(s.byte_src.end(), static_cast<size_t>(len), s.src_b[i]);
+  }
+  if (s.utf8.empty()) return;
+  const auto& sp = state_->sp;
+  sentencepiece::ImmutableSentencePieceText spt;
+  const auto status = sp.Encode(absl::string_view(s.utf8.data(), s.utf8.size()), spt.mutable_proto());
+  if (!status.ok()) {
+    throw Error(ErrorCode::kInternal, "SentencePiece encode failed: " + status.ToString());
+  }
+  const auto position = [&](uint32_t byte) {
+    return byte < s.byte_src.size() ? s.byte_src[byte] : s.byte_src.back() + 1;
+  };
+  for (const auto& p : spt.pieces()) {
+    const int32_t b = position(p.begin());
+    const int32_t e = p.end() > p.begin() ? s.byte_src[p.end() - 1] + 1 : b;
+    const std::string& piece = p.piece();
+    std::vector<char32_t> cps;
+    decode_utf8(piece, cps);
+    const size_t n = cps.size();
+    if (options_.family == SpmFamily::kAlbert && n > 1 && cps[n - 1] == ',' &&
+        is_decimal_digit(cps[n - 2])) {
+      // AlbertTokenizer._tokenize: "1," style pieces are re-encoded without the comma.
+      std::string sub;
+      for (size_t k = 0; k + 1 < n; ++k) {
+        if (cps[k] != kUnderline) append_utf8(cps[k], sub);
+      }
+      std::vector<std::string> cur;
+      const auto sub_status = sp.Encode(absl::string_view(sub.data(), sub.size()), &cur);
+      if (!sub_status.ok()) {
+        throw Error(ErrorCode::kInternal, "SentencePiece encode failed: " + sub_status.ToString());
+      }
+      if (cps[0] != kUnderline && !cur.empty() && starts_with_underline(cur[0])) {
+        if (cur[0].size() == 3) {
+          cur.erase(cur.begin());
+        } else {
+          cur[0].erase(0, 3);
+        }
+      }
+      const int32_t comma = e > b ? e - 1 : b;
+      for (const std::string& c : cur) {
+        out.push_back({to_id(sp.PieceToId(c)), b, comma, starts_with_underline(c)});
+      }
+      out.push_back({to_id(sp.PieceToId(",")), comma, e, false});
+      continue;
+    }
+    out.push_back({to_id(static_cast<int>(p.id())), b, e, starts_with_underline(piece)});
+  }
+}
+
+}  // namespace lightbert::tokenizer

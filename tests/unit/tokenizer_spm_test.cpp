@@ -1,0 +1,203 @@
+// tests/unit/tokenizer_spm_test.cpp: the SentencePiece tokenizers (ALBERT, XLM-R) against the
+// reference. Contract: every line of tests/data/tokenizer/corpus.jsonl, encoded with
+// tests/data/tokenizers/albert-tiny (spiece.model) and xlmr-tiny (sentencepiece.bpe.model), both
+// from tools/train_spm_tiny.py, gives exactly the input_ids and token_type_ids of
+// tools/tokenizer_spm_golden.py (python3-sentencepiece + Hugging Face's slow AlbertTokenizer /
+// XLMRobertaTokenizer rules), its offsets where it gives them, and its longest_first cut at
+// max_length 32. Also: the special token ids of each family, the tokenizer.json (Unigram) next
+// to a model file, and the errors for an unsupported class or a corrupt model.
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lightbert/error.h"
+#include "lightbert/tokenizer.h"
+#include "support/test_paths.h"
+
+namespace {
+
+using lightbert::Error;
+using lightbert::ErrorCode;
+using lightbert::Tokenizer;
+using nlohmann::json;
+namespace lt = lightbert::testing;
+
+std::vector<json> read_jsonl(const std::string& path) {
+  std::vector<json> rows;
+  std::istringstream in(lt::read_file(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) rows.push_back(json::parse(line));
+  }
+  return rows;
+}
+
+std::string folder(const std::string& name) {
+  return lt::test_data("tokenizers/" + name);
+}
+
+// A copy of a test folder, to add or change files in.
+std::string copy_folder(const std::string& name, const std::vector<std::string>& files) {
+  const std::string dir = lt::make_temp_dir("tok-" + name);
+  for (const std::string& f : files) {
+    lt::write_file(dir + "/" + f, lt::read_file(folder(name) + "/" + f));
+  }
+  return dir;
+}
+
+const std::vector<std::string> kAlbertFiles = {"spiece.model", "tokenizer_config.json",
+                                               "special_tokens_map.json"};
+const std::vector<std::string> kXlmrFiles = {"sentencepiece.bpe.model", "tokenizer_config.json",
+                                             "special_tokens_map.json"};
+
+void check_parity(const Tokenizer& tok, const std::string& name) {
+  const auto corpus = read_jsonl(lt::test_data("tokenizer/corpus.jsonl"));
+  const auto full = read_jsonl(lt::test_data("tokenizers/expected_" + name + ".jsonl"));
+  const auto max32 = read_jsonl(lt::test_data("tokenizers/expected_" + name + "_max32.jsonl"));
+  ASSERT_GE(corpus.size(), 500u);
+  ASSERT_EQ(full.size(), corpus.size());
+  ASSERT_EQ(max32.size(), corpus.size());
+  lightbert::EncodeOptions untruncated;
+  untruncated.truncation = false;
+  lightbert::EncodeOptions truncated;
+  truncated.max_length = 32;
+  size_t ids = 0, types = 0, offsets = 0, offsets_checked = 0, cuts = 0;
+  std::string first;
+  for (size_t line = 0; line < corpus.size(); ++line) {
+    const json& in = corpus[line];
+    const std::string text = in["text"].get<std::string>();
+    const bool is_pair = in.contains("text_pair");
+    const std::string pair = is_pair ? in["text_pair"].get<std::string>() : "";
+    const auto got =
+        is_pair ? tok.encode_pair(text, pair, untruncated) : tok.encode(text, untruncated);
+    const json& want = full[line];
+    const auto note = [&](size_t& counter, const std::string& what, const std::string& detail) {
+      if (counter++ == 0 && first.empty()) {
+        first = "corpus line " + std::to_string(line + 1) + " " + what + ": " + in.dump() +
+                "\n  expected " + detail + "\n  got ids  " + json(got.input_ids).dump() +
+                "\n  got offsets " + json(got.offsets).dump();
+      }
+    };
+    if (got.input_ids != want["input_ids"].get<std::vector<int32_t>>()) {
+      note(ids, "ids", want["input_ids"].dump());
+      continue;
+    }
+    if (got.token_type_ids != want["token_type_ids"].get<std::vector<int32_t>>()) {
+      note(types, "type ids", want["token_type_ids"].dump());
+    }
+    if (!want["offsets"].is_null()) {
+      ++offsets_checked;
+      const auto flat = want["offsets"].get<std::vector<int32_t>>();
+      std::vector<std::pair<int32_t, int32_t>> spans;
+      for (size_t k = 0; k + 1 < flat.size(); k += 2) spans.emplace_back(flat[k], flat[k + 1]);
+      if (got.offsets != spans) note(offsets, "offsets", want["offsets"].dump());
+    }
+    const auto cut = is_pair ? tok.encode_pair(text, pair, truncated) : tok.encode(text, truncated);
+    if (cut.input_ids != max32[line]["input_ids"].get<std::vector<int32_t>>()) {
+      note(cuts, "max_length 32", max32[line]["input_ids"].dump());
+    }
+  }
+  EXPECT_GE(offsets_checked, corpus.size() * 9 / 10);
+  EXPECT_EQ(ids + types + offsets + cuts, 0u)
+      << name << ": " << ids << " id, " << types << " type id, " << offsets << " offset (of "
+      << offsets_checked << " checked), " << cuts << " truncation mismatches over " << corpus.size()
+      << " lines; first:\n"
+      << first;
+}
+
+TEST(TokenizerSpm, AlbertParity) {
+  check_parity(Tokenizer::from_folder(folder("albert-tiny")), "albert-tiny");
+}
+
+TEST(TokenizerSpm, XlmRobertaParity) {
+  check_parity(Tokenizer::from_folder(folder("xlmr-tiny")), "xlmr-tiny");
+}
+
+TEST(TokenizerSpm, SpecialTokens) {
+  const auto albert = Tokenizer::from_folder(folder("albert-tiny"));
+  EXPECT_EQ(albert.pad_id(), 0);
+  EXPECT_EQ(albert.unk_id(), 1);
+  EXPECT_EQ(albert.cls_id(), 2);
+  EXPECT_EQ(albert.sep_id(), 3);
+  EXPECT_EQ(albert.mask_id(), 4);
+  EXPECT_EQ(albert.config().cls_token, "[CLS]");
+  EXPECT_TRUE(albert.config().do_lower_case);
+  EXPECT_EQ(albert.config().strip_accents, std::optional<bool>(true));
+  const auto a = albert.encode_pair("a b", "c");
+  EXPECT_EQ(a.input_ids.front(), 2);
+  EXPECT_EQ(a.token_type_ids.back(), 1);
+  // [MASK] strips the space on its left; it keeps it in its offsets.
+  const auto m = albert.encode("the [MASK].");
+  ASSERT_GE(m.size(), 4u);
+  bool found = false;
+  for (size_t i = 0; i < m.size(); ++i) {
+    if (m.input_ids[i] == 4) {
+      found = true;
+      EXPECT_EQ(m.offsets[i], std::make_pair(3, 10));
+      EXPECT_EQ(m.sequence_ids[i], 0);
+    }
+  }
+  EXPECT_TRUE(found);
+
+  const auto xlmr = Tokenizer::from_folder(folder("xlmr-tiny"));
+  EXPECT_EQ(xlmr.cls_id(), 0);
+  EXPECT_EQ(xlmr.pad_id(), 1);
+  EXPECT_EQ(xlmr.sep_id(), 2);
+  EXPECT_EQ(xlmr.unk_id(), 3);
+  EXPECT_EQ(xlmr.vocab_size(), 1202u);  // 1200 pieces - 3 + 4 fairseq tokens + <mask>
+  EXPECT_EQ(xlmr.mask_id(), 1201);
+  EXPECT_EQ(xlmr.id_to_token(1201), "<mask>");
+  EXPECT_FALSE(xlmr.config().do_lower_case);
+  const auto x = xlmr.encode_pair("a", "b");
+  EXPECT_EQ(x.token_type_ids, std::vector<int32_t>(x.size(), 0));
+  // <s> A </s> </s> B </s>
+  EXPECT_EQ(x.input_ids[0], 0);
+  EXPECT_EQ(x.sequence_ids, (std::vector<int32_t>{-1, 0, -1, -1, 1, -1}));
+}
+
+TEST(TokenizerSpm, UnigramTokenizerJsonUsesTheModelFile) {
+  const std::string dir = copy_folder("xlmr-tiny", kXlmrFiles);
+  lt::write_file(dir + "/tokenizer.json",
+                 R"({"model": {"type": "Unigram", "unk_id": 3, "vocab": [["<s>", 0.0]]}})");
+  const auto tok = Tokenizer::from_folder(dir);
+  const auto reference = Tokenizer::from_folder(folder("xlmr-tiny"));
+  EXPECT_EQ(tok.encode("Hello world!").input_ids, reference.encode("Hello world!").input_ids);
+  // Without the model file the Unigram table alone is not supported.
+  const std::string bare = lt::make_temp_dir("tok-unigram");
+  lt::write_file(bare + "/tokenizer.json", lt::read_file(dir + "/tokenizer.json"));
+  try {
+    Tokenizer::from_folder(bare);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("tokenizer.json"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("model.type"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TokenizerSpm, Errors) {
+  const std::string dir = copy_folder("albert-tiny", kAlbertFiles);
+  lt::write_file(dir + "/tokenizer_config.json", R"({"tokenizer_class": "T5Tokenizer"})");
+  try {
+    Tokenizer::from_folder(dir);
+    ADD_FAILURE() << "no error for T5Tokenizer";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("tokenizer_class"), std::string::npos) << e.what();
+  }
+  const std::string corrupt = copy_folder("albert-tiny", {"tokenizer_config.json"});
+  lt::write_file(corrupt + "/spiece.model", "not a model");
+  try {
+    Tokenizer::from_folder(corrupt);
+    ADD_FAILURE() << "no error for a corrupt model";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kFormat);
+    EXPECT_NE(std::string(e.what()).find("spiece.model"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
