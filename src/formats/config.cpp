@@ -1,9 +1,12 @@
 // formats/config.cpp: ModelConfig from a Hugging Face config.json (see lightbert/config.h).
-// Contract: fields absent (or null) take Hugging Face BertConfig's defaults; present fields are
-// type- and range-checked, and every failure throws lightbert::Error naming the source file and
-// the field: kFormat for malformed JSON / wrong types / bad values, kUnsupported for well-formed
-// settings lightbert does not implement (model_type other than bert, relative position
-// embeddings, an unknown hidden_act). Unknown fields are ignored.
+// Contract: fields absent (or null) take the defaults of the family's Hugging Face config class
+// (BertConfig, RobertaConfig, XLMRobertaConfig, ElectraConfig, AlbertConfig); DistilBERT's
+// dim, n_layers, n_heads and hidden_dim are required (kFormat naming the field when absent), its
+// other fields take DistilBertConfig's defaults. Present fields are type- and range-checked, and
+// every failure throws lightbert::Error naming the source file and the field: kFormat for
+// malformed JSON / wrong types / bad values, kUnsupported for well-formed settings lightbert
+// does not implement (an unknown model_type, relative position embeddings, an unknown
+// activation). Unknown fields are ignored.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -56,6 +59,25 @@ class FieldReader {
     *out = static_cast<int>(x);
   }
 
+  // Like read_int, but the field must be present.
+  void require_int(const char* field, int min_value, const char* what, int* out) const {
+    if (get(field) == nullptr) {
+      fail(ErrorCode::kFormat, field,
+           "is missing (required in a " + formats::quote_name(family_) + " config)");
+    }
+    read_int(field, min_value, what, out);
+  }
+
+  void read_bool(const char* field, bool* out) const {
+    const json* v = get(field);
+    if (v == nullptr) return;
+    if (!v->is_boolean())
+      fail(ErrorCode::kFormat, field, "must be true or false, got " + brief(*v));
+    *out = v->get<bool>();
+  }
+
+  void set_family(const std::string& family) { family_ = family; }
+
   void read_string(const char* field, std::string* out) const {
     const json* v = get(field);
     if (v == nullptr) return;
@@ -66,6 +88,7 @@ class FieldReader {
  private:
   const json& root_;
   const std::string& source_;
+  std::string family_;
 };
 
 // Parses the decimal key of id2label ("0", "12", "-1"); false when not an int.
@@ -84,8 +107,9 @@ bool parse_int_key(const std::string& key, int* out) {
   return true;
 }
 
-Activation parse_activation(const FieldReader& r, const json& v) {
-  if (!v.is_string()) r.fail(ErrorCode::kFormat, "hidden_act", "must be a string, got " + brief(v));
+// `field`: "hidden_act" (BertConfig and most families) or "activation" (DistilBERT).
+Activation parse_activation(const FieldReader& r, const char* field, const json& v) {
+  if (!v.is_string()) r.fail(ErrorCode::kFormat, field, "must be a string, got " + brief(v));
   const std::string& name = v.get_ref<const std::string&>();
   // Hugging Face ACT2FN: "gelu"/"gelu_python" are the exact erf GELU; "gelu_new",
   // "gelu_pytorch_tanh", "gelu_fast" and "gelu_accurate" all compute the tanh approximation.
@@ -95,7 +119,7 @@ Activation parse_activation(const FieldReader& r, const json& v) {
     return Activation::kGeluNew;
   }
   if (name == "relu") return Activation::kRelu;
-  r.fail(ErrorCode::kUnsupported, "hidden_act",
+  r.fail(ErrorCode::kUnsupported, field,
          "is " + brief(v) +
              ", which lightbert does not support (supported: gelu, gelu_python, "
              "gelu_new, gelu_pytorch_tanh, gelu_fast, gelu_accurate, relu)");
@@ -137,6 +161,7 @@ void read_labels(const FieldReader& r, ModelConfig& c) {
 // "pruned_heads": {"LAYER": [HEAD, ...]} (keys are strings in JSON). Every layer keeps at least
 // one head; indexes are within the config's layers and heads.
 void read_pruned_heads(const FieldReader& r, ModelConfig& c) {
+  const int layers = c.num_distinct_layers();
   const json* v = r.get("pruned_heads");
   if (v == nullptr) return;
   const char* kField = "pruned_heads";
@@ -145,9 +170,8 @@ void read_pruned_heads(const FieldReader& r, ModelConfig& c) {
     const std::string field = std::string(kField) + "." + key;
     char* end = nullptr;
     const long layer = std::strtol(key.c_str(), &end, 10);
-    if (key.empty() || *end != '\0' || layer < 0 || layer >= c.num_hidden_layers) {
-      r.fail(ErrorCode::kFormat, field,
-             "must name a layer in 0.." + std::to_string(c.num_hidden_layers - 1));
+    if (key.empty() || *end != '\0' || layer < 0 || layer >= layers) {
+      r.fail(ErrorCode::kFormat, field, "must name a layer in 0.." + std::to_string(layers - 1));
     }
     if (!heads.is_array()) r.fail(ErrorCode::kFormat, field, "must be a list of head indexes");
     std::vector<int>& list = c.pruned_heads[static_cast<int>(layer)];
@@ -169,39 +193,45 @@ void read_pruned_heads(const FieldReader& r, ModelConfig& c) {
   }
 }
 
-}  // namespace
-
-ModelConfig ModelConfig::from_json_string(const std::string& text, const std::string& source) {
-  json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded()) throw Error(ErrorCode::kFormat, source + ": not valid UTF-8 JSON");
-  if (!root.is_object()) {
-    throw Error(ErrorCode::kFormat, source + ": must be a JSON object, got " + brief(root));
+void read_architectures(const FieldReader& r, ModelConfig& c) {
+  const json* v = r.get("architectures");
+  if (v == nullptr) return;
+  if (!v->is_array()) {
+    r.fail(ErrorCode::kFormat, "architectures", "must be a list of strings, got " + brief(*v));
   }
-  FieldReader r(root, source);
-  ModelConfig c;
-  // Hugging Face BertConfig defaults.
-  c.vocab_size = 30522;
-  c.hidden_size = 768;
-  c.num_hidden_layers = 12;
-  c.num_attention_heads = 12;
-  c.intermediate_size = 3072;
-
-  r.read_string("model_type", &c.model_type);
-  if (c.model_type != "bert") {
-    r.fail(ErrorCode::kUnsupported, "model_type",
-           "is " + formats::quote_name(c.model_type) + "; lightbert supports only \"bert\"");
-  }
-  if (const json* v = r.get("architectures")) {
-    if (!v->is_array()) {
+  for (const json& a : *v) {
+    if (!a.is_string()) {
       r.fail(ErrorCode::kFormat, "architectures", "must be a list of strings, got " + brief(*v));
     }
-    for (const json& a : *v) {
-      if (!a.is_string()) {
-        r.fail(ErrorCode::kFormat, "architectures", "must be a list of strings, got " + brief(*v));
-      }
-      c.architectures.push_back(a.get<std::string>());
-    }
+    c.architectures.push_back(a.get<std::string>());
   }
+}
+
+// `hidden_field` / `heads_field`: the family's names for hidden_size / num_attention_heads.
+void check_sizes(const FieldReader& r, const ModelConfig& c, const char* hidden_field,
+                 const char* heads_field) {
+  if (c.hidden_size % c.num_attention_heads != 0) {
+    r.fail(ErrorCode::kFormat, hidden_field,
+           "(" + std::to_string(c.hidden_size) + ") must be divisible by " + heads_field + " (" +
+               std::to_string(c.num_attention_heads) + ")");
+  }
+  if (c.pad_token_id >= c.vocab_size) {
+    r.fail(ErrorCode::kFormat, "pad_token_id",
+           "(" + std::to_string(c.pad_token_id) + ") must be below vocab_size (" +
+               std::to_string(c.vocab_size) + ")");
+  }
+  if (c.max_input_length() < 1) {
+    r.fail(ErrorCode::kFormat, "max_position_embeddings",
+           "(" + std::to_string(c.max_position_embeddings) +
+               ") leaves no position after the padding offset pad_token_id + 1 (" +
+               std::to_string(c.position_offset) + ")");
+  }
+}
+
+// BertConfig's field names: bert, roberta, xlm-roberta, electra, albert (defaults already set).
+void read_bert_like(const FieldReader& r, ModelConfig& c) {
+  const bool albert = c.model_type == "albert";
+  const bool electra = c.model_type == "electra";
   r.read_int("vocab_size", 1, "a positive integer", &c.vocab_size);
   r.read_int("hidden_size", 1, "a positive integer", &c.hidden_size);
   r.read_int("num_hidden_layers", 1, "a positive integer", &c.num_hidden_layers);
@@ -210,17 +240,25 @@ ModelConfig ModelConfig::from_json_string(const std::string& text, const std::st
   r.read_int("max_position_embeddings", 1, "a positive integer", &c.max_position_embeddings);
   r.read_int("type_vocab_size", 1, "a positive integer", &c.type_vocab_size);
   r.read_int("pad_token_id", 0, "a non-negative integer", &c.pad_token_id);
-  if (c.hidden_size % c.num_attention_heads != 0) {
-    r.fail(ErrorCode::kFormat, "hidden_size",
-           "(" + std::to_string(c.hidden_size) + ") must be divisible by num_attention_heads (" +
-               std::to_string(c.num_attention_heads) + ")");
+  if (albert || electra) {
+    r.read_int("embedding_size", 1, "a positive integer", &c.embedding_size);
+  } else {
+    c.embedding_size = c.hidden_size;
   }
-  if (c.pad_token_id >= c.vocab_size) {
-    r.fail(ErrorCode::kFormat, "pad_token_id",
-           "(" + std::to_string(c.pad_token_id) + ") must be below vocab_size (" +
-               std::to_string(c.vocab_size) + ")");
+  if (albert) {
+    r.read_int("num_hidden_groups", 1, "a positive integer", &c.num_hidden_groups);
+    r.read_int("inner_group_num", 1, "a positive integer", &c.inner_group_num);
+    if (int64_t{c.num_hidden_groups} * c.inner_group_num > 4096) {
+      r.fail(ErrorCode::kFormat, "inner_group_num",
+             "times num_hidden_groups must be at most 4096 distinct layers");
+    }
   }
-  if (const json* v = r.get("hidden_act")) c.hidden_act = parse_activation(r, *v);
+  // modeling_roberta.create_position_ids_from_input_ids: real tokens start at padding_idx + 1.
+  if (c.model_type == "roberta" || c.model_type == "xlm-roberta") {
+    c.position_offset = c.pad_token_id + 1;
+  }
+  check_sizes(r, c, "hidden_size", "num_attention_heads");
+  if (const json* v = r.get("hidden_act")) c.hidden_act = parse_activation(r, "hidden_act", *v);
   if (const json* v = r.get("layer_norm_eps")) {
     double eps = v->is_number() ? v->get<double>() : 0.0;
     if (!v->is_number() || !(eps > 0.0) || !(static_cast<float>(eps) > 0.0f) ||
@@ -236,10 +274,81 @@ ModelConfig ModelConfig::from_json_string(const std::string& text, const std::st
            "is " + formats::quote_name(c.position_embedding_type) +
                "; lightbert supports only \"absolute\"");
   }
+}
+
+// DistilBertConfig: dim, n_layers, n_heads, hidden_dim (required here), activation,
+// sinusoidal_pos_embds; LayerNorm eps fixed at 1e-12; no token types (type_vocab_size 0).
+void read_distilbert(FieldReader& r, ModelConfig& c) {
+  r.set_family("distilbert");
+  r.require_int("dim", 1, "a positive integer", &c.hidden_size);
+  r.require_int("n_layers", 1, "a positive integer", &c.num_hidden_layers);
+  r.require_int("n_heads", 1, "a positive integer", &c.num_attention_heads);
+  r.require_int("hidden_dim", 1, "a positive integer", &c.intermediate_size);
+  r.read_int("vocab_size", 1, "a positive integer", &c.vocab_size);
+  r.read_int("max_position_embeddings", 1, "a positive integer", &c.max_position_embeddings);
+  r.read_int("pad_token_id", 0, "a non-negative integer", &c.pad_token_id);
+  r.read_bool("sinusoidal_pos_embds", &c.sinusoidal_pos_embds);
+  c.embedding_size = c.hidden_size;
+  c.type_vocab_size = 0;
+  c.layer_norm_eps = 1e-12f;
+  check_sizes(r, c, "dim", "n_heads");
+  if (const json* v = r.get("activation")) c.hidden_act = parse_activation(r, "activation", *v);
+}
+
+}  // namespace
+
+ModelConfig ModelConfig::from_json_string(const std::string& text, const std::string& source) {
+  json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded()) throw Error(ErrorCode::kFormat, source + ": not valid UTF-8 JSON");
+  if (!root.is_object()) {
+    throw Error(ErrorCode::kFormat, source + ": must be a JSON object, got " + brief(root));
+  }
+  FieldReader r(root, source);
+  ModelConfig c;
+  r.read_string("model_type", &c.model_type);
+  r.set_family(c.model_type);
+  // Defaults of the family's Hugging Face config class.
+  c.vocab_size = 30522;
+  c.hidden_size = 768;
+  c.num_hidden_layers = 12;
+  c.num_attention_heads = 12;
+  c.intermediate_size = 3072;
+  if (c.model_type == "roberta") {
+    c.vocab_size = 50265;
+    c.pad_token_id = 1;
+  } else if (c.model_type == "xlm-roberta") {
+    c.pad_token_id = 1;
+  } else if (c.model_type == "electra") {
+    c.embedding_size = 128;
+    c.hidden_size = 256;
+    c.num_attention_heads = 4;
+    c.intermediate_size = 1024;
+  } else if (c.model_type == "albert") {
+    c.vocab_size = 30000;
+    c.embedding_size = 128;
+    c.hidden_size = 4096;
+    c.num_attention_heads = 64;
+    c.intermediate_size = 16384;
+    c.hidden_act = Activation::kGeluNew;
+  } else if (c.model_type != "bert" && c.model_type != "distilbert") {
+    r.fail(ErrorCode::kUnsupported, "model_type",
+           "is " + formats::quote_name(c.model_type) +
+               "; lightbert supports bert, roberta, xlm-roberta, distilbert, electra, albert");
+  }
+  read_architectures(r, c);
+  if (c.model_type == "distilbert") {
+    read_distilbert(r, c);
+  } else {
+    read_bert_like(r, c);
+  }
   r.read_string("problem_type", &c.problem_type);
   read_labels(r, c);
   read_pruned_heads(r, c);
   return c;
+}
+
+int ModelConfig::num_distinct_layers() const {
+  return model_type == "albert" ? num_hidden_groups * inner_group_num : num_hidden_layers;
 }
 
 int ModelConfig::heads_in_layer(int layer) const {

@@ -19,11 +19,16 @@ void check_batch(const SequenceBatch& batch, const ModelConfig& config,
       throw Error(ErrorCode::kInvalidArgument, "sequence " + std::to_string(s) + ": length " +
                                                    std::to_string(len) + " (must be >= 1)");
     }
-    if (len > config.max_position_embeddings) {
+    if (len > config.max_input_length()) {
+      std::string limit =
+          "max_position_embeddings " + std::to_string(config.max_position_embeddings);
+      if (config.position_offset != 0) {
+        limit = "the maximum length " + std::to_string(config.max_input_length()) + " (" + limit +
+                " minus the position offset pad_token_id + 1 = " +
+                std::to_string(config.position_offset) + ")";
+      }
       throw Error(ErrorCode::kOutOfRange, "sequence " + std::to_string(s) + ": length " +
-                                              std::to_string(len) +
-                                              " exceeds max_position_embeddings " +
-                                              std::to_string(config.max_position_embeddings));
+                                              std::to_string(len) + " exceeds " + limit);
     }
     offsets[s + 1] = offsets[s] + len;
   }
@@ -33,8 +38,9 @@ void check_batch(const SequenceBatch& batch, const ModelConfig& config,
                 "batch: input_ids has " + std::to_string(batch.input_ids.size()) +
                     " ids but the lengths add up to " + std::to_string(total));
   }
-  const bool has_types = !batch.token_type_ids.empty();
-  if (has_types && batch.token_type_ids.size() != batch.input_ids.size()) {
+  // A model without token-type embeddings (type_vocab_size 0) ignores the types.
+  const bool has_types = !batch.token_type_ids.empty() && config.type_vocab_size > 0;
+  if (!batch.token_type_ids.empty() && batch.token_type_ids.size() != batch.input_ids.size()) {
     throw Error(ErrorCode::kInvalidArgument,
                 "batch: token_type_ids has " + std::to_string(batch.token_type_ids.size()) +
                     " entries, input_ids " + std::to_string(batch.input_ids.size()));

@@ -168,8 +168,8 @@ TEST(ModelConfig, RejectsBadOtherFields) {
                {"'position_embedding_type'", "relative_key_query"});
   expect_error(R"({"position_embedding_type":1})", ErrorCode::kFormat,
                {"'position_embedding_type'", "string"});
-  expect_error(R"({"model_type":"roberta"})", ErrorCode::kUnsupported,
-               {"field 'model_type'", "roberta", "bert"});
+  expect_error(R"({"model_type":"gpt2"})", ErrorCode::kUnsupported,
+               {"field 'model_type'", "gpt2", "bert"});
   expect_error(R"({"model_type":["bert"]})", ErrorCode::kFormat, {"'model_type'"});
   expect_error(R"({"architectures":"BertModel"})", ErrorCode::kFormat, {"'architectures'"});
   expect_error(R"({"architectures":["BertModel",1]})", ErrorCode::kFormat, {"'architectures'"});

@@ -1,0 +1,340 @@
+// tests/unit/families_test.cpp: the non-BERT families (RoBERTa / XLM-R, DistilBERT, ELECTRA,
+// ALBERT) loaded from their Hugging Face layouts (tests/data/families/*, written by
+// tools/make_family_models.py) against golden outputs of the independent PyTorch reference
+// (tools/family_reference.py, HF modeling_<family>.py math, float64, padded + masked), on every
+// kernel table this CPU runs; family-specific input rules (RoBERTa's shorter maximum length,
+// DistilBERT ignoring token types); config and checkpoint errors naming the field or tensor.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "lightbert/config.h"
+#include "lightbert/encoder.h"
+#include "lightbert/error.h"
+#include "models/bert.h"
+#include "support/test_paths.h"
+
+namespace lightbert {
+namespace {
+
+using testing::read_file;
+using testing::test_data;
+using testing::write_file;
+
+const char* const kFixtures[] = {"roberta", "distilbert", "distilbert-sinusoidal", "electra",
+                                 "albert"};
+
+struct GoldenCase {
+  std::string name;
+  SequenceBatch batch;
+  std::vector<float> hidden, pooler;  // pooler empty when the family has none
+};
+
+std::vector<GoldenCase> golden_cases(const std::string& fixture) {
+  const std::string dir = test_data("families/" + fixture + "/golden");
+  const auto index = nlohmann::json::parse(read_file(dir + "/index.json"));
+  const std::string blob = read_file(dir + "/golden.f32");
+  auto slice = [&](const nlohmann::json& e) {
+    size_t count = 1;
+    for (auto d : e["shape"]) count *= d.get<size_t>();
+    std::vector<float> v(count);
+    std::memcpy(v.data(), blob.data() + e["offset"].get<size_t>() * 4, count * 4);
+    return v;
+  };
+  std::vector<GoldenCase> cases;
+  for (const auto& c : index["cases"]) {
+    GoldenCase g;
+    g.name = c["name"];
+    g.batch.input_ids = c["input_ids"].get<std::vector<int32_t>>();
+    g.batch.token_type_ids = c["token_type_ids"].get<std::vector<int32_t>>();
+    g.batch.lengths = c["lengths"].get<std::vector<int32_t>>();
+    g.hidden = slice(c["last_hidden_state"]);
+    if (c.contains("pooler_output")) g.pooler = slice(c["pooler_output"]);
+    cases.push_back(std::move(g));
+  }
+  return cases;
+}
+
+double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double m = 0.0;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    if (!std::isfinite(a[i])) return INFINITY;
+    m = std::max(m, std::fabs(static_cast<double>(a[i]) - b[i]));
+  }
+  return m;
+}
+
+// A temporary copy of a fixture folder, removed with the object.
+struct TempModel {
+  std::string dir;
+  explicit TempModel(const std::string& fixture) : dir(testing::make_temp_dir("fam-" + fixture)) {
+    const std::string src = test_data("families/" + fixture);
+    write_file(dir + "/config.json", read_file(src + "/config.json"));
+    write_file(dir + "/model.safetensors", read_file(src + "/model.safetensors"));
+  }
+  ~TempModel() { std::filesystem::remove_all(dir); }
+  nlohmann::json config() const { return nlohmann::json::parse(read_file(dir + "/config.json")); }
+  void set_config(const nlohmann::json& c) const { write_file(dir + "/config.json", c.dump()); }
+
+  // Rewrites model.safetensors' header: each name through `rename` ("" drops the tensor; its
+  // bytes stay in the data section, which safetensors allows as long as ranges do not overlap).
+  template <typename F>
+  void edit_names(F rename) const {
+    const std::string path = dir + "/model.safetensors";
+    const std::string bytes = read_file(path);
+    uint64_t n = 0;
+    std::memcpy(&n, bytes.data(), 8);
+    const auto header = nlohmann::json::parse(bytes.substr(8, n));
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [name, info] : header.items()) {
+      if (name == "__metadata__") {
+        out[name] = info;
+        continue;
+      }
+      const std::string to = rename(name);
+      if (!to.empty()) out[to] = info;
+    }
+    std::string text = out.dump();
+    text.append((8 - text.size() % 8) % 8, ' ');
+    const uint64_t len = text.size();
+    std::string file(8, '\0');
+    std::memcpy(file.data(), &len, 8);
+    write_file(path, file + text + bytes.substr(8 + n));
+  }
+};
+
+std::vector<std::string> isa_names() {
+  std::vector<std::string> names;
+  for (const kernels::KernelTable* t : kernels::available_kernel_tables())
+    names.emplace_back(t->name);
+  return names;
+}
+
+// Runs `batch` through the model in `dir` and compares with the golden case.
+void expect_matches(const std::string& dir, const kernels::KernelTable& table, int threads,
+                    const SequenceBatch& batch, const GoldenCase& g, const std::string& what) {
+  auto model = models::BertModel::load(dir, table, threads);
+  EXPECT_EQ(model->has_pooler(), !g.pooler.empty()) << what;
+  EncoderOutput out;
+  model->forward(batch, out);
+  const double dh = max_abs_diff(out.last_hidden_state, g.hidden);
+  EXPECT_LE(dh, 1e-4) << what;
+  if (!g.pooler.empty()) EXPECT_LE(max_abs_diff(out.pooler_output, g.pooler), 1e-4) << what;
+  if (g.pooler.empty()) EXPECT_TRUE(out.pooler_output.empty()) << what;
+}
+
+class FamilyGoldenTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(FamilyGoldenTest, EveryFixtureMatchesPyTorchWithin1e4) {
+  const kernels::KernelTable& table = kernels::kernels_by_name(GetParam());
+  for (const char* fixture : kFixtures) {
+    for (const GoldenCase& g : golden_cases(fixture)) {
+      for (int threads : {1, 2}) {
+        expect_matches(test_data(std::string("families/") + fixture), table, threads, g.batch, g,
+                       GetParam() + " " + fixture + " " + g.name + " t" + std::to_string(threads));
+      }
+    }
+  }
+}
+
+// XLM-RoBERTa is RoBERTa's code under another model_type.
+TEST_P(FamilyGoldenTest, XlmRobertaIsRoberta) {
+  TempModel m("roberta");
+  auto cfg = m.config();
+  cfg["model_type"] = "xlm-roberta";
+  cfg["architectures"] = {"XLMRobertaForMaskedLM"};
+  m.set_config(cfg);
+  const GoldenCase g = golden_cases("roberta")[0];
+  expect_matches(m.dir, kernels::kernels_by_name(GetParam()), 2, g.batch, g, "xlm-roberta");
+}
+
+// Checkpoints saved from the bare base model (sentence-transformers) have no prefix.
+TEST_P(FamilyGoldenTest, UnprefixedCheckpointsLoad) {
+  for (const std::string fixture : {"distilbert", "albert"}) {
+    TempModel m(fixture);
+    const std::string prefix = fixture + ".";
+    m.edit_names([&](const std::string& name) {
+      return name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : "";
+    });
+    const GoldenCase g = golden_cases(fixture)[0];
+    expect_matches(m.dir, kernels::kernels_by_name(GetParam()), 1, g.batch, g, fixture);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllIsas, FamilyGoldenTest, ::testing::ValuesIn(isa_names()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+Error error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no error";
+  return Error(ErrorCode::kInternal, "");
+}
+
+void expect_error(const Error& e, ErrorCode code, const std::vector<std::string>& parts) {
+  EXPECT_EQ(e.code(), code) << e.what();
+  for (const auto& p : parts)
+    EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << "'" << p << "' in " << e.what();
+}
+
+// RoBERTa's positions start at pad_token_id + 1 = 2: 38 of the 40 rows are usable.
+TEST(Families, RobertaMaximumLengthIsShorterByThePositionOffset) {
+  auto enc = Encoder::load(test_data("families/roberta"), EncoderOptions{1});
+  EXPECT_EQ(enc->config().position_offset, 2);
+  EXPECT_EQ(enc->config().max_input_length(), 38);
+  EncoderOutput out;
+  SequenceBatch b;
+  b.add(std::vector<int32_t>(38, 5));
+  EXPECT_NO_THROW(enc->forward(b, out));
+  b.add(std::vector<int32_t>(39, 5));
+  expect_error(error_of([&] { enc->forward(b, out); }), ErrorCode::kOutOfRange,
+               {"sequence 1", "length 39", "maximum length 38", "max_position_embeddings 40"});
+}
+
+// Explicit all-zero token types (type_vocab_size 1) give RoBERTa's default; DistilBERT has no
+// token-type table and ignores whatever types come with the input.
+TEST(Families, TokenTypesRobertaZerosAndDistilbertIgnored) {
+  for (const std::string fixture : {"roberta", "distilbert"}) {
+    GoldenCase g = golden_cases(fixture)[0];
+    ASSERT_TRUE(g.batch.token_type_ids.empty());
+    g.batch.token_type_ids.assign(g.batch.input_ids.size(), 0);
+    if (fixture == "distilbert") {
+      for (size_t i = 0; i < g.batch.token_type_ids.size(); i += 3) g.batch.token_type_ids[i] = 1;
+    }
+    auto enc = Encoder::load(test_data("families/" + fixture), EncoderOptions{1});
+    EncoderOutput out;
+    enc->forward(g.batch, out);
+    EXPECT_LE(max_abs_diff(out.last_hidden_state, g.hidden), 1e-4) << fixture;
+  }
+  auto roberta = Encoder::load(test_data("families/roberta"), EncoderOptions{1});
+  SequenceBatch b;
+  b.add({0, 5, 2}, {0, 1, 0});
+  EncoderOutput out;
+  expect_error(error_of([&] { roberta->forward(b, out); }), ErrorCode::kOutOfRange,
+               {"token type 1", "[0, 1)"});
+}
+
+TEST(Families, ConfigsMapTheFamilyFields) {
+  auto cfg = [](const std::string& f) {
+    return ModelConfig::from_json_file(test_data("families/" + f + "/config.json"));
+  };
+  const ModelConfig d = cfg("distilbert");
+  EXPECT_EQ(d.model_type, "distilbert");
+  EXPECT_EQ(d.hidden_size, 32);
+  EXPECT_EQ(d.num_hidden_layers, 2);
+  EXPECT_EQ(d.num_attention_heads, 4);
+  EXPECT_EQ(d.intermediate_size, 64);
+  EXPECT_EQ(d.type_vocab_size, 0);
+  EXPECT_FLOAT_EQ(d.layer_norm_eps, 1e-12f);
+  EXPECT_FALSE(d.sinusoidal_pos_embds);
+  EXPECT_TRUE(cfg("distilbert-sinusoidal").sinusoidal_pos_embds);
+  EXPECT_EQ(cfg("distilbert-sinusoidal").hidden_act, Activation::kRelu);
+  const ModelConfig e = cfg("electra");
+  EXPECT_EQ(e.embedding_size, 16);
+  EXPECT_EQ(e.hidden_size, 32);
+  const ModelConfig a = cfg("albert");
+  EXPECT_EQ(a.num_hidden_groups, 2);
+  EXPECT_EQ(a.inner_group_num, 2);
+  EXPECT_EQ(a.num_distinct_layers(), 4);
+  EXPECT_EQ(a.hidden_act, Activation::kGeluNew);
+  const ModelConfig r = cfg("roberta");
+  EXPECT_EQ(r.embedding_size, 32);
+  EXPECT_EQ(r.position_offset, 2);
+  EXPECT_FLOAT_EQ(r.layer_norm_eps, 1e-5f);
+  // Family defaults (HF config classes) when fields are absent.
+  const ModelConfig ad = ModelConfig::from_json_string(R"({"model_type":"albert"})", "c.json");
+  EXPECT_EQ(ad.hidden_size, 4096);
+  EXPECT_EQ(ad.embedding_size, 128);
+  EXPECT_EQ(ad.vocab_size, 30000);
+  EXPECT_EQ(ad.hidden_act, Activation::kGeluNew);
+  const ModelConfig rd = ModelConfig::from_json_string(R"({"model_type":"roberta"})", "c.json");
+  EXPECT_EQ(rd.pad_token_id, 1);
+  EXPECT_EQ(rd.vocab_size, 50265);
+  EXPECT_EQ(rd.max_input_length(), 510);
+  const ModelConfig ed = ModelConfig::from_json_string(R"({"model_type":"electra"})", "c.json");
+  EXPECT_EQ(ed.embedding_size, 128);
+  EXPECT_EQ(ed.hidden_size, 256);
+  EXPECT_EQ(ed.num_attention_heads, 4);
+}
+
+TEST(Families, ConfigErrorsNameTheField) {
+  auto parse = [](const std::string& text) {
+    return error_of([&] { ModelConfig::from_json_string(text, "dir/config.json"); });
+  };
+  const std::string distil = R"({"model_type":"distilbert","dim":32,"n_layers":2,"n_heads":4,)"
+                             R"("hidden_dim":64})";
+  EXPECT_NO_THROW(ModelConfig::from_json_string(distil, "c.json"));
+  for (const char* field : {"dim", "n_layers", "n_heads", "hidden_dim"}) {
+    auto j = nlohmann::json::parse(distil);
+    j.erase(field);
+    expect_error(parse(j.dump()), ErrorCode::kFormat,
+                 {"dir/config.json", std::string("field '") + field + "'", "missing"});
+  }
+  auto j = nlohmann::json::parse(distil);
+  j["n_heads"] = 5;
+  expect_error(parse(j.dump()), ErrorCode::kFormat, {"'dim'", "n_heads"});
+  j = nlohmann::json::parse(distil);
+  j["activation"] = "swish";
+  expect_error(parse(j.dump()), ErrorCode::kUnsupported, {"field 'activation'", "swish"});
+  j = nlohmann::json::parse(distil);
+  j["sinusoidal_pos_embds"] = "yes";
+  expect_error(parse(j.dump()), ErrorCode::kFormat, {"field 'sinusoidal_pos_embds'"});
+  expect_error(parse(R"({"model_type":"gpt2"})"), ErrorCode::kUnsupported,
+               {"dir/config.json", "field 'model_type'", "gpt2", "roberta", "distilbert"});
+  expect_error(parse(R"({"model_type":"albert","num_hidden_groups":0})"), ErrorCode::kFormat,
+               {"field 'num_hidden_groups'"});
+  expect_error(parse(R"({"model_type":"electra","embedding_size":-1})"), ErrorCode::kFormat,
+               {"field 'embedding_size'"});
+  expect_error(parse(R"({"model_type":"roberta","max_position_embeddings":2})"), ErrorCode::kFormat,
+               {"field 'max_position_embeddings'", "pad_token_id + 1"});
+}
+
+TEST(Families, MissingTensorsAreNamed) {
+  {
+    TempModel m("albert");
+    const std::string gone = "albert.encoder.albert_layer_groups.1.albert_layers.1.ffn.weight";
+    m.edit_names([&](const std::string& n) { return n == gone ? std::string() : n; });
+    expect_error(error_of([&] { Encoder::load(m.dir); }), ErrorCode::kNotFound,
+                 {"encoder.albert_layer_groups.1.albert_layers.1.ffn.weight"});
+  }
+  {
+    TempModel m("roberta");
+    m.edit_names(
+        [](const std::string& n) { return n == "roberta.pooler.dense.bias" ? std::string() : n; });
+    expect_error(error_of([&] { Encoder::load(m.dir); }), ErrorCode::kNotFound,
+                 {"pooler.dense.bias"});
+  }
+  {
+    TempModel m("electra");  // embedding_size 16 != hidden 32 needs the projection
+    m.edit_names([](const std::string& n) {
+      return n.find("embeddings_project") != std::string::npos ? std::string() : n;
+    });
+    expect_error(error_of([&] { Encoder::load(m.dir); }), ErrorCode::kNotFound,
+                 {"embeddings_project.weight"});
+  }
+  {
+    TempModel m("distilbert");  // not sinusoidal: the position table is required
+    m.edit_names([](const std::string& n) {
+      return n.find("position_embeddings") != std::string::npos ? std::string() : n;
+    });
+    expect_error(error_of([&] { Encoder::load(m.dir); }), ErrorCode::kNotFound,
+                 {"embeddings.position_embeddings.weight"});
+  }
+}
+
+}  // namespace
+}  // namespace lightbert
