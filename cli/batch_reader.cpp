@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "lightbert/error.h"
+#include "lightbert/model.h"
 
 namespace lightbert::cli {
 
@@ -18,7 +19,7 @@ BatchReader::BatchReader(std::istream& in, std::string model_dir, int max_length
 
 const Tokenizer& BatchReader::tokenizer() {
   if (external_ != nullptr) return *external_;
-  if (!tokenizer_) tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::from_folder(model_dir_));
+  if (!tokenizer_) tokenizer_ = std::make_unique<Tokenizer>(load_tokenizer(model_dir_));
   return *tokenizer_;
 }
 

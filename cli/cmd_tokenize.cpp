@@ -9,13 +9,14 @@
 #include "jsonl.h"
 #include "lightbert/error.h"
 #include "lightbert/hub.h"
+#include "lightbert/model.h"
 #include "lightbert/tokenizer.h"
 
 namespace lightbert::cli {
 
 int run_tokenize(const std::vector<std::string>& argv) {
   Args args(argv, {"model", "max-length"}, {});
-  const Tokenizer tok = Tokenizer::from_folder(hub::resolve_model_path(args.require("model")));
+  const Tokenizer tok = load_tokenizer(hub::resolve_model_path(args.require("model")));
   EncodeOptions opts;
   opts.max_length = args.get_int("max-length", tok.config().model_max_length, 2, 1 << 20);
   std::ios::sync_with_stdio(false);

@@ -13,8 +13,7 @@ const std::vector<Command>& commands() {
        run_embed},
       {"download", "download ORG/NAME [--revision REV] [--cache-dir DIR] [--offline]",
        run_download},
-      {"classify",
-       "classify --model DIR [--top-k K] [--truncate] [--batch-size N] [--threads N]",
+      {"classify", "classify --model DIR [--top-k K] [--truncate] [--batch-size N] [--threads N]",
        run_classify},
       {"similarity", "similarity --model DIR [--truncate] [--batch-size N] [--threads N]",
        run_similarity},
@@ -38,6 +37,11 @@ const std::vector<Command>& commands() {
        "[--http-threads 16] [--max-batch-wait-ms 2] [--max-body-bytes 2097152] "
        "[--read-timeout 10] [--keep-alive-timeout 5]",
        run_serve},
+      {"convert",
+       "convert IN_DIR OUT.lbt [--dtype fp32|bf16|int8] [--prune-heads \"L:H,H;L:H\" | "
+       "--prune-heads-ratio R] [--keep-layers 0,2,4] [--calib FILE] [--threads N] [--runs N] "
+       "[--json]",
+       run_convert},
   };
   return table;
 }

@@ -30,5 +30,6 @@ int run_qa(const std::vector<std::string>& args);
 int run_fill_mask(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
 int run_serve(const std::vector<std::string>& args);
+int run_convert(const std::vector<std::string>& args);
 
 }  // namespace lightbert::cli

@@ -1,5 +1,6 @@
 // lightbert/model.h: a model folder as a user sees it: tokenizer + encoder + embedding settings.
-// Contract: Model::load(path) reads a Hugging Face folder (config.json, model.safetensors or a
+// Contract: Model::load(path) reads a Hugging Face folder or a .lbt model file (lightbert
+// convert; docs/model-file-format.md). A folder holds (config.json, model.safetensors or a
 // sharded index, vocab.txt or tokenizer.json, tokenizer_config.json) and, when present, the
 // sentence-transformers files (modules.json, 1_Pooling/config.json, sentence_bert_config.json,
 // a Normalize module) that set the default pooling, normalisation and maximum length.
@@ -38,6 +39,10 @@ struct TextInput {
   std::string text;
   std::optional<std::string> text_pair;
 };
+
+// The tokenizer of a model folder, or of a .lbt model file (lightbert convert): its embedded
+// tokenizer files are read from a private temporary folder, removed before returning.
+Tokenizer load_tokenizer(const std::string& path);
 
 class Model {
  public:

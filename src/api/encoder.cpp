@@ -2,14 +2,19 @@
 // SequenceBatch::add.
 // Contract: Encoder::load uses the process-wide kernel table (kernels::active_kernels(), which
 // honours LIGHTBERT_ISA) and EncoderOptions.threads (0 = all cores, negative -> Error).
+// A path that is a .lbt model file (formats::is_model_file: its magic) loads from the file
+// (models/model_file_loader.h): weights in the file's dtype; options.dtype must be fp32 (the
+// default) or that dtype, else Error(kInvalidArgument).
 // SequenceBatch::add keeps token_type_ids either empty (all zeros so far) or exactly as long as
 // input_ids; a types vector of the wrong length throws Error(kInvalidArgument).
 #include <string>
 
+#include "formats/model_file.h"
 #include "kernels/kernels.h"
 #include "lightbert/encoder.h"
 #include "lightbert/error.h"
 #include "models/bert.h"
+#include "models/model_file_loader.h"
 
 namespace lightbert {
 
@@ -50,6 +55,19 @@ class BertEncoder final : public Encoder {
 std::unique_ptr<Encoder> Encoder::load(const std::string& path, const EncoderOptions& options) {
   const kernels::KernelTable& table = kernels::active_kernels();
   const kernels::WeightDtype dtype = kernels::parse_weight_dtype(options.dtype.c_str());
+  if (formats::is_model_file(path)) {
+    models::LoadedModelFile file = models::load_model_file(path, table);
+    if (dtype != kernels::WeightDtype::kF32 && dtype != file.weights.dtype) {
+      throw Error(ErrorCode::kInvalidArgument, path + ": the model file holds " +
+                                                   kernels::weight_dtype_name(file.weights.dtype) +
+                                                   " weights; dtype " + options.dtype +
+                                                   " cannot be chosen at load");
+    }
+    auto model =
+        std::make_unique<models::BertModel>(std::move(file.config), table, options.threads);
+    model->set_weights(std::move(file.weights));
+    return std::make_unique<BertEncoder>(std::move(model));
+  }
   return std::make_unique<BertEncoder>(
       models::BertModel::load(path, table, options.threads, dtype));
 }

@@ -1,11 +1,16 @@
 // api/model.cpp: Model = tokenizer + encoder + embedding settings of one folder (model.h).
 #include "lightbert/model.h"
 
-#include <algorithm>
+#include <stdlib.h>
 
+#include <algorithm>
+#include <filesystem>
+
+#include "formats/model_file.h"
 #include "heads/pooling.h"
 #include "heads/sentence_transformers.h"
 #include "lightbert/error.h"
+#include "models/model_file_loader.h"
 
 namespace lightbert {
 
@@ -28,6 +33,37 @@ Pooling parse_pooling(const std::string& name) {
   throw Error(ErrorCode::kInvalidArgument, "pooling must be mean, cls or max, got '" + name + "'");
 }
 
+namespace {
+
+// A private temporary folder, removed with everything in it when the object goes.
+struct TempDir {
+  std::string path;
+  TempDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string tmpl =
+        std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/lightbert-model-XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      throw Error(ErrorCode::kIo, tmpl + ": cannot create a temporary folder");
+    }
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
+Tokenizer load_tokenizer(const std::string& path) {
+  if (!formats::is_model_file(path)) return Tokenizer::from_folder(path);
+  TempDir dir;
+  models::extract_model_file_files(path, dir.path);
+  return Tokenizer::from_folder(dir.path);
+}
+
+// A .lbt model file: its embedded small files (tokenizer, sentence-transformers) are written
+// to a private temporary folder that the folder readers read, then removed before returning.
 std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& options) {
   std::unique_ptr<Model> m(new Model());
   m->path_ = path;
@@ -35,7 +71,14 @@ std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& 
   eo.threads = options.threads;
   eo.dtype = options.dtype;
   m->encoder_ = Encoder::load(path, eo);
-  m->tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::from_folder(path));
+  std::optional<TempDir> extracted;
+  std::string folder = path;
+  if (formats::is_model_file(path)) {
+    extracted.emplace();
+    models::extract_model_file_files(path, extracted->path);
+    folder = extracted->path;
+  }
+  m->tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::from_folder(folder));
   const ModelConfig& cfg = m->encoder_->config();
   if (m->tokenizer_->vocab_size() > static_cast<size_t>(cfg.vocab_size)) {
     throw Error(ErrorCode::kFormat, path + ": the tokenizer has " +
@@ -44,7 +87,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& 
                                         std::to_string(cfg.vocab_size));
   }
   m->max_length_ = std::min(m->tokenizer_->config().model_max_length, cfg.max_position_embeddings);
-  if (auto st = heads::read_sentence_transformers(path)) {
+  if (auto st = heads::read_sentence_transformers(folder)) {
     m->is_sentence_transformer_ = true;
     m->default_embedding_ = st->embedding;
     if (st->max_seq_length > 0) m->max_length_ = std::min(m->max_length_, st->max_seq_length);

@@ -67,6 +67,8 @@ struct Checkpoint::Impl {
   std::vector<SafetensorsFile> files;
   std::unordered_map<std::string, const TensorInfo*> by_name;
   std::vector<std::string> prefixes{"", "bert."};
+  std::vector<TensorInfo> memory_tensors;  // from_memory()
+  std::shared_ptr<const void> owner;       // keeps memory_tensors' bytes alive
 
   // Indexes every tensor of files.back(); a name stored twice is an error.
   void index_last_file() {
@@ -96,6 +98,21 @@ Checkpoint Checkpoint::open_file(const std::string& safetensors_path) {
   impl->source = safetensors_path;
   impl->files.push_back(open_safetensors(safetensors_path));
   impl->index_last_file();
+  return Checkpoint(std::move(impl));
+}
+
+Checkpoint Checkpoint::from_memory(std::string source, std::vector<TensorInfo> tensors,
+                                   std::shared_ptr<const void> owner) {
+  auto impl = std::make_unique<Impl>();
+  impl->source = std::move(source);
+  impl->memory_tensors = std::move(tensors);
+  impl->owner = std::move(owner);
+  for (const TensorInfo& t : impl->memory_tensors) {
+    if (!impl->by_name.emplace(t.name, &t).second) {
+      throw Error(ErrorCode::kFormat,
+                  impl->source + ": tensor " + quote_name(t.name) + " is stored twice");
+    }
+  }
   return Checkpoint(std::move(impl));
 }
 
@@ -242,6 +259,7 @@ std::vector<std::string> Checkpoint::names() const {
   for (const SafetensorsFile& f : impl_->files) {
     for (const TensorInfo& t : f.content.tensors) out.push_back(t.name);
   }
+  for (const TensorInfo& t : impl_->memory_tensors) out.push_back(t.name);
   return out;
 }
 

@@ -36,6 +36,10 @@ class Checkpoint {
  public:
   static Checkpoint open_folder(const std::string& dir);
   static Checkpoint open_file(const std::string& safetensors_path);
+  // Tensors already in memory (a .lbt model file's head tensors, formats/model_file.h): their
+  // data pointers must stay valid while `owner` lives; `source` names them in messages.
+  static Checkpoint from_memory(std::string source, std::vector<TensorInfo> tensors,
+                                std::shared_ptr<const void> owner);
 
   Checkpoint(Checkpoint&&) noexcept;
   Checkpoint& operator=(Checkpoint&&) noexcept;

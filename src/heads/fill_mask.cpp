@@ -22,7 +22,7 @@ MaskedLmHead MaskedLmHead::load(const std::string& dir, const ModelConfig& confi
   if (ck.has("cls.predictions.decoder.weight")) {
     m.decoder = read_head_tensor(ck, "cls.predictions.decoder.weight", ws, task, config);
   } else {
-    formats::Checkpoint tied = formats::Checkpoint::open_folder(dir);  // "bert." prefixes too
+    formats::Checkpoint tied = open_model_checkpoint(dir);  // "bert." prefixes too
     if (!tied.has("embeddings.word_embeddings.weight")) {
       throw Error(ErrorCode::kNotFound,
                   dir +

@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "formats/model_file.h"
 #include "lightbert/error.h"
+#include "models/model_file_loader.h"
 
 namespace lightbert::heads {
 
@@ -39,8 +41,13 @@ void require_task(const std::string& dir, const ModelConfig& config, const std::
                                            architectures_text(config) + "]");
 }
 
+formats::Checkpoint open_model_checkpoint(const std::string& path) {
+  return formats::is_model_file(path) ? models::open_model_file_checkpoint(path)
+                                      : formats::Checkpoint::open_folder(path);
+}
+
 formats::Checkpoint open_head_checkpoint(const std::string& dir) {
-  formats::Checkpoint ck = formats::Checkpoint::open_folder(dir);
+  formats::Checkpoint ck = open_model_checkpoint(dir);
   ck.set_prefixes({""});
   return ck;
 }

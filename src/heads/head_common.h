@@ -21,7 +21,11 @@ namespace lightbert::heads {
 void require_task(const std::string& dir, const ModelConfig& config, const std::string& task,
                   const std::vector<std::string>& suffixes);
 
-// The folder's checkpoint with head lookups restricted to top-level names.
+// The checkpoint of a model folder or of a .lbt model file (its head tensors and the tied word
+// embeddings), with the default name prefixes.
+formats::Checkpoint open_model_checkpoint(const std::string& path);
+
+// The folder's (or model file's) checkpoint with head lookups restricted to top-level names.
 formats::Checkpoint open_head_checkpoint(const std::string& dir);
 
 // Reads `name` (top level); `shape` entries of -1 take the stored size (the result's shape is

@@ -1,0 +1,220 @@
+// cli/cmd_convert.cpp: `lightbert convert IN_DIR OUT.lbt`: writes a model folder as one .lbt
+// model file (docs/model-file-format.md), optionally with attention heads pruned and layers
+// dropped, and reports its accuracy and speed against the original.
+// Contract: options --dtype fp32|bf16|int8 (packed weight type), --prune-heads
+// "L:H,H;L:H" (original indexes, applied before --keep-layers) or --prune-heads-ratio R (the
+// R fraction of heads with the lowest ablation importance, models/head_importance.h, measured
+// after --keep-layers on the calibration text), --keep-layers 0,2,4, --calib FILE (one text per
+// line; a built-in set otherwise), --threads N, --runs N (timed runs per model, median), --json
+// (the report as one JSON object). The report compares last_hidden_state rows of the
+// calibration batch with the unmodified fp32 model (cosine mean / min, max abs difference),
+// the sizes (safetensors bytes before, .lbt bytes after) and the forward times. Errors are
+// lightbert::Error (one line on stderr, exit 1).
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "args.h"
+#include "bench_stats.h"
+#include "cmd_convert_calibration.h"
+#include "commands.h"
+#include "formats/checkpoint.h"
+#include "formats/model_file.h"
+#include "lightbert/encoder.h"
+#include "lightbert/error.h"
+#include "lightbert/hub.h"
+#include "lightbert/tokenizer.h"
+#include "models/bert.h"
+#include "models/encoder_transforms.h"
+#include "models/head_importance.h"
+#include "models/model_families.h"
+#include "models/model_file_loader.h"
+
+namespace lightbert::cli {
+namespace {
+
+using nlohmann::json;
+
+uint64_t file_size(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+// Bytes of the folder's weights: model.safetensors, or the index and its shards.
+uint64_t weights_size(const std::string& dir, const formats::Checkpoint& ck) {
+  if (uint64_t single = file_size(dir + "/model.safetensors")) return single;
+  std::set<std::string> files;
+  for (const std::string& name : ck.names()) files.insert(ck.get(name).file);
+  uint64_t total = file_size(dir + "/model.safetensors.index.json");
+  for (const std::string& f : files) total += file_size(f);
+  return total;
+}
+
+double median_forward_ms(Encoder& enc, const SequenceBatch& batch, int runs, EncoderOutput& out) {
+  enc.forward(batch, out);  // warm-up
+  std::vector<double> ms;
+  for (int i = 0; i < runs; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    enc.forward(batch, out);
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return summarize(ms).median;
+}
+
+// The reference: the unmodified tensors behind the public Encoder interface.
+class TensorEncoder final : public Encoder {
+ public:
+  explicit TensorEncoder(std::unique_ptr<models::BertModel> m) : m_(std::move(m)) {}
+  const ModelConfig& config() const override { return m_->config(); }
+  bool has_pooler() const override { return m_->has_pooler(); }
+  void forward(const SequenceBatch& b, EncoderOutput& o) override { m_->forward(b, o); }
+
+ private:
+  std::unique_ptr<models::BertModel> m_;
+};
+
+json pruned_json(const ModelConfig& cfg) {
+  json j = json::object();
+  for (const auto& [layer, heads] : cfg.pruned_heads) j[std::to_string(layer)] = heads;
+  return j;
+}
+
+}  // namespace
+
+int run_convert(const std::vector<std::string>& argv) {
+  Args args(
+      argv,
+      {"dtype", "prune-heads", "prune-heads-ratio", "keep-layers", "calib", "threads", "runs"},
+      {"json"});
+  if (args.positional().size() != 2) {
+    throw Error(ErrorCode::kInvalidArgument, "convert: expected IN_DIR OUT.lbt");
+  }
+  const std::string dir = hub::resolve_model_path(args.positional()[0]);
+  const std::string out_path = args.positional()[1];
+  if (formats::is_model_file(dir)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                dir + ": convert reads a model folder, not a .lbt model file");
+  }
+  if (args.get("prune-heads") && args.get("prune-heads-ratio")) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "convert: give --prune-heads or --prune-heads-ratio, not both");
+  }
+  const std::string dtype_name = args.get_or("dtype", "fp32");
+  const kernels::WeightDtype dtype = kernels::parse_weight_dtype(dtype_name.c_str());
+  const int threads = args.get_int("threads", 0, 0, 1024);
+  const int runs = args.get_int("runs", 3, 1, 1000);
+  const kernels::KernelTable& table = kernels::active_kernels();
+
+  const ModelConfig original_config = ModelConfig::from_json_file(dir + "/config.json");
+  formats::Checkpoint ck = formats::Checkpoint::open_folder(dir);
+  const models::EncoderTensors original = models::read_encoder_tensors(ck, original_config);
+
+  // Calibration batch.
+  const Tokenizer tok = Tokenizer::from_folder(dir);
+  EncodeOptions eo;
+  eo.max_length = std::min(tok.config().model_max_length, original_config.max_position_embeddings);
+  eo.truncation = true;
+  SequenceBatch calib;
+  const std::vector<std::string> texts = calibration_texts(args.get_or("calib", ""));
+  for (const std::string& t : texts) {
+    Encoding e = tok.encode(t, eo);
+    calib.add(e.input_ids, e.token_type_ids);
+  }
+
+  ModelConfig config = original_config;
+  models::EncoderTensors tensors = original;
+  if (auto spec = args.get("prune-heads")) {
+    models::prune_heads(tensors, config, models::parse_head_spec(*spec));
+  }
+  if (auto keep = args.get("keep-layers")) {
+    models::keep_layers(tensors, config, models::parse_layer_list(*keep));
+  }
+  if (args.get("prune-heads-ratio")) {
+    const double ratio = args.get_double("prune-heads-ratio", 0.0);
+    const auto scores = models::measure_head_importance(config, tensors, calib, table, threads);
+    models::prune_heads(tensors, config, models::choose_heads_to_prune(scores, config, ratio));
+  }
+
+  {
+    runtime::ThreadPool pool(threads);
+    ops::OpContext ctx{&table, &pool};
+    const models::BertWeights packed = models::pack_encoder(tensors, ctx, dtype);
+    models::save_model_file(out_path, config, models::read_model_folder_extras(dir, ck), packed,
+                            table);
+  }
+
+  // Accuracy and speed against the unmodified fp32 model.
+  TensorEncoder before(models::BertModel::from_tensors(original_config, original, table, threads,
+                                                       kernels::WeightDtype::kF32));
+  EncoderOptions lo;
+  lo.threads = threads;
+  std::unique_ptr<Encoder> after = Encoder::load(out_path, lo);
+  EncoderOutput ref, got;
+  const double ms_before = median_forward_ms(before, calib, runs, ref);
+  const double ms_after = median_forward_ms(*after, calib, runs, got);
+  const size_t h = static_cast<size_t>(config.hidden_size);
+  const size_t rows = calib.num_tokens();
+  double cos_sum = 0, cos_min = 1, max_abs = 0;
+  for (size_t r = 0; r < rows; ++r) {
+    const float* a = ref.last_hidden_state.data() + r * h;
+    const float* b = got.last_hidden_state.data() + r * h;
+    double ab = 0, aa = 0, bb = 0;
+    for (size_t i = 0; i < h; ++i) {
+      ab += static_cast<double>(a[i]) * b[i];
+      aa += static_cast<double>(a[i]) * a[i];
+      bb += static_cast<double>(b[i]) * b[i];
+      max_abs = std::max(max_abs, std::fabs(static_cast<double>(a[i]) - b[i]));
+    }
+    const double c = aa > 0 && bb > 0 ? ab / (std::sqrt(aa) * std::sqrt(bb)) : 1.0;
+    cos_sum += c;
+    cos_min = std::min(cos_min, c);
+  }
+  const uint64_t size_before = weights_size(dir, ck), size_after = file_size(out_path);
+  json report = {
+      {"output", out_path},
+      {"dtype", kernels::weight_dtype_name(dtype)},
+      {"layout", kernels::packed_layout(table, dtype)},
+      {"layers", config.num_hidden_layers},
+      {"heads",
+       [&] {
+         int n = 0;
+         for (int l = 0; l < config.num_hidden_layers; ++l) n += config.heads_in_layer(l);
+         return n;
+       }()},
+      {"pruned_heads", pruned_json(config)},
+      {"calibration", {{"texts", texts.size()}, {"tokens", rows}}},
+      {"cosine", {{"mean", rows ? cos_sum / static_cast<double>(rows) : 1.0}, {"min", cos_min}}},
+      {"max_abs_diff", max_abs},
+      {"size_bytes",
+       {{"before", size_before},
+        {"after", size_after},
+        {"ratio", size_before ? static_cast<double>(size_after) / size_before : 0.0}}},
+      {"forward_ms", {{"before", ms_before}, {"after", ms_after}, {"runs", runs}}},
+      {"speedup", ms_after > 0 ? ms_before / ms_after : 0.0},
+  };
+  if (args.flag("json")) {
+    std::cout << report.dump() << "\n";
+    return 0;
+  }
+  std::cout << "wrote " << out_path << " (" << kernels::weight_dtype_name(dtype) << ", "
+            << config.num_hidden_layers << " layers, " << report["heads"] << " heads"
+            << (config.pruned_heads.empty() ? "" : ", pruned_heads " + pruned_json(config).dump())
+            << ")\n"
+            << "accuracy on " << texts.size() << " calibration texts (" << rows
+            << " tokens), last_hidden_state vs the fp32 original: cosine mean "
+            << report["cosine"]["mean"] << ", min " << cos_min << ", max abs diff " << max_abs
+            << "\n"
+            << "size: " << size_before << " -> " << size_after << " bytes (ratio "
+            << report["size_bytes"]["ratio"] << ")\n"
+            << "forward on the calibration batch (median of " << runs << "): " << ms_before
+            << " ms -> " << ms_after << " ms (speed-up " << report["speedup"] << "x)\n";
+  return 0;
+}
+
+}  // namespace lightbert::cli

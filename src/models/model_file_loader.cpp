@@ -1,0 +1,324 @@
+// models/model_file_loader.cpp: load_model_file, the head-tensor Checkpoint and the embedded
+// small files of a .lbt model file (see model_file_loader.h, docs/model-file-format.md).
+#include "models/model_file_loader.h"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "formats/json_text.h"
+#include "formats/model_file.h"
+#include "formats/safetensors.h"
+#include "lightbert/error.h"
+
+namespace lightbert::models {
+namespace {
+
+using formats::ModelFile;
+using nlohmann::json;
+
+class ManifestReader {
+ public:
+  ManifestReader(std::shared_ptr<const ModelFile> file, const kernels::KernelTable& table)
+      : f_(*file), owner_(file), table_(table) {}
+
+  [[noreturn]] void fail(const std::string& what) const {
+    throw Error(ErrorCode::kFormat, f_.path() + ": " + what);
+  }
+
+  const json& field(const json& obj, const std::string& key, const std::string& where) const {
+    if (!obj.is_object() || !obj.contains(key))
+      fail("manifest field '" + where + key + "' is missing");
+    return obj[key];
+  }
+
+  int64_t integer(const json& obj, const std::string& key, const std::string& where) const {
+    const json& v = field(obj, key, where);
+    if (!v.is_number_integer())
+      fail("manifest field '" + where + key + "' must be an integer, got " + formats::brief(v));
+    return v.get<int64_t>();
+  }
+
+  // `count` floats (0 allowed when `optional`) copied out of the blob `ref`.
+  tensor::AlignedBuffer floats(const json& ref, const std::string& what, int64_t count,
+                               bool optional = false) const {
+    uint64_t size = 0;
+    const uint8_t* p = f_.blob(ref, what, &size);
+    if (optional && size == 0) return {};
+    if (size != static_cast<uint64_t>(count) * sizeof(float)) {
+      fail("manifest entry '" + what + "' holds " + std::to_string(size) + " bytes, expected " +
+           std::to_string(count * 4) + " (" + std::to_string(count) + " floats)");
+    }
+    tensor::AlignedBuffer b;
+    if (count > 0) std::memcpy(b.reserve(static_cast<size_t>(count)), p, size);
+    return b;
+  }
+
+  kernels::PackedWeights linear(const json& j, const std::string& what, int64_t n, int64_t k,
+                                kernels::WeightDtype dtype) {
+    const std::string where = what + ".";
+    kernels::PackedHeader hdr;
+    hdr.dtype = dtype;
+    hdr.n = integer(j, "n", where);
+    hdr.k = integer(j, "k", where);
+    if (hdr.n != n || hdr.k != k) {
+      fail("manifest entry '" + what + "' is [" + std::to_string(hdr.n) + ", " +
+           std::to_string(hdr.k) + "], the config implies [" + std::to_string(n) + ", " +
+           std::to_string(k) + "]");
+    }
+    const json& dt = field(j, "dtype", where);
+    if (!dt.is_string() || dt.get<std::string>() != kernels::weight_dtype_name(dtype)) {
+      fail("manifest entry '" + what + "' has dtype " + formats::brief(dt) + ", the encoder's is " +
+           kernels::weight_dtype_name(dtype));
+    }
+    const int64_t nr = integer(j, "nr", where), kgroup = integer(j, "kgroup", where);
+    if (nr < 1 || nr > 4096 || kgroup < 1 || kgroup > 64) {
+      fail("manifest entry '" + what + "' has panel width " + std::to_string(nr) + ", kgroup " +
+           std::to_string(kgroup));
+    }
+    hdr.nr = static_cast<int>(nr);
+    hdr.kgroup = static_cast<int>(kgroup);
+    const json& layout = field(j, "layout", where);
+    if (!layout.is_string()) fail("manifest field '" + where + "layout' must be a string");
+    hdr.layout = layout.get<std::string>();
+    const json& arrays = field(j, "arrays", where);
+    if (!arrays.is_object()) fail("manifest field '" + where + "arrays' must be an object");
+    auto lookup = [&](const char* name) -> kernels::ArraySpan {
+      if (!arrays.contains(name)) return {};
+      uint64_t size = 0;
+      const uint8_t* p = f_.blob(arrays[name], where + "arrays." + name, &size);
+      return {p, static_cast<size_t>(size)};
+    };
+    kernels::PackedWeights w = kernels::borrow_packed(hdr, lookup, owner_, f_.path() + ": " + what);
+    const std::string want = kernels::packed_layout(table_, dtype);
+    if (w.layout == want) return w;
+    note_repack(w.layout, want);
+    return repack(w);
+  }
+
+ private:
+  void note_repack(const std::string& have, const std::string& want) {
+    if (noted_) return;
+    noted_ = true;
+    std::fprintf(stderr,
+                 "lightbert: %s was packed as %s, this CPU's kernels (%s) read %s: repacking at "
+                 "load\n",
+                 f_.path().c_str(), have.c_str(), table_.name, want.c_str());
+  }
+
+  // Unpacks w to W [n, k] (fp32; bf16 widened, int8 dequantised) and packs it for table_.
+  kernels::PackedWeights repack(const kernels::PackedWeights& w) const {
+    const int64_t n = w.n, k = w.k, nr = w.nr, kg = w.kgroup, pe = w.panel_elements();
+    std::vector<float> plain(static_cast<size_t>(n * k));
+    for (int64_t c = 0; c < n; ++c) {
+      for (int64_t i = 0; i < k; ++i) {
+        const int64_t at = (c / nr) * pe + (i / kg) * nr * kg + (c % nr) * kg + i % kg;
+        float v = 0.0f;
+        switch (w.dtype) {
+          case kernels::WeightDtype::kF32:
+            v = w.data.ptr[at];
+            break;
+          case kernels::WeightDtype::kBF16: {
+            const uint32_t bits = static_cast<uint32_t>(w.bf16.ptr[at]) << 16;
+            std::memcpy(&v, &bits, sizeof v);
+            break;
+          }
+          case kernels::WeightDtype::kI8:
+            v = w.scales.ptr[c] * static_cast<float>(w.i8.ptr[at]);
+            break;
+        }
+        plain[static_cast<size_t>(c * k + i)] = v;
+      }
+    }
+    switch (w.dtype) {
+      case kernels::WeightDtype::kBF16:
+        return kernels::pack_weights_bf16(plain.data(), n, k, w.bias.ptr, table_.bf16_nr);
+      case kernels::WeightDtype::kI8:
+        return kernels::pack_weights_int8(plain.data(), n, k, w.bias.ptr, table_.i8_nr,
+                                          table_.i8_kgroup);
+      default:
+        return kernels::pack_weights(plain.data(), n, k, w.bias.ptr, table_.gemm_nr);
+    }
+  }
+
+  const ModelFile& f_;
+  std::shared_ptr<const void> owner_;  // the mapping the packed weights borrow
+  const kernels::KernelTable& table_;
+  bool noted_ = false;
+};
+
+std::string small_file(const ModelFile& f, const std::string& name) {
+  const json& files = f.manifest().contains("files") ? f.manifest()["files"] : json();
+  if (!files.is_object() || !files.contains(name)) {
+    throw Error(ErrorCode::kFormat, f.path() + ": manifest field 'files' has no '" + name + "'");
+  }
+  uint64_t size = 0;
+  const uint8_t* p = f.blob(files[name], "files." + name, &size);
+  return std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(size));
+}
+
+void check_format_tag(const ModelFile& f) {
+  const json& m = f.manifest();
+  if (!m.contains("format") || m["format"] != "lightbert-model") {
+    throw Error(ErrorCode::kFormat,
+                f.path() + ": manifest field 'format' must be 'lightbert-model'");
+  }
+}
+
+}  // namespace
+
+LoadedModelFile load_model_file(const std::string& path, const kernels::KernelTable& table) {
+  auto file = ModelFile::open(path);
+  check_format_tag(*file);
+  ManifestReader r(file, table);
+  LoadedModelFile out;
+  out.config = ModelConfig::from_json_string(small_file(*file, "config.json"),
+                                             path + ": embedded config.json");
+  const ModelConfig& cfg = out.config;
+  const json& enc = r.field(file->manifest(), "encoder", "");
+  const json& dt = r.field(enc, "dtype", "encoder.");
+  if (!dt.is_string()) r.fail("manifest field 'encoder.dtype' must be a string");
+  BertWeights& w = out.weights;
+  w.dtype = kernels::parse_weight_dtype(dt.get<std::string>().c_str());
+  const int64_t h = cfg.hidden_size, d = cfg.head_dim();
+  const int64_t e = r.integer(enc, "embedding_size", "encoder.");
+  if (e < 1 || e > (1 << 20))
+    r.fail("manifest field 'encoder.embedding_size' is " + std::to_string(e));
+  w.embedding_size = e;
+  w.position_offset = r.integer(enc, "position_offset", "encoder.");
+  if (w.position_offset < 0 || w.position_offset >= cfg.max_position_embeddings) {
+    r.fail("manifest field 'encoder.position_offset' is out of range");
+  }
+  const json& arrays = r.field(enc, "arrays", "encoder.");
+  auto arr = [&](const char* name, int64_t count, bool optional = false) {
+    return r.floats(r.field(arrays, name, "encoder.arrays."), std::string("encoder.arrays.") + name,
+                    count, optional);
+  };
+  w.word_embeddings = arr("word_embeddings", int64_t{cfg.vocab_size} * e);
+  w.position_embeddings = arr("position_embeddings", int64_t{cfg.max_position_embeddings} * e);
+  w.token_type_embeddings = arr("token_type_embeddings", int64_t{cfg.type_vocab_size} * e, true);
+  w.emb_ln_gamma = arr("emb_ln_gamma", e);
+  w.emb_ln_beta = arr("emb_ln_beta", e);
+  const json& proj = r.field(enc, "embedding_projection", "encoder.");
+  if (!proj.is_null()) {
+    w.has_embedding_projection = true;
+    w.embedding_projection = r.linear(proj, "encoder.embedding_projection", h, e, w.dtype);
+  } else if (e != h) {
+    r.fail(
+        "manifest field 'encoder.embedding_projection' is null but embedding_size != hidden_size");
+  }
+  const json& layers = r.field(enc, "layers", "encoder.");
+  if (!layers.is_array() || layers.empty() || layers.size() > 4096) {
+    r.fail("manifest field 'encoder.layers' must be a non-empty list");
+  }
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const std::string where = "encoder.layers." + std::to_string(i) + ".";
+    const json& lj = layers[i];
+    BertLayerWeights lw;
+    const int64_t heads = r.integer(lj, "num_heads", where);
+    if (heads < 1 || heads > cfg.num_attention_heads)
+      r.fail("manifest field '" + where + "num_heads' is out of range");
+    lw.num_heads = static_cast<int>(heads);
+    lw.qkv = r.linear(r.field(lj, "qkv", where), where + "qkv", 3 * heads * d, h, w.dtype);
+    lw.attn_output =
+        r.linear(r.field(lj, "attn_output", where), where + "attn_output", h, heads * d, w.dtype);
+    lw.intermediate = r.linear(r.field(lj, "intermediate", where), where + "intermediate",
+                               cfg.intermediate_size, h, w.dtype);
+    lw.output =
+        r.linear(r.field(lj, "output", where), where + "output", h, cfg.intermediate_size, w.dtype);
+    const json& la = r.field(lj, "arrays", where);
+    for (auto [name, buf] :
+         {std::pair<const char*, tensor::AlignedBuffer*>{"attn_ln_gamma", &lw.attn_ln_gamma},
+          {"attn_ln_beta", &lw.attn_ln_beta},
+          {"out_ln_gamma", &lw.out_ln_gamma},
+          {"out_ln_beta", &lw.out_ln_beta}}) {
+      *buf = r.floats(r.field(la, name, where + "arrays."), where + "arrays." + name, h);
+    }
+    w.layers.push_back(std::move(lw));
+  }
+  const json& order = r.field(enc, "layer_order", "encoder.");
+  if (!order.is_array() || order.size() != static_cast<size_t>(cfg.num_hidden_layers)) {
+    r.fail("manifest field 'encoder.layer_order' must list num_hidden_layers (" +
+           std::to_string(cfg.num_hidden_layers) + ") layer indexes");
+  }
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (!order[i].is_number_integer() || order[i].get<int64_t>() < 0 ||
+        order[i].get<int64_t>() >= static_cast<int64_t>(w.layers.size())) {
+      r.fail("manifest field 'encoder.layer_order' entry " + std::to_string(i) +
+             " is not a layer index");
+    }
+    const int idx = order[i].get<int>();
+    if (w.layers[static_cast<size_t>(idx)].num_heads != cfg.heads_in_layer(static_cast<int>(i))) {
+      r.fail("layer " + std::to_string(i) + " has " +
+             std::to_string(w.layers[static_cast<size_t>(idx)].num_heads) +
+             " heads, config.json (pruned_heads) implies " +
+             std::to_string(cfg.heads_in_layer(static_cast<int>(i))));
+    }
+    w.layer_order.push_back(idx);
+  }
+  const json& pooler = r.field(enc, "pooler", "encoder.");
+  if (!pooler.is_null()) {
+    w.has_pooler = true;
+    w.pooler = r.linear(pooler, "encoder.pooler", h, h, w.dtype);
+  }
+  return out;
+}
+
+formats::Checkpoint open_model_file_checkpoint(const std::string& path) {
+  auto file = ModelFile::open(path);
+  check_format_tag(*file);
+  const json& m = file->manifest();
+  std::vector<formats::TensorInfo> tensors;
+  if (m.contains("head_tensors")) {
+    uint64_t size = 0;
+    const uint8_t* p = file->blob(m["head_tensors"], "head_tensors", &size);
+    if (size > 0) tensors = formats::parse_safetensors(p, size, path + ": head_tensors").tensors;
+  }
+  // The tied MLM decoder reads the word embeddings (stored as plain fp32 rows).
+  const ModelConfig cfg = ModelConfig::from_json_string(small_file(*file, "config.json"),
+                                                        path + ": embedded config.json");
+  if (m.contains("encoder") && m["encoder"].is_object() && m["encoder"].contains("arrays") &&
+      m["encoder"]["arrays"].contains("word_embeddings") &&
+      m["encoder"].value("embedding_size", int64_t{0}) == cfg.hidden_size) {
+    uint64_t size = 0;
+    const uint8_t* p = file->blob(m["encoder"]["arrays"]["word_embeddings"],
+                                  "encoder.arrays.word_embeddings", &size);
+    formats::TensorInfo t;
+    t.name = "embeddings.word_embeddings.weight";
+    t.dtype = formats::DType::kF32;
+    t.shape = {cfg.vocab_size, cfg.hidden_size};
+    t.data = p;
+    t.nbytes = static_cast<size_t>(size);
+    t.file = path;
+    if (static_cast<uint64_t>(t.numel()) * 4 == size) tensors.push_back(std::move(t));
+  }
+  return formats::Checkpoint::from_memory(path, std::move(tensors), file);
+}
+
+void extract_model_file_files(const std::string& path, const std::string& dir) {
+  auto file = ModelFile::open(path);
+  check_format_tag(*file);
+  const json& files = file->manifest().contains("files") ? file->manifest()["files"] : json();
+  if (!files.is_object()) {
+    throw Error(ErrorCode::kFormat, path + ": manifest field 'files' must be an object");
+  }
+  for (const auto& [name, ref] : files.items()) {
+    const size_t slash = name.find('/');
+    const bool nested_ok =
+        slash == std::string::npos || (name.find('/', slash + 1) == std::string::npos && slash > 0);
+    if (name.empty() || name[0] == '.' || name.find("..") != std::string::npos || !nested_ok) {
+      throw Error(ErrorCode::kFormat, path + ": embedded file name " + formats::quote_name(name) +
+                                          " is not a plain relative path");
+    }
+    uint64_t size = 0;
+    const uint8_t* p = file->blob(ref, "files." + name, &size);
+    if (slash != std::string::npos) ::mkdir((dir + "/" + name.substr(0, slash)).c_str(), 0700);
+    std::ofstream out(dir + "/" + name, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(p), static_cast<std::streamsize>(size));
+    if (!out) throw Error(ErrorCode::kIo, dir + "/" + name + ": cannot write");
+  }
+}
+
+}  // namespace lightbert::models
