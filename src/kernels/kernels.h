@@ -37,7 +37,8 @@ struct SgemmArgs {
 // (+ bias[j]). The integer sum is exact (int32) in every table.
 struct I8GemmArgs {
   int64_t m = 0;
-  const uint8_t* a = nullptr;  // [m, lda], lda >= w->k_padded(), codes beyond k are zero
+  const void* a = nullptr;  // codes [m, lda] (KernelTable::i8_code_bytes each), lda >= k_padded,
+                            // codes beyond k zero; lda counts codes
   int64_t lda = 0;
   const float* a_scale = nullptr;   // [m]
   const int32_t* a_zero = nullptr;  // [m]
@@ -87,12 +88,13 @@ struct KernelTable {
   // int8 weights (layout int8.k<i8_kgroup>.nr<i8_nr>).
   int i8_nr;
   int i8_kgroup;
-  int i8_mr;  // rows per int8 micro-kernel call
-  // Quantises `rows` rows of x (k columns, leading dimension ldx) to u8 codes q (leading
-  // dimension ldq; codes k..kp-1 set to 0) with per-row scale / zero (quant/quantize.h rule,
-  // bit-exact).
+  int i8_mr;          // rows per int8 micro-kernel call
+  int i8_code_bytes;  // bytes per stored activation code (1: uint8; 2: uint16, AVX2's vpmaddwd)
+  // Quantises `rows` rows of x (k columns, leading dimension ldx) to u8 codes q (i8_code_bytes
+  // each, leading dimension ldq codes; codes k..kp-1 set to 0) with per-row scale / zero
+  // (quant/quantize.h rule, bit-exact).
   void (*quantize_rows_u8)(const float* x, int64_t ldx, int64_t rows, int64_t k, int64_t kp,
-                           uint8_t* q, int64_t ldq, float* scale, int32_t* zero);
+                           void* q, int64_t ldq, float* scale, int32_t* zero);
   // Rows [m0, m1) x panels [p0, p1) of the I8GemmArgs product (panels of i8_nr columns).
   void (*i8_gemm_tile)(const I8GemmArgs& args, int64_t m0, int64_t m1, int64_t p0, int64_t p1);
   // Throughput probe of the int8 kernel's multiply instruction chains: returns the int8 ops

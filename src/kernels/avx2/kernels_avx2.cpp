@@ -4,6 +4,7 @@
 // GEMM micro-kernel 6 rows x 16 columns (12 ymm accumulators), K blocks of 256, A packed in
 // blocks of 72 rows (simd_gemm.h); the choice against oneDNN / OpenBLAS / libxsmm / ORT is
 // measured in bench/README.md ("GEMM choice").
+#include "kernels/avx2/quant_avx2.h"
 #include "kernels/avx2/vec_avx2.h"
 #include "kernels/kernels.h"
 #include "kernels/simd_attention.h"
@@ -30,14 +31,15 @@ const KernelTable kTable = {
     &simd::softmax<Vec>,
     &simd::attention_gemm_nn<Vec>,
     &simd::fma_probe<Vec>,
-    16,       // bf16_nr
-    nullptr,  // bf16_gemm_tile
-    16,       // i8_nr
-    2,        // i8_kgroup
-    4,        // i8_mr
-    nullptr,  // quantize_rows_u8
-    nullptr,  // i8_gemm_tile
-    nullptr,  // int8_probe
+    16,  // bf16_nr: the AVX2 bf16 GEMM (quant_avx2.h)
+    &avx2::bf16_gemm_tile,
+    avx2::kI8Nr,
+    avx2::kI8KGroup,
+    avx2::kI8Mr,
+    avx2::kI8CodeBytes,
+    &avx2::quantize_rows_u8,
+    &avx2::i8_gemm_tile,
+    &avx2::int8_probe,
 };
 
 }  // namespace

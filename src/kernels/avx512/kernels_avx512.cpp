@@ -3,6 +3,7 @@
 // Contract: fills KernelTable with the shared SIMD templates instantiated on 16-lane vectors;
 // GEMM micro-kernel 8 rows x 32 columns (16 zmm accumulators), K blocks of 256, A packed in
 // blocks of 96 rows (simd_gemm.h).
+#include "kernels/avx2/quant_avx2.h"
 #include "kernels/avx512/vec_avx512.h"
 #include "kernels/kernels.h"
 #include "kernels/simd_attention.h"
@@ -29,14 +30,15 @@ const KernelTable kTable = {
     &simd::softmax<Vec>,
     &simd::attention_gemm_nn<Vec>,
     &simd::fma_probe<Vec>,
-    16,       // bf16_nr
-    nullptr,  // bf16_gemm_tile
-    16,       // i8_nr
-    2,        // i8_kgroup
-    4,        // i8_mr
-    nullptr,  // quantize_rows_u8
-    nullptr,  // i8_gemm_tile
-    nullptr,  // int8_probe
+    16,  // bf16_nr: the AVX2 bf16 GEMM (quant_avx2.h)
+    &avx2::bf16_gemm_tile,
+    avx2::kI8Nr,
+    avx2::kI8KGroup,
+    avx2::kI8Mr,
+    avx2::kI8CodeBytes,
+    &avx2::quantize_rows_u8,
+    &avx2::i8_gemm_tile,
+    &avx2::int8_probe,
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/generic/quant_generic.h"
 #include "kernels/kernels.h"
 
 namespace lightbert::kernels {
@@ -140,8 +141,25 @@ double fma_probe(int64_t iterations) {
 }
 
 const KernelTable kTable = {
-    "generic",  kNr, kMr,     kKc, &sgemm_tile, &activation, &layer_norm, &softmax, &gemm_nn,
-    &fma_probe, kNr, nullptr, kNr, 2,           kMr,         nullptr,     nullptr,  nullptr,
+    "generic",
+    kNr,
+    kMr,
+    kKc,
+    &sgemm_tile,
+    &activation,
+    &layer_norm,
+    &softmax,
+    &gemm_nn,
+    &fma_probe,
+    kNr,  // bf16_nr
+    &bf16_gemm_tile,
+    kNr,  // i8_nr
+    2,    // i8_kgroup (the AVX2 layout: files packed for either run on both)
+    kMr,  // i8_mr
+    1,    // i8_code_bytes
+    &quantize_rows_u8,
+    &i8_gemm_tile,
+    &int8_probe,
 };
 
 }  // namespace
