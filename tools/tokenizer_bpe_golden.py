@@ -11,15 +11,21 @@ tokens by their content, with the whitespace an lstrip token absorbs), turned in
 spans and trimmed as tokenizers' byte_level process_offsets does. Then
 expected_roberta-tiny_max32.jsonl (input_ids, token_type_ids, offsets) cuts the reference
 tokens with longest_first at max_length 32 (tools/tokenizer_golden.py's rule; transformers.js's
-own truncation is wrong). Nothing here uses lightbert.
+own truncation is wrong). Last, expected_roberta-tiny-prefix.jsonl (input_ids) is the same
+corpus through a copy of the folder with add_prefix_space true (pre-tokenizer, post-processor and
+tokenizer_config.json), the RoBERTa setting of NER / QA checkpoints; lines with U+FEFF or
+U+0085 are marked js_whitespace_differs (JavaScript's \s and Oniguruma's disagree on them, and
+the prefix space makes that visible). Nothing here uses lightbert.
 
 usage: tools/tokenizer_bpe_golden.py [--oracle DIR]
 """
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tokenizer_golden import longest_first  # noqa: E402
@@ -77,6 +83,30 @@ def sequence_offsets(text, tokens, added):
     return out
 
 
+def prefix_folder(folder, out):
+    """A copy of `folder` with add_prefix_space true everywhere (the test builds the same)."""
+    for name in ("vocab.json", "merges.txt", "special_tokens_map.json"):
+        shutil.copy(os.path.join(folder, name), out)
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        with open(os.path.join(folder, name), encoding="utf-8") as f:
+            j = json.load(f)
+        if name == "tokenizer.json":
+            j["pre_tokenizer"]["add_prefix_space"] = True
+            j["post_processor"]["add_prefix_space"] = True
+        else:
+            j["add_prefix_space"] = True
+        with open(os.path.join(out, name), "w", encoding="utf-8") as f:
+            json.dump(j, f, ensure_ascii=False)
+
+
+def run_reference(oracle, folder):
+    script = os.path.join(ROOT, "tools", "tokenizer_bpe_reference.mjs")
+    with open(CORPUS, "rb") as f:
+        out = subprocess.run(["node", script, oracle, folder], stdin=f, capture_output=True,
+                             check=True).stdout.decode("utf-8")
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--oracle", default=os.path.expanduser("~/.cache/lightbert-oracle"))
@@ -88,11 +118,7 @@ def main():
     added = {t["content"]: (t["content"], t["lstrip"]) for t in tj["added_tokens"]}
     with open(CORPUS, encoding="utf-8") as f:
         corpus = [json.loads(line) for line in f if line.strip()]
-    script = os.path.join(ROOT, "tools", "tokenizer_bpe_reference.mjs")
-    with open(CORPUS, "rb") as f:
-        out = subprocess.run(["node", script, args.oracle, folder], stdin=f, capture_output=True,
-                             check=True).stdout.decode("utf-8")
-    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    rows = run_reference(args.oracle, folder)
     assert len(rows) == len(corpus)
     full_path = os.path.join(DATA, f"expected_{NAME}.jsonl")
     cut_path = os.path.join(DATA, f"expected_{NAME}_max{MAX_LENGTH}.jsonl")
@@ -131,7 +157,22 @@ def main():
                 keep += [2 + n_a] + list(range(3 + n_a, 3 + n_a + kb)) + [len(ids) - 1]
             rec = {"input_ids": [ids[k] for k in keep]}
             cut.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
-    for p in (full_path, cut_path):
+    prefix_path = os.path.join(DATA, f"expected_{NAME}-prefix.jsonl")
+    with tempfile.TemporaryDirectory() as tmp:
+        target = os.path.join(tmp, NAME + "-prefix")
+        os.mkdir(target)
+        prefix_folder(folder, target)
+        rows = run_reference(args.oracle, target)
+    assert len(rows) == len(corpus)
+    with open(prefix_path, "w", encoding="utf-8") as f:
+        for line, row in zip(corpus, rows):
+            rec = {"input_ids": row["input_ids"]}
+            # JavaScript's \s contains U+FEFF and not U+0085, Oniguruma's (Hugging Face) the
+            # reverse: the GPT-2 split differs there, and transformers.js is not the reference.
+            if any(c in line["text"] + line.get("text_pair", "") for c in "\ufeff\u0085"):
+                rec["js_whitespace_differs"] = True
+            f.write(json.dumps(rec, separators=(",", ":")) + "\n")
+    for p in (full_path, cut_path, prefix_path):
         print(f"wrote {p} ({os.path.getsize(p)} bytes)")
 
 

@@ -1,11 +1,24 @@
-// lightbert/tokenizer.h: Hugging Face BertTokenizer(Fast) semantics, to the id.
-// Contract: Tokenizer::from_folder reads vocab.txt or tokenizer.json plus tokenizer_config.json
-// from a model folder; encode()/encode_pair() give exactly the input_ids, token_type_ids and
-// tokens that Hugging Face gives (clean text, CJK split, lower-casing and NFD accent stripping
-// when configured, punctuation split, greedy longest-match WordPiece, special tokens written in
-// the text, [CLS] A [SEP] (B [SEP]), longest_first truncation). Offsets are [begin, end) in
-// Unicode code points of the input text (Hugging Face's offset_mapping); special tokens get
-// (0, 0). Invalid UTF-8 in the input throws lightbert::Error(kInvalidArgument).
+// lightbert/tokenizer.h: Hugging Face tokenizers of the BERT family, to the id.
+// Contract: Tokenizer::from_folder picks the model from the files of a model folder:
+//  - WordPiece (BERT): tokenizer.json with a WordPiece model, or vocab.txt. Clean text, CJK split,
+//    lower-casing and NFD accent stripping when configured, punctuation split, greedy
+//    longest-match WordPiece, [CLS] A [SEP] (B [SEP]) with type ids 0/1.
+//  - Byte-level BPE (RoBERTa, GPT-2 style): tokenizer.json with a BPE model and a ByteLevel
+//    pre-tokenizer, or vocab.json + merges.txt. add_prefix_space, the GPT-2 split, merges by rank,
+//    trim_offsets, <s> A </s> (</s> B </s>) with type ids all 0.
+//  - SentencePiece (libsentencepiece): spiece.model (ALBERT: AlbertTokenizer's lower-casing,
+//    accent stripping and whitespace rules, [CLS] A [SEP] (B [SEP]), type ids 0/1) or
+//    sentencepiece.bpe.model (XLM-R: fairseq ids <s>=0 <pad>=1 </s>=2 <unk>=3, SentencePiece ids
+//    + 1, <mask> last, <s> A </s> (</s> B </s>), type ids 0); a tokenizer.json with a Unigram
+//    model is read through the model file next to it, and is kUnsupported without one.
+// tokenizer_config.json and special_tokens_map.json give the settings and the special token
+// strings (cls/sep/pad/unk/mask: [CLS] [SEP] [PAD] [UNK] [MASK] for BERT, <s> </s> <pad> <unk>
+// <mask> for RoBERTa and XLM-R, [CLS] [SEP] <pad> <unk> [MASK] for ALBERT). For every model,
+// encode()/encode_pair() give exactly the input_ids, token_type_ids and tokens that Hugging Face
+// gives, with special tokens written in the text (the mask token lstrip where HF sets it) and
+// longest_first truncation. Offsets are [begin, end) in Unicode code points of the input text
+// (Hugging Face's offset_mapping; SentencePiece pieces span the whitespace they absorbed);
+// special tokens get (0, 0). Invalid UTF-8 in the input throws lightbert::Error(kInvalidArgument).
 #pragma once
 
 #include <cstdint>
@@ -19,8 +32,8 @@
 namespace lightbert {
 
 struct TokenizerConfig {
-  bool do_lower_case = true;
-  std::optional<bool> strip_accents;  // unset: follows do_lower_case (as in Hugging Face)
+  bool do_lower_case = true;          // BERT, ALBERT; false for byte-level BPE and XLM-R
+  std::optional<bool> strip_accents;  // unset: follows do_lower_case; ALBERT: !keep_accents
   bool tokenize_chinese_chars = true;
   bool clean_text = true;
   int model_max_length = 512;
@@ -51,8 +64,9 @@ struct Encoding {
 
 class Tokenizer {
  public:
-  // Reads DIR/tokenizer.json when present, else DIR/vocab.txt; DIR/tokenizer_config.json
-  // (optional) supplies the settings.
+  // Reads DIR/tokenizer.json, vocab.json + merges.txt, spiece.model, sentencepiece.bpe.model or
+  // vocab.txt (the first present, see above); DIR/tokenizer_config.json and
+  // DIR/special_tokens_map.json (optional) supply the settings.
   static Tokenizer from_folder(const std::string& dir);
   // A vocabulary given as tokens in id order, with explicit settings.
   static Tokenizer from_vocab(std::vector<std::string> vocab, TokenizerConfig config);

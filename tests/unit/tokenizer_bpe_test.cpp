@@ -4,7 +4,8 @@
 // input_ids (transformers.js, tools/tokenizer_bpe_golden.py), type ids 0 (RobertaProcessing),
 // the tokens of vocab.json (read here with nlohmann, not with lightbert), the offsets rebuilt by
 // the golden script from the reference tokens, and the longest_first cut at max_length 32; from
-// tokenizer.json and from the slow vocab.json + merges.txt layout alike. Also: special token ids,
+// tokenizer.json and from the slow vocab.json + merges.txt layout alike; the ids with
+// add_prefix_space true (expected_roberta-tiny-prefix.jsonl). Also: special token ids,
 // sequence / word ids, and the errors of unsupported or malformed files.
 #include <gtest/gtest.h>
 
@@ -128,6 +129,55 @@ TEST(TokenizerBpe, ParityTokenizerJson) {
 
 TEST(TokenizerBpe, ParitySlowLayout) {
   check_parity(Tokenizer::from_folder(slow_folder()), /*check_offsets=*/true);
+}
+
+// add_prefix_space true (pre-tokenizer, post-processor, tokenizer_config.json), as the golden
+// script's prefix_folder() writes it: ids against transformers.js for both layouts.
+TEST(TokenizerBpe, PrefixSpaceParity) {
+  const std::string dir = lt::make_temp_dir("tok-roberta-prefix");
+  for (const char* f : {"vocab.json", "merges.txt", "special_tokens_map.json"}) {
+    lt::write_file(dir + "/" + f, lt::read_file(folder() + "/" + f));
+  }
+  json tj = json::parse(lt::read_file(folder() + "/tokenizer.json"));
+  tj["pre_tokenizer"]["add_prefix_space"] = true;
+  tj["post_processor"]["add_prefix_space"] = true;
+  json cfg = json::parse(lt::read_file(folder() + "/tokenizer_config.json"));
+  cfg["add_prefix_space"] = true;
+  lt::write_file(dir + "/tokenizer_config.json", cfg.dump());
+  const auto slow = Tokenizer::from_folder(dir);
+  lt::write_file(dir + "/tokenizer.json", tj.dump());
+  const auto fast = Tokenizer::from_folder(dir);
+  const auto corpus = read_jsonl(lt::test_data("tokenizer/corpus.jsonl"));
+  const auto want = read_jsonl(lt::test_data("tokenizers/expected_" + kName + "-prefix.jsonl"));
+  ASSERT_EQ(want.size(), corpus.size());
+  lightbert::EncodeOptions untruncated;
+  untruncated.truncation = false;
+  size_t mismatches = 0, skipped = 0;
+  std::string first;
+  for (size_t line = 0; line < corpus.size(); ++line) {
+    const json& in = corpus[line];
+    if (want[line].value("js_whitespace_differs", false)) {
+      ++skipped;  // U+FEFF / U+0085: transformers.js's \s is not Oniguruma's (see the script)
+      continue;
+    }
+    const auto ids = want[line]["input_ids"].get<std::vector<int32_t>>();
+    for (const Tokenizer* tok : {&fast, &slow}) {
+      const auto got = in.contains("text_pair")
+                           ? tok->encode_pair(in["text"].get<std::string>(),
+                                              in["text_pair"].get<std::string>(), untruncated)
+                           : tok->encode(in["text"].get<std::string>(), untruncated);
+      if (got.input_ids != ids && mismatches++ == 0) {
+        first = in.dump() + "\n  expected " + json(ids).dump() + "\n  got      " +
+                json(got.input_ids).dump();
+      }
+    }
+  }
+  EXPECT_EQ(mismatches, 0u) << first;
+  EXPECT_LE(skipped, 6u);
+  // The prefix space belongs to the first word: not trimmed from the first token's offsets.
+  const auto e = fast.encode("Hello");
+  ASSERT_GE(e.size(), 3u);
+  EXPECT_EQ(e.offsets[1].first, 0);
 }
 
 TEST(TokenizerBpe, SpecialTokens) {
