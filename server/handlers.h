@@ -55,11 +55,13 @@ std::vector<Sequence> tokenize_inputs(const ServerContext& ctx,
                                       const std::vector<std::string>& texts, bool truncate,
                                       const char* field);
 
-// For the task heads, which tokenize by themselves: without `truncate`, an input longer than
-// ctx.max_input_length is 413 naming FIELD[I] (checked before queueing); with it the head cuts
-// inputs at the model's maximum.
-void check_input_lengths(const ServerContext& ctx, const std::vector<TextInput>& inputs,
-                         bool truncate, const char* field);
+// For the task heads, which tokenize by themselves: each input's token count as the head will
+// run it. Without `truncate`, an input longer than ctx.max_input_length is 413 naming FIELD[I]
+// (checked before queueing); with it, inputs count as cut at the model's maximum, where the
+// heads cut them.
+std::vector<size_t> count_input_tokens(const ServerContext& ctx,
+                                       const std::vector<TextInput>& inputs, bool truncate,
+                                       const char* field);
 
 // Queues `job` (429 "overloaded" when the queue is full, 503 while stopping) and waits for it,
 // dropping it (answer 499) when the client disconnects; 500 "backend" when the encoder fails.

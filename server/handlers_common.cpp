@@ -41,13 +41,15 @@ std::vector<Sequence> tokenize_inputs(const ServerContext& ctx,
   return out;
 }
 
-void check_input_lengths(const ServerContext& ctx, const std::vector<TextInput>& inputs,
-                         bool truncate, const char* field) {
-  if (truncate) return;
+std::vector<size_t> count_input_tokens(const ServerContext& ctx,
+                                       const std::vector<TextInput>& inputs, bool truncate,
+                                       const char* field) {
   EncodeOptions eo;
-  eo.max_length = ctx.max_input_length;
-  eo.truncation = false;
+  eo.max_length = truncate ? ctx.model.max_length() : ctx.max_input_length;
+  eo.truncation = truncate;
   const Tokenizer& tok = ctx.model.tokenizer();
+  std::vector<size_t> counts;
+  counts.reserve(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     const std::string where = std::string(field) + "[" + std::to_string(i) + "]";
     size_t n = 0;
@@ -57,12 +59,14 @@ void check_input_lengths(const ServerContext& ctx, const std::vector<TextInput>&
     } catch (const Error& err) {
       throw bad_request(where + ": " + err.what());
     }
-    if (static_cast<int>(n) > ctx.max_input_length) {
+    if (!truncate && static_cast<int>(n) > ctx.max_input_length) {
       throw too_large(where + " has " + std::to_string(n) + " tokens, more than the maximum of " +
                       std::to_string(ctx.max_input_length) +
                       " (send \"truncate\": true to cut it)");
     }
+    counts.push_back(n);
   }
+  return counts;
 }
 
 void run_job(ServerContext& ctx, const std::shared_ptr<BatchJob>& job) {

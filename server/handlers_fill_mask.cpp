@@ -22,10 +22,19 @@ void handle_fill_mask(ServerContext& ctx, const httplib::Request& req, httplib::
       parse_fill_mask(req.body, static_cast<size_t>(ctx.options.max_client_batch)));
   std::vector<TextInput> texts;
   for (const std::string& t : r->inputs) texts.push_back({t, std::nullopt});
-  check_input_lengths(ctx, texts, r->truncate, "inputs");
+  const std::vector<Chunk> chunks =
+      chunk_inputs(count_input_tokens(ctx, texts, r->truncate, "inputs"),
+                   static_cast<size_t>(ctx.options.max_batch_tokens));
   auto results = std::make_shared<std::vector<FillMaskResult>>();
-  run_head(ctx, "inputs",
-           [head, r, results] { *results = head->fill(r->inputs, r->top_k, r->truncate); });
+  run_head(ctx, "inputs", [head, r, results, chunks] {
+    for_each_chunk(chunks, [&](const Chunk& c) {
+      const std::vector<std::string> part(r->inputs.begin() + c.begin, r->inputs.begin() + c.end);
+      for (FillMaskResult& x : head->fill(part, r->top_k, r->truncate)) {
+        x.logits.clear();  // [vocab] per mask, not part of the answer
+        results->push_back(std::move(x));
+      }
+    });
+  });
 
   std::string out;
   if (r->batched) out += '[';

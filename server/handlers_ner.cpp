@@ -23,10 +23,17 @@ void handle_ner(ServerContext& ctx, const httplib::Request& req, httplib::Respon
       parse_ner(req.body, static_cast<size_t>(ctx.options.max_client_batch)));
   std::vector<TextInput> texts;
   for (const std::string& t : r->inputs) texts.push_back({t, std::nullopt});
-  check_input_lengths(ctx, texts, r->truncate, "inputs");
+  const std::vector<Chunk> chunks =
+      chunk_inputs(count_input_tokens(ctx, texts, r->truncate, "inputs"),
+                   static_cast<size_t>(ctx.options.max_batch_tokens));
   auto results = std::make_shared<std::vector<TokenClassification>>();
-  run_head(ctx, "inputs", [head, r, results] {
-    *results = head->classify(r->inputs, r->aggregation, r->truncate);
+  run_head(ctx, "inputs", [head, r, results, chunks] {
+    for_each_chunk(chunks, [&](const Chunk& c) {
+      const std::vector<std::string> part(r->inputs.begin() + c.begin, r->inputs.begin() + c.end);
+      for (TokenClassification& x : head->classify(part, r->aggregation, r->truncate)) {
+        results->push_back(std::move(x));
+      }
+    });
   });
 
   const bool grouped = r->aggregation != Aggregation::kNone;

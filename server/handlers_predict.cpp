@@ -41,10 +41,16 @@ void handle_predict(ServerContext& ctx, const httplib::Request& req, httplib::Re
   }
   auto r = std::make_shared<PredictRequest>(
       parse_predict(req.body, static_cast<size_t>(ctx.options.max_client_batch)));
-  check_input_lengths(ctx, r->inputs, r->truncate, "inputs");
+  const std::vector<Chunk> chunks =
+      chunk_inputs(count_input_tokens(ctx, r->inputs, r->truncate, "inputs"),
+                   static_cast<size_t>(ctx.options.max_batch_tokens));
   auto results = std::make_shared<std::vector<Classification>>();
-  run_head(ctx, "inputs",
-           [head, r, results] { *results = head->classify(r->inputs, r->truncate); });
+  run_head(ctx, "inputs", [head, r, results, chunks] {
+    for_each_chunk(chunks, [&](const Chunk& c) {
+      const std::vector<TextInput> part(r->inputs.begin() + c.begin, r->inputs.begin() + c.end);
+      for (Classification& x : head->classify(part, r->truncate)) results->push_back(std::move(x));
+    });
+  });
 
   std::string out;
   if (r->batched) out += '[';

@@ -8,11 +8,16 @@
 // ApiError: lightbert::Error kOutOfRange -> 413 "validation", kInvalidArgument -> 400
 // "validation" (in both a leading "input I: " becomes "FIELD[I]: "), ApiError as is, anything
 // else -> 500 "backend".
+// chunk_inputs() splits a request's inputs so that no head call runs a forward pass of more than
+// --max-batch-tokens tokens (as the embedding batches); for_each_chunk() runs them in order,
+// renaming a chunk's "input I: " errors to the request's index.
 #pragma once
 
+#include <cstddef>
 #include <exception>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "server/batcher.h"
 #include "server/handlers.h"
@@ -34,6 +39,17 @@ class HeadJob : public BatchJob {
 };
 
 void run_head(ServerContext& ctx, const std::string& field, std::function<void()> work);
+
+// Consecutive inputs [begin, end) of a request.
+struct Chunk {
+  size_t begin = 0, end = 0;
+};
+// Greedy: inputs in order, a new chunk when the next would pass `max_tokens` (an input larger
+// than that is a chunk of its own); no chunk is empty.
+std::vector<Chunk> chunk_inputs(const std::vector<size_t>& token_counts, size_t max_tokens);
+// fn(chunk) for each chunk in order; a lightbert::Error naming "input I: " is rethrown naming
+// "input begin+I: " (the same code).
+void for_each_chunk(const std::vector<Chunk>& chunks, const std::function<void(const Chunk&)>& fn);
 
 // "input I: rest" -> "FIELD[I]: rest"; other messages unchanged.
 std::string name_input(const std::string& message, const std::string& field);

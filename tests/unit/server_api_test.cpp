@@ -186,11 +186,20 @@ TEST_F(ServerApi, HealthInfoAndMetrics) {
 
   ASSERT_EQ(post("/embed", "{\"inputs\": [\"a\", \"b c\"]}")->status, 200);
   ASSERT_EQ(post("/embed", "{}")->status, 400);
-  auto m = c->Get("/metrics");
-  ASSERT_TRUE(m);
-  ASSERT_EQ(m->status, 200);
-  EXPECT_NE(m->get_header_value("Content-Type").find("text/plain"), std::string::npos);
-  const std::string& t = m->body;
+  // cpp-httplib records a request (its logger) just after sending the answer: wait for both.
+  int status = 0;
+  std::string t, content_type;
+  for (int i = 0; i < 200; ++i) {
+    auto m = c->Get("/metrics");
+    ASSERT_TRUE(m);
+    status = m->status;
+    t = m->body;
+    content_type = m->get_header_value("Content-Type");
+    if (metric(t, "lightbert_request_duration_seconds_count{endpoint=\"/embed\"}") == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(status, 200);
+  EXPECT_NE(content_type.find("text/plain"), std::string::npos);
   EXPECT_EQ(metric(t, "lightbert_requests_total{endpoint=\"/embed\",status=\"200\"}"), 1);
   EXPECT_EQ(metric(t, "lightbert_requests_total{endpoint=\"/embed\",status=\"400\"}"), 1);
   EXPECT_EQ(metric(t, "lightbert_request_duration_seconds_count{endpoint=\"/embed\"}"), 2);

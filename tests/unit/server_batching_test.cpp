@@ -4,7 +4,7 @@
 // queue answers 429 with Retry-After, a client that leaves has its queued work dropped, and a
 // request larger than --max-batch-tokens is split across batches with the right answers, and a
 // job that runs alone (a task head) runs between batches in queue order, or not at all once
-// cancelled.
+// cancelled; task-head inputs are chunked by --max-batch-tokens.
 // Timing only sets up overlap (debug batch delay); assertions are on answers and counters.
 #include <gtest/gtest.h>
 
@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "lightbert/error.h"
 #include "lightbert/model.h"
 #include "server/batcher.h"
 #include "server/head_job.h"
@@ -235,6 +236,30 @@ TEST(ServerBatching, JobsThatRunAloneRunBetweenBatchesInQueueOrder) {
   EXPECT_EQ(log, (std::vector<std::string>{"E1", "E2", "H1", "E3", "H2"}));
   EXPECT_EQ(jobs[2]->state(), server::BatchJob::State::kDone);
   EXPECT_EQ(jobs[5]->state(), server::BatchJob::State::kCancelled);
+}
+
+TEST(ServerBatching, HeadInputsAreChunkedByTokens) {
+  auto ranges = [](const std::vector<server::Chunk>& cs) {
+    std::vector<std::pair<size_t, size_t>> out;
+    for (const auto& c : cs) out.emplace_back(c.begin, c.end);
+    return out;
+  };
+  using R = std::vector<std::pair<size_t, size_t>>;
+  EXPECT_EQ(ranges(server::chunk_inputs({50, 50, 50, 200, 10, 118}, 128)),
+            (R{{0, 2}, {2, 3}, {3, 4}, {4, 6}}));
+  EXPECT_EQ(ranges(server::chunk_inputs({128, 1}, 128)), (R{{0, 1}, {1, 2}}));
+  EXPECT_TRUE(server::chunk_inputs({}, 128).empty());
+  // Errors of a later chunk name the request's index.
+  try {
+    server::for_each_chunk({{0, 2}, {2, 5}}, [](const server::Chunk& c) {
+      if (c.begin == 2)
+        throw lightbert::Error(ErrorCode::kInvalidArgument, "input 1: no mask token");
+    });
+    FAIL() << "no error";
+  } catch (const lightbert::Error& e) {
+    EXPECT_EQ(std::string(e.what()), "input 3: no mask token");
+    EXPECT_EQ(server::name_input(e.what(), "inputs"), "inputs[3]: no mask token");
+  }
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 // /qa, /fill-mask) answer what the PyTorch-derived golden outputs of tools/make_head_models.py
 // say (tests/data/heads/golden.jsonl: labels, spans, words, tokens identical, scores within
 // 1e-4), for single and listed inputs and every option, and what the C++ head API (tasks.h)
-// gives in process for the same inputs (scores within 1e-5); /info lists the heads and labels.
+// gives in process for the same inputs (scores within 1e-5), also when a request is split into
+// several head calls by --max-batch-tokens; /info lists the heads and labels.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -230,6 +231,59 @@ TEST(ServerHeads, FillMaskMatchesGoldenAndTheHeadApi) {
   const Answer all = s.post_json("/fill-mask", json{{"inputs", inputs}, {"top_k", 1}});
   ASSERT_EQ(all.status, 200) << all.body;
   expect_json_near(all.json(), want, "listed inputs, top_k 1");
+}
+
+// A request of more tokens than --max-batch-tokens runs in several head calls; answers (and the
+// index an error names) are those of the whole list.
+TEST(ServerHeads, LargeRequestsRunInChunksWithTheSameAnswers) {
+  const std::vector<std::string> small_batches = {"--max-batch-tokens", "128"};
+  {
+    HeadServer s("cls-single", small_batches);
+    ASSERT_GT(s.port, 0) << s.process.stderr_text();
+    json inputs = json::array(), want = json::array();
+    for (int rep = 0; rep < 6; ++rep) {
+      for (const json& g : head_golden("cls-single")) {
+        const json& in = g["input"];
+        inputs.push_back(in.contains("text_pair") ? json::array({in["text"], in["text_pair"]})
+                                                  : in["text"]);
+        want.push_back(g["output"]);
+      }
+    }
+    const Answer a = s.post_json("/predict", json{{"inputs", inputs}});
+    ASSERT_EQ(a.status, 200) << a.body;
+    expect_json_near(a.json(), want, "30 inputs in chunks");
+  }
+  {
+    HeadServer s("ner-bio", small_batches);
+    ASSERT_GT(s.port, 0) << s.process.stderr_text();
+    json inputs = json::array(), want = json::array();
+    for (int rep = 0; rep < 5; ++rep) {
+      for (const json& g : head_golden("ner-bio")) {
+        inputs.push_back(g["input"]["text"]);
+        want.push_back(g["output"]["first"]);
+      }
+    }
+    const Answer a =
+        s.post_json("/ner", json{{"inputs", inputs}, {"aggregation_strategy", "first"}});
+    ASSERT_EQ(a.status, 200) << a.body;
+    expect_json_near(a.json(), want, "20 inputs in chunks");
+  }
+  HeadServer s("mlm", small_batches);
+  ASSERT_GT(s.port, 0) << s.process.stderr_text();
+  const auto gold = head_golden("mlm");
+  json inputs = json::array(), want = json::array();
+  for (int rep = 0; rep < 6; ++rep) {
+    for (const json& g : gold) {
+      inputs.push_back(g["input"]["text"]);
+      want.push_back(first_k(g["output"], 1));
+    }
+  }
+  const Answer a = s.post_json("/fill-mask", json{{"inputs", inputs}, {"top_k", 1}});
+  ASSERT_EQ(a.status, 200) << a.body;
+  expect_json_near(a.json(), want, "24 inputs in chunks");
+  inputs[22] = "no mask here";
+  expect_error(s.post_json("/fill-mask", json{{"inputs", inputs}}), 400, "validation",
+               "inputs[22]: no mask token");
 }
 
 }  // namespace
