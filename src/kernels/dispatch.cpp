@@ -17,7 +17,7 @@ std::string packed_layout(const KernelTable& table, WeightDtype dtype) {
     case WeightDtype::kBF16:
       return packed_layout_tag(dtype, 2, table.bf16_nr);
     case WeightDtype::kI8:
-      return packed_layout_tag(dtype, table.i8_kgroup, table.i8_nr);
+      return packed_layout_tag(dtype, table.i8_kgroup, table.i8_nr, table.i8_qmax);
     case WeightDtype::kF32:
       break;
   }

@@ -85,9 +85,10 @@ struct KernelTable {
   // sgemm_tile with panels of bf16_nr columns.
   int bf16_nr;
   void (*bf16_gemm_tile)(const SgemmArgs& args, int64_t m0, int64_t m1, int64_t p0, int64_t p1);
-  // int8 weights (layout int8.k<i8_kgroup>.nr<i8_nr>).
+  // int8 weights (layout int8[q<i8_qmax>].k<i8_kgroup>.nr<i8_nr>).
   int i8_nr;
   int i8_kgroup;
+  int i8_qmax;        // weight codes in [-i8_qmax, i8_qmax]: 127, or 63 (AVX2: exact vpmaddubsw)
   int i8_mr;          // rows per int8 micro-kernel call
   int i8_code_bytes;  // bytes per stored activation code (1: uint8; 2: uint16, AVX2's vpmaddwd)
   // Quantises `rows` rows of x (k columns, leading dimension ldx) to u8 codes q (i8_code_bytes

@@ -32,8 +32,9 @@ WeightDtype parse_weight_dtype(const char* name) {
   throw Error(ErrorCode::kInvalidArgument, "dtype must be fp32, bf16 or int8, got '" + s + "'");
 }
 
-std::string packed_layout_tag(WeightDtype dtype, int kgroup, int nr) {
+std::string packed_layout_tag(WeightDtype dtype, int kgroup, int nr, int qmax) {
   std::string tag = weight_dtype_name(dtype);
+  if (dtype == WeightDtype::kI8 && qmax != 127) tag += "q" + std::to_string(qmax);
   if (dtype != WeightDtype::kF32) tag += ".k" + std::to_string(kgroup);
   return tag + ".nr" + std::to_string(nr);
 }
@@ -41,6 +42,7 @@ std::string packed_layout_tag(WeightDtype dtype, int kgroup, int nr) {
 namespace {
 
 constexpr size_t kAlign = 64;
+constexpr int kSevenBit = 63;  // the only other int8 code range a table uses (AVX2)
 
 size_t round_up(size_t v) {
   return (v + kAlign - 1) / kAlign * kAlign;
@@ -71,14 +73,16 @@ class Block {
   std::shared_ptr<void> owner_;
 };
 
-PackedWeights header_only(WeightDtype dtype, int64_t n, int64_t k, int nr, int kgroup) {
+PackedWeights header_only(WeightDtype dtype, int64_t n, int64_t k, int nr, int kgroup,
+                          int qmax = 127) {
   PackedWeights p;
   p.dtype = dtype;
   p.n = n;
   p.k = k;
   p.nr = nr;
   p.kgroup = kgroup;
-  p.layout = packed_layout_tag(dtype, kgroup, nr);
+  p.qmax = qmax;
+  p.layout = packed_layout_tag(dtype, kgroup, nr, qmax);
   return p;
 }
 
@@ -132,8 +136,11 @@ PackedWeights pack_weights_bf16(const float* w, int64_t n, int64_t k, const floa
 }
 
 PackedWeights pack_weights_int8(const float* w, int64_t n, int64_t k, const float* bias, int nr,
-                                int kgroup) {
-  PackedWeights p = header_only(WeightDtype::kI8, n, k, nr, kgroup);
+                                int kgroup, int qmax) {
+  if (qmax < 1 || qmax > 127) {
+    throw Error(ErrorCode::kInvalidArgument, "pack_weights_int8: qmax " + std::to_string(qmax));
+  }
+  PackedWeights p = header_only(WeightDtype::kI8, n, k, nr, kgroup, qmax);
   const size_t cols = static_cast<size_t>(p.num_panels() * nr);
   const size_t elems = static_cast<size_t>(p.num_panels() * p.panel_elements());
   Block block({elems, cols * sizeof(float), cols * sizeof(float), cols * sizeof(int32_t)});
@@ -144,7 +151,7 @@ PackedWeights pack_weights_int8(const float* w, int64_t n, int64_t k, const floa
   p.i8 = view<int8_t>(dst, elems);
   std::vector<int8_t> row(static_cast<size_t>(k));
   for (int64_t j = 0; j < n; ++j) {
-    scales[j] = quant::quantize_weight_row_s8(w + j * k, k, row.data());
+    scales[j] = quant::quantize_weight_row_s8(w + j * k, k, row.data(), qmax);
     int32_t sum = 0;
     for (int64_t i = 0; i < k; ++i) {
       dst[packed_index(p, i, j)] = row[static_cast<size_t>(i)];
@@ -213,13 +220,16 @@ PackedWeights borrow_packed(const PackedHeader& h,
   const bool kgroup_ok =
       expected_kgroup != 0 ? h.kgroup == expected_kgroup : (h.kgroup == 2 || h.kgroup == 4);
   if (h.n < 0 || h.k < 0 || h.n > (int64_t{1} << 24) || h.k > (int64_t{1} << 24) || h.nr <= 0 ||
-      h.nr > 4096 || !kgroup_ok || h.layout != packed_layout_tag(h.dtype, h.kgroup, h.nr)) {
+      h.nr > 4096 || !kgroup_ok ||
+      (h.layout != packed_layout_tag(h.dtype, h.kgroup, h.nr) &&
+       h.layout != packed_layout_tag(h.dtype, h.kgroup, h.nr, kSevenBit))) {
     throw Error(ErrorCode::kFormat, where + ": bad packed header (n " + std::to_string(h.n) +
                                         ", k " + std::to_string(h.k) + ", nr " +
                                         std::to_string(h.nr) + ", kgroup " +
                                         std::to_string(h.kgroup) + ", layout '" + h.layout + "')");
   }
-  PackedWeights p = header_only(h.dtype, h.n, h.k, h.nr, h.kgroup);
+  const int qmax = h.layout == packed_layout_tag(h.dtype, h.kgroup, h.nr) ? 127 : kSevenBit;
+  PackedWeights p = header_only(h.dtype, h.n, h.k, h.nr, h.kgroup, qmax);
   const size_t cols = static_cast<size_t>(p.num_panels() * p.nr);
   const size_t elems = cols * static_cast<size_t>(p.k_padded());
   switch (h.dtype) {

@@ -7,12 +7,14 @@
 //    where a panel holds k_padded() * nr elements (k_padded = k rounded up to kgroup). Columns
 //    beyond n and K steps beyond k are zero. fp32 uses kgroup 1 (so element (k_i, n_j) is at
 //    data[(n_j / nr) * k * nr + k_i * nr + n_j % nr], the fp32 layout of old); bf16 kgroup 2
-//    (vdpbf16ps pairs); int8 kgroup 2 (AVX2 / generic: vpmaddwd pairs) or 4 (vpdpbusd quads).
+//    (vdpbf16ps pairs); int8 kgroup 4 (vpmaddubsw / vpdpbusd quads) or 2 (the generic table).
 //  * kF32 panels in `data`; kBF16 in `bf16` (bf16 bit patterns, round-to-nearest-even from fp32);
-//    kI8 in `i8`: W[j][i] ~= scales[j] * q[j][i], q in [-127, 127] (symmetric, one scale per output
-//    column), with col_sums[j] = sum_i q[j][i] (the zero-point compensation of u8 activations).
+//    kI8 in `i8`: W[j][i] ~= scales[j] * q[j][i], q in [-qmax, qmax] (symmetric, one scale per
+//    output column; qmax 127, or 63 for AVX2's exact vpmaddubsw), with col_sums[j] = sum_i q[j][i]
+//    (the zero-point compensation of u8 activations).
 //  * bias, scales, col_sums are padded with zeros to num_panels() * nr (bias zeros without bias).
-//  * `layout` names the packing (packed_layout_tag: dtype, kgroup, nr, e.g. "int8.k2.nr16"); a
+//  * `layout` names the packing (packed_layout_tag: dtype, qmax, kgroup, nr, e.g. "int8.k2.nr16",
+//    "int8q63.k4.nr16"); a
 //    kernel table runs only weights whose tag equals its own (kernels.h packed_layout), so a file
 //    packed for another table can be detected and repacked from its source weights.
 //  * Arrays are const views; `owner` keeps their memory alive (a block the packer allocated,
@@ -57,7 +59,8 @@ struct PackedWeights {
   int64_t k = 0;                 // input features
   int nr = 0;                    // panel width
   int kgroup = 1;                // K steps interleaved per column (see the contract)
-  std::string layout;            // packed_layout_tag(dtype, kgroup, nr)
+  int qmax = 127;                // kI8: weight code range [-qmax, qmax]
+  std::string layout;            // packed_layout_tag(dtype, kgroup, nr, qmax)
   ConstArray<float> data;        // kF32 panels
   ConstArray<uint16_t> bf16;     // kBF16 panels
   ConstArray<int8_t> i8;         // kI8 panels
@@ -75,18 +78,20 @@ struct PackedWeights {
 };
 
 // "fp32.nr16", "bf16.k2.nr16", "int8.k4.nr32", ...
-std::string packed_layout_tag(WeightDtype dtype, int kgroup, int nr);
+// int8 with qmax != 127 adds "q<qmax>" to the dtype: "int8q63.k4.nr16".
+std::string packed_layout_tag(WeightDtype dtype, int kgroup, int nr, int qmax = 127);
 
 // fp32 packing (kgroup 1).
 PackedWeights pack_weights(const float* w, int64_t n, int64_t k, const float* bias, int nr);
 // bf16 packing: each weight rounded to nearest even bf16; kgroup 2.
 PackedWeights pack_weights_bf16(const float* w, int64_t n, int64_t k, const float* bias, int nr);
 // int8 packing: per output column symmetric scale absmax / 127 (1 for an all-zero column),
-// q = round-half-even(w / scale) clamped to [-127, 127]; kgroup 2 or 4.
+// q = round-half-even(w / scale) clamped to [-qmax, qmax] (quant/quantize.h); kgroup 2 or 4.
 PackedWeights pack_weights_int8(const float* w, int64_t n, int64_t k, const float* bias, int nr,
-                                int kgroup);
+                                int kgroup, int qmax = 127);
 
-// What a file stores besides the arrays to rebuild a PackedWeights.
+// What a file stores besides the arrays to rebuild a PackedWeights (an int8 qmax other than 127
+// is carried by the layout tag).
 struct PackedHeader {
   WeightDtype dtype = WeightDtype::kF32;
   int64_t n = 0;

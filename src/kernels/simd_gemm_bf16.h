@@ -4,10 +4,10 @@
 // C = act(A * W^T + bias) with W packed as kBF16 (packed_weights.h: pairs of K steps per column,
 // panels of NR = NV * V::kWidth columns). A stays fp32: it is packed (stack buffer) into MR-row
 // strips of a KC block (KC even), zero-padded to an even length; weights are widened to fp32 in
-// registers (V::load_bf16x2 gives the even and odd K step of kWidth columns) and accumulated with
+// registers (V::load_bf16_even / _odd) and accumulated with
 // fp32 FMAs, so only the weight bytes are halved. Partial panels are masked as in sgemm_tile.
-// V needs, besides simd_gemm.h's operations: static void load_bf16x2(const uint16_t* p, V& even,
-// V& odd), p = kWidth columns' (even, odd) pairs.
+// V needs, besides simd_gemm.h's operations: static V load_bf16_even(const uint16_t* p) and
+// load_bf16_odd(p): of kWidth columns' (even, odd) K pairs at p, the even (odd) K step as fp32.
 #pragma once
 
 #include <array>
@@ -39,12 +39,18 @@ void bf16_micro_kernel(int64_t kc, const float* a, const uint16_t* b, const floa
     }
   }
   for (int64_t k = 0; k < kc; k += 2) {
-    V even[NV], odd[NV];
-    for (int j = 0; j < NV; ++j) V::load_bf16x2(b + k * NR + j * 2 * W, even[j], odd[j]);
+    // Even K step, then odd: NV converted weight vectors live at a time (ROWS * NV accumulators
+    // + NV + 1 registers).
+    V bv[NV];
+    for (int j = 0; j < NV; ++j) bv[j] = V::load_bf16_even(b + k * NR + j * 2 * W);
     for (int i = 0; i < ROWS; ++i) {
-      const V a0 = V::set1(a[k * ROWS + i]);
-      const V a1 = V::set1(a[(k + 1) * ROWS + i]);
-      for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(a1, odd[j], V::fma(a0, even[j], acc[i][j]));
+      const V av = V::set1(a[k * ROWS + i]);
+      for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
+    }
+    for (int j = 0; j < NV; ++j) bv[j] = V::load_bf16_odd(b + k * NR + j * 2 * W);
+    for (int i = 0; i < ROWS; ++i) {
+      const V av = V::set1(a[(k + 1) * ROWS + i]);
+      for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
     }
   }
   for (int i = 0; i < ROWS; ++i) {

@@ -121,7 +121,7 @@ kernels::PackedWeights pack_linear(const OpContext& ctx, const float* w, int64_t
     case WeightDtype::kBF16:
       return kernels::pack_weights_bf16(w, n, k, bias, t.bf16_nr);
     case WeightDtype::kI8:
-      return kernels::pack_weights_int8(w, n, k, bias, t.i8_nr, t.i8_kgroup);
+      return kernels::pack_weights_int8(w, n, k, bias, t.i8_nr, t.i8_kgroup, t.i8_qmax);
     case WeightDtype::kF32:
       break;
   }

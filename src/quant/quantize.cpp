@@ -21,13 +21,14 @@ float bf16_to_float(uint16_t b) {
   return x;
 }
 
-float quantize_weight_row_s8(const float* w, int64_t k, int8_t* q) {
+float quantize_weight_row_s8(const float* w, int64_t k, int8_t* q, int qmax) {
+  const float top = static_cast<float>(qmax);
   float amax = 0.0f;
   for (int64_t i = 0; i < k; ++i) amax = std::fabs(w[i]) > amax ? std::fabs(w[i]) : amax;
-  const float scale = amax > 0.0f ? amax / 127.0f : 1.0f;
+  const float scale = amax > 0.0f ? amax / top : 1.0f;
   for (int64_t i = 0; i < k; ++i) {
     float v = std::nearbyint(w[i] / scale);
-    v = v >= -127.0f ? (v > 127.0f ? 127.0f : v) : -127.0f;  // NaN -> -127
+    v = v >= -top ? (v > top ? top : v) : -top;  // NaN -> -qmax
     q[i] = static_cast<int8_t>(v);
   }
   return scale;

@@ -3,9 +3,9 @@
 // Contract:
 //  * bf16: float_to_bf16 rounds to nearest, ties to even (NaN stays a quiet NaN); bf16_to_float
 //    is exact (the bits shifted left by 16).
-//  * int8 weights: symmetric per output channel, scale = max|w| / 127 (1 when the row is all
-//    zero), q = nearbyint(w / scale) clamped to [-127, 127] (the FP environment's round-to-
-//    nearest-even).
+//  * int8 weights: symmetric per output channel, scale = max|w| / qmax (1 when the row is all
+//    zero), q = nearbyint(w / scale) clamped to [-qmax, qmax] (the FP environment's round-to-
+//    nearest-even); qmax 127, or 63 where a kernel needs 7-bit weights (AVX2's vpmaddubsw).
 //  * u8 activations (dynamic, per row, ONNX Runtime's DynamicQuantizeLinear rule): range
 //    [min(0, min x), max(0, max x)], scale = (max - min) / 255 (1 when the range is empty),
 //    zero = clamp(nearbyint(-min / scale), 0, 255), q = clamp(nearbyint(x * (1 / scale)) + zero, 0,
@@ -21,7 +21,7 @@ uint16_t float_to_bf16(float x);
 float bf16_to_float(uint16_t b);
 
 // Quantises one weight row of k values; returns its scale.
-float quantize_weight_row_s8(const float* w, int64_t k, int8_t* q);
+float quantize_weight_row_s8(const float* w, int64_t k, int8_t* q, int qmax = 127);
 
 // Quantises one activation row of k values into q[0..k); stores its scale and zero point.
 void quantize_row_u8(const float* x, int64_t k, uint8_t* q, float* scale, int32_t* zero);

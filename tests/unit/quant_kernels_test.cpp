@@ -56,25 +56,28 @@ TEST_P(QuantKernels, Int8SumsAreExactOnEdgeShapesAndExtremes) {
   for (int64_t m : {1, 5, 7, 13}) {
     for (int64_t k : {1, 3, 6, 31, 33, 300}) {
       for (int64_t n : {1, 15, 17, 40}) {
-        for (int pattern : {0, 1, 2}) {  // 0 random, 1 max 255 x 127, 2 max 255 x -127 / 0 x 127
-          std::uniform_int_distribution<int> code(0, 255), wv(-127, 127);
+        for (int pattern : {0, 1, 2}) {  // 0 random, 1 all 255 x qmax, 2 255 x -qmax / 0 x qmax
+          const int qm = t.i8_qmax;
+          std::uniform_int_distribution<int> code(0, 255), wv(-qm, qm);
           std::vector<int32_t> a(static_cast<size_t>(m * k));
           std::vector<float> w(static_cast<size_t>(n * k));
           for (size_t i = 0; i < a.size(); ++i) {
             a[i] = pattern == 0 ? code(rng) : (pattern == 1 || i % 2 == 0 ? 255 : 0);
           }
           for (size_t i = 0; i < w.size(); ++i) {
-            w[i] = static_cast<float>(
-                pattern == 0 ? wv(rng) : (pattern == 1 ? 127 : (i % 2 == 0 ? -127 : 127)));
+            w[i] = static_cast<float>(pattern == 0 ? wv(rng)
+                                                   : (pattern == 1 ? qm : (i % 2 == 0 ? -qm : qm)));
           }
-          // One +-127 per row makes the weight scale exactly 1, so q == w.
+          // One +-qmax per row makes the weight scale exactly 1, so q == w.
           for (int64_t j = 0; j < n; ++j)
-            w[static_cast<size_t>(j * k + (j % k))] = (j % 2) ? 127.0f : -127.0f;
+            w[static_cast<size_t>(j * k + (j % k))] =
+                (j % 2) ? static_cast<float>(qm) : -static_cast<float>(qm);
           std::vector<int32_t> zero(static_cast<size_t>(m));
           std::vector<float> scale(static_cast<size_t>(m), 1.0f);
           for (int64_t i = 0; i < m; ++i)
             zero[static_cast<size_t>(i)] = static_cast<int32_t>((i * 37) % 256);
-          const PackedWeights pw = pack_weights_int8(w.data(), n, k, nullptr, t.i8_nr, t.i8_kgroup);
+          const PackedWeights pw =
+              pack_weights_int8(w.data(), n, k, nullptr, t.i8_nr, t.i8_kgroup, t.i8_qmax);
           ASSERT_EQ(pw.layout, packed_layout(t, WeightDtype::kI8));
           const int64_t lda = pw.k_padded() + 5;
           const std::vector<uint8_t> codes = store_codes(a, m, k, lda, t.i8_code_bytes);
@@ -202,7 +205,7 @@ TEST_P(QuantKernels, Int8LinearStaysWithinTheQuantisationBound) {
             double wmax = 0;
             for (int64_t q = 0; q < k; ++q)
               wmax = std::max(wmax, std::fabs(double(w[static_cast<size_t>(j * k + q)])));
-            const double sw = wmax / 127.0;
+            const double sw = wmax / table().i8_qmax;
             for (int64_t q = 0; q < k; ++q) {
               const double xv = x[static_cast<size_t>(i * k + q)],
                            wv = w[static_cast<size_t>(j * k + q)];

@@ -57,6 +57,9 @@ TEST(QuantRules, Int8WeightsAreSymmetricPerRow) {
   const float zeros[3] = {0, 0, 0};
   EXPECT_EQ(quant::quantize_weight_row_s8(zeros, 3, q), 1.0f);
   EXPECT_EQ(q[0], 0);
+  EXPECT_EQ(quant::quantize_weight_row_s8(w, 5, q, 63), 1.27f / 63.0f);  // 7-bit codes
+  EXPECT_EQ(q[1], -63);
+  EXPECT_EQ(q[0], 25);  // 0.5 / (1.27 / 63) = 24.8
 }
 
 TEST(QuantRules, U8ActivationsFollowDynamicQuantizeLinear) {
@@ -71,7 +74,7 @@ TEST(QuantRules, U8ActivationsFollowDynamicQuantizeLinear) {
   EXPECT_EQ(q[1], 85);
   EXPECT_EQ(q[2], 255);
   EXPECT_TRUE(q[3] == 85 + 42 || q[3] == 85 + 43);  // 0.5 * 255 / 3 = 42.5: a tie up to rounding
-  const float pos[2] = {1.0f, 2.0f};  // range includes 0: zero point 0
+  const float pos[2] = {1.0f, 2.0f};                // range includes 0: zero point 0
   quant::quantize_row_u8(pos, 2, q, &scale, &zero);
   EXPECT_EQ(zero, 0);
   EXPECT_EQ(q[1], 255);
@@ -91,10 +94,12 @@ TEST(PackedLayouts, EveryDtypeFollowsTheIndexFormula) {
   const PackedWeights b = pack_weights_bf16(w.data(), n, k, bias.data(), 8);
   const PackedWeights q2 = pack_weights_int8(w.data(), n, k, bias.data(), 8, 2);
   const PackedWeights q4 = pack_weights_int8(w.data(), n, k, nullptr, 16, 4);
+  const PackedWeights q63 = pack_weights_int8(w.data(), n, k, nullptr, 16, 4, 63);
   EXPECT_EQ(f.layout, "fp32.nr8");
   EXPECT_EQ(b.layout, "bf16.k2.nr8");
   EXPECT_EQ(q2.layout, "int8.k2.nr8");
   EXPECT_EQ(q4.layout, "int8.k4.nr16");
+  EXPECT_EQ(q63.layout, "int8q63.k4.nr16");
   EXPECT_EQ(b.k_padded(), 8);
   EXPECT_EQ(q4.k_padded(), 8);
   EXPECT_EQ(b.bf16.size(), 3u * 8 * 8);
@@ -103,8 +108,10 @@ TEST(PackedLayouts, EveryDtypeFollowsTheIndexFormula) {
     EXPECT_EQ(reinterpret_cast<uintptr_t>(p->bias.data()) % 64, 0u);
   }
   for (int64_t j = 0; j < 24; ++j) {
-    int8_t row[7];
+    int8_t row[7], row63[7];
     const float scale = j < n ? quant::quantize_weight_row_s8(w.data() + j * k, k, row) : 0.0f;
+    const float scale63 =
+        j < n ? quant::quantize_weight_row_s8(w.data() + j * k, k, row63, 63) : 0.0f;
     int32_t sum = 0;
     for (int64_t i = 0; i < 8; ++i) {
       const bool real = j < n && i < k;
@@ -113,9 +120,12 @@ TEST(PackedLayouts, EveryDtypeFollowsTheIndexFormula) {
       EXPECT_EQ(b.bf16.data()[index_of(b, i, j)], quant::float_to_bf16(v));
       EXPECT_EQ(q2.i8.data()[index_of(q2, i, j)], real ? row[i] : 0);
       EXPECT_EQ(q4.i8.data()[index_of(q4, i, j)], real ? row[i] : 0);
+      EXPECT_EQ(q63.i8.data()[index_of(q63, i, j)], real ? row63[i] : 0);
+      EXPECT_LE(std::abs(int(q63.i8.data()[index_of(q63, i, j)])), 63);
       sum += real ? row[i] : 0;
     }
     EXPECT_EQ(q2.scales.data()[j], scale);
+    EXPECT_EQ(q63.scales.data()[j], scale63);
     EXPECT_EQ(q2.col_sums.data()[j], sum);
     EXPECT_EQ(q4.bias.data()[j], 0.0f);
     EXPECT_EQ(q2.bias.data()[j], j < n ? bias[static_cast<size_t>(j)] : 0.0f);
@@ -151,10 +161,12 @@ TEST(PackedSerialisation, BorrowRebuildsEveryDtypeWithoutCopying) {
   const std::vector<float> bias = random_weights(static_cast<size_t>(n), 5);
   for (const PackedWeights& p : {pack_weights(w.data(), n, k, bias.data(), 16),
                                  pack_weights_bf16(w.data(), n, k, bias.data(), 16),
-                                 pack_weights_int8(w.data(), n, k, bias.data(), 16, 4)}) {
+                                 pack_weights_int8(w.data(), n, k, bias.data(), 16, 4),
+                                 pack_weights_int8(w.data(), n, k, bias.data(), 16, 4, 63)}) {
     std::shared_ptr<std::vector<uint64_t>> block;
     PackedWeights r = round_trip(p, &block);
     EXPECT_EQ(r.layout, p.layout);
+    EXPECT_EQ(r.qmax, p.qmax);
     EXPECT_EQ(r.owner.get(), block.get());
     const char* lo = reinterpret_cast<const char*>(block->data());
     std::vector<std::string> names;
@@ -221,7 +233,8 @@ TEST(PackedLayouts, EveryTableNamesItsLayouts) {
     EXPECT_EQ(packed_layout(*t, WeightDtype::kF32), "fp32.nr" + std::to_string(t->gemm_nr));
     EXPECT_EQ(packed_layout(*t, WeightDtype::kBF16), "bf16.k2.nr" + std::to_string(t->bf16_nr));
     EXPECT_EQ(packed_layout(*t, WeightDtype::kI8),
-              "int8.k" + std::to_string(t->i8_kgroup) + ".nr" + std::to_string(t->i8_nr));
+              std::string("int8") + (t->i8_qmax == 127 ? "" : "q" + std::to_string(t->i8_qmax)) +
+                  ".k" + std::to_string(t->i8_kgroup) + ".nr" + std::to_string(t->i8_nr));
   }
 }
 

@@ -35,6 +35,7 @@ const KernelTable kTable = {
     &avx2::bf16_gemm_tile,
     avx2::kI8Nr,
     avx2::kI8KGroup,
+    avx2::kI8QMax,
     avx2::kI8Mr,
     avx2::kI8CodeBytes,
     &avx2::quantize_rows_u8,

@@ -1,13 +1,13 @@
 // kernels/avx2/quant_avx2.cpp: AVX2 int8 and bf16 GEMMs (compiled with this folder's AVX2 flags).
-// Contract (exactness): activations are u8 codes (per-row zero point) kept in uint16, weights s8
-// in [-127, 127] widened to int16 (vpmovsxbw) and multiplied with vpmaddwd: each int16 x int16
-// pair sum (<= 2 * 255 * 127) and the int32 sums are exact, so the full 8-bit weights of the VNNI
-// and generic tables are used as is. (The usual vpmaddubsw path saturates its int16 pair sums
-// with 8-bit weights; ORT's answer is 7-bit weights, reduce_range. vpmaddwd does half the
-// multiply-adds per instruction of vpmaddubsw but needs no second vpmaddwd to widen, so both
-// issue the same number of multiply uops per multiply-add: see bench/README.md.) Micro-kernel
-// 4 rows x 16 columns (8 ymm int32 accumulators) over the whole K; rows in blocks whose codes fit
-// L2, so one panel's K x 16 weights are reused by every 4-row strip of the block.
+// Contract (int8 exactness): activations are u8 codes (per-row zero point), weights s8 in
+// [-63, 63] (7 bits, like ONNX Runtime's reduce_range), multiplied with vpmaddubsw: each int16
+// pair sum is at most 2 * 255 * 63 = 32130 < 32767, so it never saturates, and vpmaddwd by 1 plus
+// vpaddd keep exact int32 sums. Full 8-bit weights would saturate vpmaddubsw; the exact 8-bit
+// alternative (int16 operands, vpmaddwd only) does half the multiply-adds per instruction, and
+// measured ~1.8x fewer int8 ops/s on Zen 3 (int8_probe_maddwd vs int8_probe, bench/README.md),
+// so AVX2 trades one bit of weight precision for speed (accuracy: quant_encoder_test). The
+// micro-kernel is 4 rows x 16 columns (8 ymm int32 accumulators) over the whole K; rows go in
+// blocks whose codes fit in L2, so one panel's K x 16 weights are reused by every strip of it.
 #include "kernels/avx2/quant_avx2.h"
 
 #include <immintrin.h>
@@ -24,7 +24,7 @@ namespace lightbert::kernels::avx2 {
 
 namespace {
 
-// Row codes: nearbyint(x * inv) + zero clamped to [0, 255], 8 at a time, as uint16.
+// Row codes: nearbyint(x * inv) + zero clamped to [0, 255], 8 at a time, as uint16 lanes.
 inline __m128i codes8(__m256 x, __m256 inv, __m256 zf) {
   __m256 v = _mm256_add_ps(
       _mm256_round_ps(_mm256_mul_ps(x, inv), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zf);
@@ -39,7 +39,7 @@ void quantize_rows_u8(const float* x, int64_t ldx, int64_t rows, int64_t k, int6
                       int64_t ldq, float* scale, int32_t* zero) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* src = x + r * ldx;
-    uint16_t* dst = static_cast<uint16_t*>(q) + r * ldq;
+    uint8_t* dst = static_cast<uint8_t*>(q) + r * ldq;
     Vec lo = Vec::zero(), hi = Vec::zero();
     int64_t i = 0;
     for (; i + 8 <= k; i += 8) {
@@ -62,15 +62,15 @@ void quantize_rows_u8(const float* x, int64_t ldx, int64_t rows, int64_t k, int6
     const __m256 inv = _mm256_set1_ps(1.0f / scale[r]);
     const __m256 zf = _mm256_set1_ps(static_cast<float>(zero[r]));
     for (i = 0; i + 8 <= k; i += 8) {
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i),
-                       codes8(_mm256_loadu_ps(src + i), inv, zf));
+      const __m128i c = codes8(_mm256_loadu_ps(src + i), inv, zf);
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + i), _mm_packus_epi16(c, c));
     }
     if (i < k) {
-      alignas(16) uint16_t tail[8];
+      alignas(16) uint16_t tail[8];  // codes <= 255
       const int rest = static_cast<int>(k - i);
       _mm_store_si128(reinterpret_cast<__m128i*>(tail),
                       codes8(Vec::load_partial(src + i, rest).v, inv, zf));
-      for (int t = 0; t < rest; ++t) dst[i + t] = tail[t];
+      for (int t = 0; t < rest; ++t) dst[i + t] = static_cast<uint8_t>(tail[t]);
       i = k;
     }
     for (; i < kp; ++i) dst[i] = 0;
@@ -79,23 +79,25 @@ void quantize_rows_u8(const float* x, int64_t ldx, int64_t rows, int64_t k, int6
 
 namespace {
 
-// ROWS x 16 block over kp/2 K pairs; a: ROWS rows of uint16 codes (stride lda codes).
+// ROWS x 16 block over kp/4 K quads; a: ROWS rows of u8 codes (stride lda codes).
 template <int ROWS>
-void i8_micro_kernel(int64_t pairs, const uint16_t* a, int64_t lda, const int8_t* b,
+void i8_micro_kernel(int64_t quads, const uint8_t* a, int64_t lda, const int8_t* b,
                      const I8GemmArgs& g, int64_t row0, int64_t n0, int nvalid, float* c) {
   __m256i acc[ROWS][2];
   for (int i = 0; i < ROWS; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
-  for (int64_t p = 0; p < pairs; ++p) {
-    const __m256i b0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
-    const __m256i b1 =
-        _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 16)));
-    b += 32;
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int64_t q = 0; q < quads; ++q) {
+    const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b));
+    const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 32));
+    b += 64;
     for (int i = 0; i < ROWS; ++i) {
-      int32_t pair;
-      __builtin_memcpy(&pair, a + i * lda + 2 * p, sizeof(pair));
-      const __m256i av = _mm256_set1_epi32(pair);
-      acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(av, b0));
-      acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(av, b1));
+      int32_t quad;
+      __builtin_memcpy(&quad, a + i * lda + 4 * q, sizeof(quad));
+      const __m256i av = _mm256_set1_epi32(quad);
+      acc[i][0] =
+          _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b0), ones));
+      acc[i][1] =
+          _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b1), ones));
     }
   }
   const PackedWeights& w = *g.w;
@@ -123,7 +125,7 @@ void i8_micro_kernel(int64_t pairs, const uint16_t* a, int64_t lda, const int8_t
   }
 }
 
-using I8MicroFn = void (*)(int64_t, const uint16_t*, int64_t, const int8_t*, const I8GemmArgs&,
+using I8MicroFn = void (*)(int64_t, const uint8_t*, int64_t, const int8_t*, const I8GemmArgs&,
                            int64_t, int64_t, int, float*);
 
 template <int... Rows>
@@ -137,10 +139,10 @@ void i8_gemm_tile(const I8GemmArgs& g, int64_t m0, int64_t m1, int64_t p0, int64
   static constexpr auto kMicro = make_i8_micro_kernels(std::make_integer_sequence<int, kI8Mr>());
   const PackedWeights& w = *g.w;
   const int64_t kp = w.k_padded();
-  const int64_t pairs = kp / 2;
-  const uint16_t* codes = static_cast<const uint16_t*>(g.a);
-  // Rows per block: their codes (2 bytes each) within ~192 KB of L2, whole strips.
-  int64_t mc = (192 * 1024 / (2 * (kp > 0 ? kp : 1))) / kI8Mr * kI8Mr;
+  const int64_t quads = kp / 4;
+  const uint8_t* codes = static_cast<const uint8_t*>(g.a);
+  // Rows per block: their codes within ~128 KB of L2, whole strips.
+  int64_t mc = (128 * 1024 / (kp > 0 ? kp : 1)) / kI8Mr * kI8Mr;
   mc = mc < kI8Mr ? kI8Mr : (mc > 96 ? 96 : mc);
   for (int64_t mb = m0; mb < m1; mb += mc) {
     const int64_t rows = m1 - mb < mc ? m1 - mb : mc;
@@ -150,7 +152,7 @@ void i8_gemm_tile(const I8GemmArgs& g, int64_t m0, int64_t m1, int64_t p0, int64
       for (int64_t r = 0; r < rows; r += kI8Mr) {
         const int h = static_cast<int>(rows - r < kI8Mr ? rows - r : kI8Mr);
         const int64_t row = mb + r;
-        kMicro[h - 1](pairs, codes + row * g.lda, g.lda, w.i8_panel(p), g, row, n0, nvalid,
+        kMicro[h - 1](quads, codes + row * g.lda, g.lda, w.i8_panel(p), g, row, n0, nvalid,
                       g.c + row * g.ldc + n0);
       }
     }
@@ -159,7 +161,7 @@ void i8_gemm_tile(const I8GemmArgs& g, int64_t m0, int64_t m1, int64_t p0, int64
 
 // Independent chains acc = acc + multiply(acc, y) (12 of them hide the 3-cycle multiply plus the
 // add on two multiply pipes); integer wrap-around is harmless.
-double int8_probe(int64_t iterations) {
+double int8_probe_maddwd(int64_t iterations) {
   constexpr int kChains = 12;
   __m256i acc[kChains];
   for (int c = 0; c < kChains; ++c) acc[c] = _mm256_set1_epi32(c + 1);
@@ -175,7 +177,7 @@ double int8_probe(int64_t iterations) {
   return 2.0 * 16.0 * kChains * static_cast<double>(iterations);  // 16 multiply-adds each
 }
 
-double int8_probe_maddubs(int64_t iterations) {
+double int8_probe(int64_t iterations) {
   constexpr int kChains = 12;
   __m256i acc[kChains];
   for (int c = 0; c < kChains; ++c) acc[c] = _mm256_set1_epi32(c + 1);

@@ -52,12 +52,16 @@ struct Vec {
     __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(n.v), _mm256_set1_epi32(127));
     return {_mm256_castsi256_ps(_mm256_slli_epi32(e, 23))};
   }
-  // 8 columns' (even, odd) bf16 K pairs at p: even = low halves, odd = high halves, as fp32.
-  static void load_bf16x2(const uint16_t* p, Vec& even, Vec& odd) {
+  // Of 8 columns' (even, odd) bf16 K pairs at p: the even K step (low halves) / the odd one (high
+  // halves) as fp32.
+  static Vec load_bf16_even(const uint16_t* p) {
     const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-    even.v = _mm256_castsi256_ps(_mm256_slli_epi32(raw, 16));
-    odd.v = _mm256_castsi256_ps(
-        _mm256_and_si256(raw, _mm256_set1_epi32(static_cast<int>(0xffff0000u))));
+    return {_mm256_castsi256_ps(_mm256_slli_epi32(raw, 16))};
+  }
+  static Vec load_bf16_odd(const uint16_t* p) {
+    const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    return {_mm256_castsi256_ps(
+        _mm256_and_si256(raw, _mm256_set1_epi32(static_cast<int>(0xffff0000u))))};
   }
   static float reduce_add(Vec a) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(a.v), _mm256_extractf128_ps(a.v, 1));

@@ -154,7 +154,8 @@ const KernelTable kTable = {
     kNr,  // bf16_nr
     &bf16_gemm_tile,
     kNr,  // i8_nr
-    2,    // i8_kgroup (the AVX2 layout: files packed for either run on both)
+    2,    // i8_kgroup
+    127,  // i8_qmax
     kMr,  // i8_mr
     1,    // i8_code_bytes
     &quantize_rows_u8,
