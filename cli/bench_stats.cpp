@@ -19,8 +19,7 @@ namespace lightbert::cli {
 namespace {
 
 double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -49,14 +48,17 @@ double encoder_flops(const ModelConfig& cfg, const std::vector<int32_t>& lengths
 }
 
 double measure_peak_gflops(const kernels::KernelTable& table, int threads) {
+  return measure_peak(table.fma_probe, threads);
+}
+
+double measure_peak(double (*probe)(int64_t iterations), int threads) {
   runtime::ThreadPool pool(threads);
   std::vector<double> flops(static_cast<size_t>(threads));
   auto run = [&](int64_t iterations) {
     std::fill(flops.begin(), flops.end(), 0.0);
     const double t0 = now_s();
-    pool.parallel_for(threads, [&](int64_t, int w) {
-      flops[static_cast<size_t>(w)] += table.fma_probe(iterations);
-    });
+    pool.parallel_for(threads,
+                      [&](int64_t, int w) { flops[static_cast<size_t>(w)] += probe(iterations); });
     double sum = 0;
     for (double f : flops) sum += f;
     return sum / (now_s() - t0);
@@ -123,13 +125,22 @@ std::string report_text(const BenchReport& r) {
                 "time (ms): median %.3f  min %.3f  max %.3f  (%d runs after %d warm-up)\n"
                 "throughput: %.1f sequences/s, %.0f tokens/s\n"
                 "compute: %.1f GFLOP/s = %.1f%% of peak %.1f GFLOP/s (%s)\n"
-                "isa: %s, threads: %d, fork/join %.1f us, peak RSS %.1f MB, other CPU %.0f%%\n",
+                "isa: %s, dtype: %s, threads: %d, fork/join %.1f us, peak RSS %.1f MB, other CPU "
+                "%.0f%%\n",
                 static_cast<long long>(r.sequences), static_cast<long long>(r.tokens),
                 r.flops * 1e-9, r.ms.median, r.ms.min, r.ms.max, r.runs, r.warmup,
                 r.sequences / sec, r.tokens / sec, gflops, 100.0 * gflops / r.peak_gflops,
-                r.peak_gflops, r.peak_measured ? "measured" : "given", r.isa.c_str(), r.threads,
-                r.fork_join.median_us, r.peak_rss_mb, 100.0 * r.other_cpu_frac);
-  return buf;
+                r.peak_gflops, r.peak_measured ? "measured" : "given", r.isa.c_str(),
+                r.dtype.c_str(), r.threads, r.fork_join.median_us, r.peak_rss_mb,
+                100.0 * r.other_cpu_frac);
+  std::string text = buf;
+  if (r.int8_peak_gops > 0) {
+    std::snprintf(buf, sizeof buf,
+                  "int8: %.1f GOP/s = %.1f%% of the int8 peak %.1f GOP/s (measured)\n", gflops,
+                  100.0 * gflops / r.int8_peak_gops, r.int8_peak_gops);
+    text += buf;
+  }
+  return text;
 }
 
 std::string report_json(const BenchReport& r) {
@@ -152,10 +163,15 @@ std::string report_json(const BenchReport& r) {
       {"pct_of_peak", 100.0 * gflops / r.peak_gflops},
       {"peak_rss_mb", r.peak_rss_mb},
       {"isa", r.isa},
+      {"dtype", r.dtype},
       {"threads", r.threads},
       {"fork_join_us", r.fork_join.median_us},
       {"other_cpu_frac", r.other_cpu_frac},
   };
+  if (r.int8_peak_gops > 0) {
+    j["int8_peak_gops"] = r.int8_peak_gops;
+    j["pct_of_int8_peak"] = 100.0 * gflops / r.int8_peak_gops;
+  }
   return j.dump() + "\n";
 }
 

@@ -2,7 +2,8 @@
 // Contract: summarize() gives median (mean of the middle two for an even count) / min / max;
 // encoder_flops() is bertlib.encoder_flops summed per sequence over the real lengths (2 FLOPs
 // per multiply-add: the dense layers, Q K^T, P V and the pooler; element-wise work ignored);
-// measure_peak_gflops() runs the table's FMA probe on `threads` threads at once for ~0.2 s;
+// measure_peak_gflops() runs the table's FMA probe on `threads` threads at once for ~0.2 s
+// (measure_peak: any probe, e.g. the int8 one; the report then adds % of the int8 peak);
 // measure_fork_join() times a parallel_for of `threads` items on a fresh pool, each item waiting
 // for all to start (so every worker is woken and joined: the per-step overhead of a forward);
 // other_cpu_fraction() is the CPU time of other processes between two samples (from
@@ -25,6 +26,8 @@ Summary summarize(std::vector<double> values);
 
 double encoder_flops(const ModelConfig& cfg, const std::vector<int32_t>& lengths);
 double measure_peak_gflops(const kernels::KernelTable& table, int threads);
+// The same for any probe returning the operations it performed (e.g. KernelTable::int8_probe).
+double measure_peak(double (*probe)(int64_t iterations), int threads);
 
 struct ForkJoinCost {
   double median_us = 0;  // one fork/join round over every thread
@@ -45,6 +48,8 @@ struct BenchReport {
   double flops = 0, peak_gflops = 0;
   bool peak_measured = true;
   std::string isa;
+  std::string dtype = "fp32";
+  double int8_peak_gops = 0;  // > 0: report % of this int8 peak too
   int threads = 1, runs = 0, warmup = 0;
   ForkJoinCost fork_join;
   double other_cpu_frac = 0, peak_rss_mb = 0;

@@ -7,9 +7,10 @@
 // of small models). After --warmup untimed calls, --runs timed calls; prints median / min / max
 // ms, sequences/s, tokens/s, GFLOP/s (bertlib.encoder_flops summed over the real lengths) and %
 // of the peak (--peak-gflops, else measured with the kernel table's FMA probe on every thread),
-// the ISA, the threads, the pool's fork/join cost, the peak RSS and the CPU share other
-// processes used while timing. --json prints the same as one JSON object. Bad arguments throw
-// lightbert::Error (one line on stderr, exit 1).
+// with --dtype int8 also % of the int8 peak (the table's int8 probe: its multiply chains), the
+// weight dtype (--dtype fp32|bf16|int8, default fp32), the ISA, the threads, the pool's fork/join
+// cost, the peak RSS and the CPU share other processes used while timing. --json prints the same as
+// one JSON object. Bad arguments throw lightbert::Error (one line on stderr, exit 1).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -94,8 +95,7 @@ SequenceBatch case_batch(const std::string& file, const std::string& name) {
       SequenceBatch batch;
       for (size_t i = 0; i < lengths.size(); ++i) {
         const int64_t row = static_cast<int64_t>(i) * seq;
-        if (lengths[i] < 1 || lengths[i] > seq ||
-            row + seq > static_cast<int64_t>(ids.size()) ||
+        if (lengths[i] < 1 || lengths[i] > seq || row + seq > static_cast<int64_t>(ids.size()) ||
             (!types.empty() && types.size() != ids.size())) {
           throw bad("--cases: case '" + name + "' has inconsistent lengths / input_ids");
         }
@@ -118,13 +118,14 @@ SequenceBatch case_batch(const std::string& file, const std::string& name) {
 int run_bench(const std::vector<std::string>& argv) {
   Args args(argv,
             {"model", "batch", "seq", "lengths", "cases", "case", "runs", "warmup", "threads",
-             "peak-gflops", "seed"},
+             "peak-gflops", "seed", "dtype"},
             {"json"});
   const bool has_shape = args.get("batch") || args.get("seq");
   const bool has_lengths = args.get("lengths").has_value();
   const bool has_case = args.get("cases") || args.get("case");
   if (has_shape + has_lengths + has_case != 1) {
-    throw bad("give exactly one of --batch B --seq S, --lengths L1,L2,..., --cases FILE --case NAME");
+    throw bad(
+        "give exactly one of --batch B --seq S, --lengths L1,L2,..., --cases FILE --case NAME");
   }
   const int runs = args.get_int("runs", 20, 1, 1'000'000);
   const int warmup = args.get_int("warmup", 3, 0, 1'000'000);
@@ -145,6 +146,8 @@ int run_bench(const std::vector<std::string>& argv) {
   const std::string case_file = has_case ? args.require("cases") : "";
   const std::string case_name = has_case ? args.require("case") : "";
 
+  const std::string dtype = args.get_or("dtype", "fp32");
+  const kernels::WeightDtype weight_dtype = kernels::parse_weight_dtype(dtype.c_str());
   const int threads = threads_opt == 0 ? runtime::available_cores() : threads_opt;
   const kernels::KernelTable& table = kernels::active_kernels();
   const ForkJoinCost pool_cost = measure_fork_join(threads);
@@ -153,10 +156,12 @@ int run_bench(const std::vector<std::string>& argv) {
   const std::string dir = hub::resolve_model_path(args.require("model"));
   EncoderOptions eo;
   eo.threads = threads;
+  eo.dtype = dtype;
   std::unique_ptr<Encoder> enc = Encoder::load(dir, eo);
   const ModelConfig& cfg = enc->config();
-  SequenceBatch batch = has_case ? case_batch(case_file, case_name)
-                                 : synthetic_batch(lengths, cfg.vocab_size, static_cast<uint64_t>(seed));
+  SequenceBatch batch = has_case
+                            ? case_batch(case_file, case_name)
+                            : synthetic_batch(lengths, cfg.vocab_size, static_cast<uint64_t>(seed));
   lengths = batch.lengths;
 
   EncoderOutput out;
@@ -179,6 +184,10 @@ int run_bench(const std::vector<std::string>& argv) {
   r.peak_gflops = peak;
   r.peak_measured = !(peak_opt > 0.0);
   r.isa = table.name;
+  r.dtype = kernels::weight_dtype_name(weight_dtype);
+  if (weight_dtype == kernels::WeightDtype::kI8 && table.int8_probe != nullptr) {
+    r.int8_peak_gops = measure_peak(table.int8_probe, threads);
+  }
   r.threads = threads;
   r.fork_join = pool_cost;
   r.other_cpu_frac = other_cpu;

@@ -16,10 +16,12 @@
 namespace lightbert::cli {
 
 int run_embed(const std::vector<std::string>& argv) {
-  Args args(argv, {"model", "pooling", "batch-size", "threads"}, {"normalize", "truncate"});
+  Args args(argv, {"model", "pooling", "batch-size", "threads", "dtype"},
+            {"normalize", "truncate"});
   const std::string dir = hub::resolve_model_path(args.require("model"));
   ModelOptions mo;
   mo.threads = args.get_int("threads", 0, 0, 1024);
+  mo.dtype = args.get_or("dtype", "fp32");  // fp32 | bf16 | int8 (dense layers' weights)
   std::unique_ptr<Model> model = Model::load(dir, mo);
   EmbeddingOptions eo = model->default_embedding();
   if (auto p = args.get("pooling")) eo.pooling = parse_pooling(*p);

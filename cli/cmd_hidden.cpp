@@ -15,10 +15,11 @@
 namespace lightbert::cli {
 
 int run_hidden(const std::vector<std::string>& argv) {
-  Args args(argv, {"model", "batch-size", "threads"}, {"truncate"});
+  Args args(argv, {"model", "batch-size", "threads", "dtype"}, {"truncate"});
   const std::string dir = hub::resolve_model_path(args.require("model"));
   EncoderOptions eo;
   eo.threads = args.get_int("threads", 0, 0, 1024);
+  eo.dtype = args.get_or("dtype", "fp32");  // fp32 | bf16 | int8 (dense layers' weights)
   std::unique_ptr<Encoder> enc = Encoder::load(dir, eo);
   const int max_length = enc->config().max_position_embeddings;
   BatchReader reader(std::cin, dir, max_length, args.flag("truncate"), /*allow_ids=*/true,
