@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# bench/compare.sh: lightbert against ONNX Runtime (plain and fused graphs) and PyTorch fp32 on
-# the oracle's cases, in the same run, alternating, 2 threads; prints ONE table (bench/compare_table.py).
+# bench/compare.sh: lightbert against ONNX Runtime (plain and fused graphs) and PyTorch on the
+# oracle's cases, in the same run, alternating, 2 threads; prints the fp32 table and, when int8 /
+# bf16 runtimes ran, the reduced-precision table (bench/compare_table.py).
 # Contract: locates the oracle (installs it with ../shared/oracle/install.sh when missing, and
 # builds the peer models when missing), writes its cases.json, measures the fp32 peak with the
 # oracle's peak_fma in its 256-bit (YMM) build (best of PEAK_TRIES), then for ROUNDS rounds runs
 # every model x runtime in its own process (the runtime order rotates each round): lightbert
-# `bench --cases` (the real lengths only, padding-free), ORT plain / fused and PyTorch on the
+# `bench --cases` (the real lengths only, padding-free; lightbert-int8 / lightbert-bf16 add
+# --dtype int8 / bf16), ORT plain / fused (fp32 or the oracle's dynamic-int8 graphs) and PyTorch
+# (fp32 or quantize_dynamic int8) on the
 # padded batches (their own bench scripts). Each row keeps, per runtime, the best process
 # median (the oracle's rule for this noisy shared VM); other processes' CPU share is printed.
 # Knobs (environment): MODELS, CASES, RUNS (timed runs per case, default 10), RUNS_BIG (bert-base
 # batch-32 cases, default 3), ROUNDS (default 2), THREADS (2), RUNTIMES (subset of lightbert
-# ort-fp32 ort-fp32-fused torch-fp32), LIGHTBERT (the binary; default: build build-bench/),
+# lightbert-int8 lightbert-bf16 ort-fp32 ort-fp32-fused ort-int8 ort-int8-fused torch-fp32
+# torch-int8; default: the fp32 ones), LIGHTBERT (the binary; default: build build-bench/),
 # OUT (results folder, default build-bench/compare, git-ignored), PEAK (GFLOP/s: skip the peak measurement, e.g. the
 # value of a quiet moment when the machine is busy). Exit status: non-zero when a runtime failed.
 set -euo pipefail
@@ -71,28 +75,35 @@ run_one() {  # runtime model round
   local rt=$1 m=$2 r=$3 md="$DIR/models/$2"
   local raw="$OUT/raw/${rt}__${m}__r${r}.json"
   case "$rt" in
-    lightbert)
+    lightbert|lightbert-int8|lightbert-bf16)
+      local dtype=fp32
+      [ "$rt" = lightbert-int8 ] && dtype=int8
+      [ "$rt" = lightbert-bf16 ] && dtype=bf16
       echo "[" > "$raw"; local first=1
       for c in $CASES; do
         local n=$RUNS warm=3
         if [ "$m" = bert-base-uncased ] && [[ "$c" == b32_* ]]; then n=$RUNS_BIG; warm=1; fi
         local line
         if ! line=$("$LB" bench --model "$md" --cases "$OUT/cases.json" --case "$c" --runs "$n" \
-                     --warmup "$warm" --threads "$THREADS" --peak-gflops "$PEAK" --json); then
-          echo "  FAILED: lightbert $m $c" >&2; fail=1; continue
+                     --warmup "$warm" --threads "$THREADS" --peak-gflops "$PEAK" --dtype "$dtype" \
+                     --json); then
+          echo "  FAILED: $rt $m $c" >&2; fail=1; continue
         fi
         [ $first = 1 ] || echo "," >> "$raw"; first=0
         echo "{\"name\": \"$c\", \"result\": $line}" >> "$raw"
-        $PY -c "import json,sys; j=json.loads(sys.argv[1]); print(f'  lightbert              {sys.argv[2]:18s} {sys.argv[3]:13s} median {j[\"median_ms\"]:9.2f} ms  (min {j[\"min_ms\"]:.2f}, max {j[\"max_ms\"]:.2f}, n={j[\"runs\"]})' + (f'  [other processes used {100*j[\"other_cpu_frac\"]:.0f}% CPU]' if j['other_cpu_frac'] > 0.05 else ''))" "$line" "$m" "$c"
+        $PY -c "import json,sys; j=json.loads(sys.argv[1]); print(f'  {sys.argv[4]:22s} {sys.argv[2]:18s} {sys.argv[3]:13s} median {j[\"median_ms\"]:9.2f} ms  (min {j[\"min_ms\"]:.2f}, max {j[\"max_ms\"]:.2f}, n={j[\"runs\"]})' + (f'  [other processes used {100*j[\"other_cpu_frac\"]:.0f}% CPU]' if j['other_cpu_frac'] > 0.05 else ''))" "$line" "$m" "$c" "$rt"
       done
       echo "]" >> "$raw" ;;
-    ort-fp32|ort-fp32-fused)
-      local f=model.onnx; [ "$rt" = ort-fp32-fused ] && f=model.fused.onnx
+    ort-fp32|ort-fp32-fused|ort-int8|ort-int8-fused)
+      local f=model.onnx
+      [ "$rt" = ort-fp32-fused ] && f=model.fused.onnx
+      [ "$rt" = ort-int8 ] && f=model.int8.onnx
+      [ "$rt" = ort-int8-fused ] && f=model.fused.int8.onnx
       (cd "$DIR" && node bench_ort.mjs --model "$md/$f" --label "$rt" --cases "$OUT/cases.json" \
          --threads "$THREADS" --runs "$RUNS" --min-runs "$RUNS_BIG" --case-budget 12 \
          --out "$raw" "${only[@]}") || { echo "  FAILED: $rt $m" >&2; fail=1; } ;;
-    torch-fp32)
-      (cd "$DIR" && $PY bench_torch.py --model-dir "$md" --mode fp32 --cases "$OUT/cases.json" \
+    torch-fp32|torch-int8)
+      (cd "$DIR" && $PY bench_torch.py --model-dir "$md" --mode "${rt#torch-}" --cases "$OUT/cases.json" \
          --threads "$THREADS" --runs "$RUNS" --min-runs "$RUNS_BIG" --case-budget 12 \
          --out "$raw" "${only[@]}") || { echo "  FAILED: $rt $m" >&2; fail=1; } ;;
     *) echo "unknown runtime $rt" >&2; exit 2 ;;
