@@ -454,3 +454,29 @@ def run_padded(model, cfg, lengths, ids, types):
         h, pooled = model(pid, mask, ptt)
     rows = np.concatenate([h[i, :n].numpy() for i, n in enumerate(lengths)], axis=0)
     return rows, (pooled.numpy() if pooled is not None else None)
+
+
+def sequence_classification_logits(cfg, tensors, first_token, pooled):
+    """Logits of Hugging Face's <Family>ForSequenceClassification heads (eval: dropout off) from
+    the first token's hidden state [B, H] or the pooler output [B, H] (float64); `tensors` holds
+    the head's top-level tensors (numpy):
+      modeling_roberta.RobertaClassificationHead: out_proj(tanh(dense(h[:, 0])))
+      modeling_electra.ElectraClassificationHead: out_proj(gelu(dense(h[:, 0]))) (exact erf GELU)
+      modeling_distilbert.DistilBertForSequenceClassification: classifier(ReLU(pre_classifier(
+        h[:, 0])))
+      modeling_albert.AlbertForSequenceClassification (and BERT): classifier(pooler_output)."""
+    t = {k: torch.from_numpy(np.asarray(v)).double() for k, v in tensors.items()}
+
+    def lin(x, p):
+        return torch.as_tensor(x).double() @ t[p + ".weight"].T + t[p + ".bias"]
+
+    kind = cfg["model_type"]
+    if kind in ("roberta", "xlm-roberta"):
+        out = lin(torch.tanh(lin(first_token, "classifier.dense")), "classifier.out_proj")
+    elif kind == "electra":
+        out = lin(F.gelu(lin(first_token, "classifier.dense")), "classifier.out_proj")
+    elif kind == "distilbert":
+        out = lin(F.relu(lin(first_token, "pre_classifier")), "classifier")
+    else:
+        out = lin(pooled, "classifier")
+    return out.numpy()

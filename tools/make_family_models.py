@@ -84,6 +84,36 @@ TINY = {
                [("pairs", [1, 5, 9, 40, 23], True)]),
 }
 
+# Sequence-classification fixtures: 1-layer encoders with each family's head tensors (3 labels);
+# the golden also holds the logits.
+_LABELS = {"id2label": {"0": "neg", "1": "neu", "2": "pos"},
+           "label2id": {"neg": 0, "neu": 1, "pos": 2}}
+
+
+def _cls(name, arch, seed, head):
+    cfg = dict(TINY[name][0], architectures=[arch], **_LABELS)
+    cfg["num_hidden_layers" if name != "distilbert" else "n_layers"] = 1
+    if name == "albert":
+        cfg.update(num_hidden_groups=1, inner_group_num=1)
+    return (cfg, seed, head, [("ragged", [1, 6, 17, 9], name in ("electra", "albert"))])
+
+
+CLS_HEADS = {
+    "roberta": {"classifier.dense.weight": [32, 32], "classifier.dense.bias": [32],
+                "classifier.out_proj.weight": [3, 32], "classifier.out_proj.bias": [3]},
+    "electra": {"classifier.dense.weight": [32, 32], "classifier.dense.bias": [32],
+                "classifier.out_proj.weight": [3, 32], "classifier.out_proj.bias": [3]},
+    "distilbert": {"pre_classifier.weight": [32, 32], "pre_classifier.bias": [32],
+                   "classifier.weight": [3, 32], "classifier.bias": [3]},
+    "albert": {"classifier.weight": [3, 32], "classifier.bias": [3]},
+}
+ARCH = {"roberta": "RobertaForSequenceClassification",
+        "electra": "ElectraForSequenceClassification",
+        "distilbert": "DistilBertForSequenceClassification",
+        "albert": "AlbertForSequenceClassification"}
+for _i, _name in enumerate(CLS_HEADS):
+    TINY[_name + "-cls"] = _cls(_name, ARCH[_name], 110 + _i, CLS_HEADS[_name])
+
 # Real shapes for the parity check (layers cut to keep it to minutes where noted).
 REAL = {
     "distilbert-base": ({"architectures": ["DistilBertForMaskedLM"], "model_type": "distilbert",
@@ -146,9 +176,14 @@ def write_folder(folder, cfg, seed, extra):
                for k, v in model.state_dict().items()}
     if model.sinusoidal:  # left out: the reader must compute the table, as HF's init does
         del tensors[prefix + "embeddings.position_embeddings.weight"]
+    if cfg["architectures"][0].endswith("ForSequenceClassification") and \
+            cfg["model_type"] != "albert":  # these heads read h[CLS], not the pooler
+        for k in [k for k in tensors if ".pooler." in k]:
+            del tensors[k]
     g = torch.Generator().manual_seed(seed + 1000)
     for name, shape in extra.items():
-        tensors[name] = (torch.randn(shape, generator=g) * 0.1).numpy()
+        std = 1.0 / math.sqrt(shape[1]) if len(shape) == 2 else 0.5
+        tensors[name] = (torch.randn(shape, generator=g) * std).numpy()
     with open(os.path.join(folder, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2, sort_keys=True)
         f.write("\n")
@@ -188,7 +223,14 @@ def tiny(out_dir):
             rows, pooled = ref.run_padded(model, cfg, lengths, ids, types)
             entry = {"name": case_name, "lengths": lengths, "input_ids": ids,
                      "token_type_ids": types}
-            for key, arr in (("last_hidden_state", rows), ("pooler_output", pooled)):
+            logits = None
+            if name.endswith("-cls"):
+                first = rows[np.cumsum([0] + lengths[:-1])]
+                head = {k: v for k, v in bertlib.load_safetensors(
+                    os.path.join(folder, "model.safetensors")).items() if k in extra}
+                logits = ref.sequence_classification_logits(cfg, head, first, pooled)
+            for key, arr in (("last_hidden_state", rows), ("pooler_output", pooled),
+                             ("logits", logits)):
                 if arr is None:
                     continue
                 a = arr.astype(np.float32)

@@ -41,7 +41,8 @@ std::vector<Classification> SequenceClassifier::classify(const std::vector<TextI
   std::vector<float> scores(l);
   for (size_t i = 0; i < inputs.size(); ++i) {
     result[i].logits.resize(l);
-    head.run(out.pooler_output.data() + i * h, result[i].logits.data(), scores.data());
+    const float* in = head.uses_pooler ? out.pooler_output.data() + i * h : out.token(i, 0);
+    head.run(in, result[i].logits.data(), scores.data());
     std::vector<size_t> order(l);
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(),

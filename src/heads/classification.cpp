@@ -1,6 +1,8 @@
 // heads/classification.cpp: see classification.h.
 #include "heads/classification.h"
 
+#include <cmath>
+
 #include "lightbert/error.h"
 
 namespace lightbert::heads {
@@ -10,20 +12,55 @@ ClassificationHead ClassificationHead::load(const std::string& dir, const ModelC
   const std::string task = "sequence classification";
   require_task(dir, config, task, {"ForSequenceClassification"});
   formats::Checkpoint ck = open_head_checkpoint(dir);
-  ClassificationHead h;
-  h.classifier = read_linear(ck, "classifier", -1, config.hidden_size, task, config);
-  if (!has_pooler) {
-    throw Error(ErrorCode::kNotFound, dir + ": the " + task +
-                                          " head needs the pooler (tensor 'pooler.dense.weight'), "
-                                          "absent from the checkpoint");
+  const int h = config.hidden_size;
+  const std::string& type = config.model_type;
+  ClassificationHead head;
+  if (type == "roberta" || type == "xlm-roberta" || type == "electra") {
+    head.uses_pooler = false;
+    head.dense = read_linear(ck, "classifier.dense", h, h, task, config);
+    head.dense_act = type == "electra" ? DenseAct::kGelu : DenseAct::kTanh;
+    head.classifier = read_linear(ck, "classifier.out_proj", -1, h, task, config);
+  } else if (type == "distilbert") {
+    head.uses_pooler = false;
+    head.dense = read_linear(ck, "pre_classifier", h, h, task, config);
+    head.dense_act = DenseAct::kRelu;
+    head.classifier = read_linear(ck, "classifier", -1, h, task, config);
+  } else {
+    head.classifier = read_linear(ck, "classifier", -1, h, task, config);
+    if (!has_pooler) {
+      throw Error(ErrorCode::kNotFound,
+                  dir + ": the " + task +
+                      " head needs the pooler (tensor 'pooler.dense.weight'), "
+                      "absent from the checkpoint");
+    }
   }
-  h.sigmoid = config.problem_type == "multi_label_classification" || h.classifier.out == 1;
-  for (int i = 0; i < h.classifier.out; ++i) h.labels.push_back(label_name(config, i));
-  return h;
+  head.sigmoid = config.problem_type == "multi_label_classification" || head.classifier.out == 1;
+  for (int i = 0; i < head.classifier.out; ++i) head.labels.push_back(label_name(config, i));
+  return head;
 }
 
-void ClassificationHead::run(const float* pooled, float* logits, float* scores) const {
-  classifier.apply(pooled, logits);
+void ClassificationHead::run(const float* input, float* logits, float* scores) const {
+  std::vector<float> mid;
+  if (dense) {
+    mid.resize(static_cast<size_t>(dense->out));
+    dense->apply(input, mid.data());
+    for (float& x : mid) {
+      const double v = x;
+      switch (dense_act) {
+        case DenseAct::kTanh:
+          x = static_cast<float>(std::tanh(v));
+          break;
+        case DenseAct::kGelu:
+          x = static_cast<float>(0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))));
+          break;
+        case DenseAct::kRelu:
+          x = x > 0.0f ? x : 0.0f;
+          break;
+      }
+    }
+    input = mid.data();
+  }
+  classifier.apply(input, logits);
   const size_t n = static_cast<size_t>(classifier.out);
   if (sigmoid) {
     for (size_t i = 0; i < n; ++i) scores[i] = heads::sigmoid(logits[i]);

@@ -1,11 +1,19 @@
-// heads/classification.h: BertForSequenceClassification's head and the text-classification
-// pipeline's scores.
-// Contract: load() reads classifier.weight [L, H] and classifier.bias [L] (top level; L from
-// the tensor) and needs the encoder's pooler; logits = pooler_output W^T + b. Scores follow
-// Hugging Face's TextClassificationPipeline: sigmoid when problem_type is
-// "multi_label_classification" or L == 1, else softmax. Labels come from id2label (LABEL_i).
+// heads/classification.h: the *ForSequenceClassification heads of each family and the
+// text-classification pipeline's scores.
+// Contract: load() picks the head from config.model_type, as Hugging Face builds it:
+//  - bert, albert: logits = classifier(pooler_output); classifier.weight [L, H] / .bias [L]
+//    (top level; L from the tensor); needs the encoder's pooler.
+//  - roberta, xlm-roberta (RobertaClassificationHead): classifier.out_proj(tanh(
+//    classifier.dense(h[first token]))).
+//  - electra (ElectraClassificationHead): classifier.out_proj(gelu(classifier.dense(h[first]))),
+//    exact erf GELU.
+//  - distilbert: classifier(relu(pre_classifier(h[first]))).
+// A missing tensor throws kNotFound naming it. Scores follow Hugging Face's
+// TextClassificationPipeline: sigmoid when problem_type is "multi_label_classification" or
+// L == 1, else softmax. Labels come from id2label (LABEL_i).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,14 +24,19 @@
 namespace lightbert::heads {
 
 struct ClassificationHead {
+  enum class DenseAct { kTanh, kGelu, kRelu };
+  bool uses_pooler = true;      // input: the pooler output, else the first token's state
+  std::optional<Linear> dense;  // the hidden-to-hidden layer before the classifier, if any
+  DenseAct dense_act = DenseAct::kTanh;
   Linear classifier;
   bool sigmoid = false;
   std::vector<std::string> labels;
 
   static ClassificationHead load(const std::string& dir, const ModelConfig& config,
                                  bool has_pooler);
-  // pooled [H] -> logits [L], scores [L].
-  void run(const float* pooled, float* logits, float* scores) const;
+  // input [H] (pooler row when uses_pooler, else the first token's hidden state) -> logits [L],
+  // scores [L].
+  void run(const float* input, float* logits, float* scores) const;
 };
 
 }  // namespace lightbert::heads

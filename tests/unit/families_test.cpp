@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "heads/classification.h"
 #include "kernels/kernels.h"
 #include "lightbert/config.h"
 #include "lightbert/encoder.h"
@@ -29,13 +30,15 @@ using testing::read_file;
 using testing::test_data;
 using testing::write_file;
 
-const char* const kFixtures[] = {"roberta", "distilbert", "distilbert-sinusoidal", "electra",
-                                 "albert"};
+const char* const kFixtures[] = {"roberta",     "distilbert",     "distilbert-sinusoidal",
+                                 "electra",     "albert",         "roberta-cls",
+                                 "electra-cls", "distilbert-cls", "albert-cls"};
 
 struct GoldenCase {
   std::string name;
   SequenceBatch batch;
   std::vector<float> hidden, pooler;  // pooler empty when the family has none
+  std::vector<float> logits;          // *-cls fixtures: [B, labels]
 };
 
 std::vector<GoldenCase> golden_cases(const std::string& fixture) {
@@ -58,6 +61,7 @@ std::vector<GoldenCase> golden_cases(const std::string& fixture) {
     g.batch.lengths = c["lengths"].get<std::vector<int32_t>>();
     g.hidden = slice(c["last_hidden_state"]);
     if (c.contains("pooler_output")) g.pooler = slice(c["pooler_output"]);
+    if (c.contains("logits")) g.logits = slice(c["logits"]);
     cases.push_back(std::move(g));
   }
   return cases;
@@ -167,6 +171,31 @@ TEST_P(FamilyGoldenTest, UnprefixedCheckpointsLoad) {
     });
     const GoldenCase g = golden_cases(fixture)[0];
     expect_matches(m.dir, kernels::kernels_by_name(GetParam()), 1, g.batch, g, fixture);
+  }
+}
+
+// Each family's *ForSequenceClassification head on the encoder's output: RoBERTa / ELECTRA /
+// DistilBERT read the first token's state (their checkpoints have no pooler), ALBERT the pooler.
+TEST_P(FamilyGoldenTest, SequenceClassificationHeadsMatchPyTorch) {
+  const kernels::KernelTable& table = kernels::kernels_by_name(GetParam());
+  for (const std::string family : {"roberta", "electra", "distilbert", "albert"}) {
+    const std::string dir = test_data("families/" + family + "-cls");
+    const GoldenCase g = golden_cases(family + "-cls")[0];
+    auto model = models::BertModel::load(dir, table, 1);
+    const auto head = heads::ClassificationHead::load(dir, model->config(), model->has_pooler());
+    EXPECT_EQ(head.uses_pooler, family == "albert") << family;
+    ASSERT_EQ(head.labels, (std::vector<std::string>{"neg", "neu", "pos"})) << family;
+    EncoderOutput out;
+    model->forward(g.batch, out);
+    const size_t n = g.batch.lengths.size(), h = static_cast<size_t>(out.hidden_size);
+    ASSERT_EQ(g.logits.size(), n * 3);
+    std::vector<float> logits(n * 3), scores(3);
+    for (size_t s = 0; s < n; ++s) {
+      const float* in = head.uses_pooler ? out.pooler_output.data() + s * h : out.token(s, 0);
+      head.run(in, logits.data() + s * 3, scores.data());
+      EXPECT_NEAR(scores[0] + scores[1] + scores[2], 1.0, 1e-6);
+    }
+    EXPECT_LE(max_abs_diff(logits, g.logits), 1e-4) << GetParam() << " " << family;
   }
 }
 
