@@ -5,7 +5,8 @@
 // "L:H,H;L:H" (original indexes, applied before --keep-layers) or --prune-heads-ratio R (the
 // R fraction of heads with the lowest ablation importance, models/head_importance.h, measured
 // after --keep-layers on the calibration text), --keep-layers 0,2,4, --calib FILE (one text per
-// line; a built-in set otherwise), --threads N, --runs N (timed runs per model, median), --json
+// line; a built-in set otherwise), --threads N, --runs N (timed runs per model, default 5,
+// interleaved, median), --json
 // (the report as one JSON object). The report compares last_hidden_state rows of the
 // calibration batch with the unmodified fp32 model (cosine mean / min, max abs difference),
 // the sizes (safetensors bytes before, .lbt bytes after) and the forward times. Errors are
@@ -55,16 +56,25 @@ uint64_t weights_size(const std::string& dir, const formats::Checkpoint& ck) {
   return total;
 }
 
-double median_forward_ms(Encoder& enc, const SequenceBatch& batch, int runs, EncoderOutput& out) {
-  enc.forward(batch, out);  // warm-up
-  std::vector<double> ms;
-  for (int i = 0; i < runs; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    enc.forward(batch, out);
-    ms.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+// Median forward times of a and b on `batch`, runs interleaved (a, b, a, b, ...) after two
+// untimed calls each, so that load on a shared machine hits both alike.
+std::pair<double, double> median_forward_ms(Encoder& a, Encoder& b, const SequenceBatch& batch,
+                                            int runs, EncoderOutput& out_a, EncoderOutput& out_b) {
+  for (int i = 0; i < 2; ++i) {
+    a.forward(batch, out_a);
+    b.forward(batch, out_b);
   }
-  return summarize(ms).median;
+  auto time = [&](Encoder& e, EncoderOutput& o) {
+    const auto t0 = std::chrono::steady_clock::now();
+    e.forward(batch, o);
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  };
+  std::vector<double> ta, tb;
+  for (int i = 0; i < runs; ++i) {
+    ta.push_back(time(a, out_a));
+    tb.push_back(time(b, out_b));
+  }
+  return {summarize(ta).median, summarize(tb).median};
 }
 
 // The reference: the unmodified tensors behind the public Encoder interface.
@@ -108,7 +118,7 @@ int run_convert(const std::vector<std::string>& argv) {
   const std::string dtype_name = args.get_or("dtype", "fp32");
   const kernels::WeightDtype dtype = kernels::parse_weight_dtype(dtype_name.c_str());
   const int threads = args.get_int("threads", 0, 0, 1024);
-  const int runs = args.get_int("runs", 3, 1, 1000);
+  const int runs = args.get_int("runs", 5, 1, 1000);
   const kernels::KernelTable& table = kernels::active_kernels();
 
   const ModelConfig original_config = ModelConfig::from_json_file(dir + "/config.json");
@@ -156,8 +166,7 @@ int run_convert(const std::vector<std::string>& argv) {
   lo.threads = threads;
   std::unique_ptr<Encoder> after = Encoder::load(out_path, lo);
   EncoderOutput ref, got;
-  const double ms_before = median_forward_ms(before, calib, runs, ref);
-  const double ms_after = median_forward_ms(*after, calib, runs, got);
+  const auto [ms_before, ms_after] = median_forward_ms(before, *after, calib, runs, ref, got);
   const size_t h = static_cast<size_t>(config.hidden_size);
   const size_t rows = calib.num_tokens();
   double cos_sum = 0, cos_min = 1, max_abs = 0;

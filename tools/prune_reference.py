@@ -12,7 +12,8 @@ Contract: `prune_reference.py OUT_DIR` (OUT_DIR = tests/data/prune) writes
   {"keep": [layers]}), the expected config (num_hidden_layers, pruned_heads) and the outputs
   (last_hidden_state rows of the real tokens, pooler_output), plus the ablation importance of
   every head of six-layer on the same batch (mean over tokens of 1 - cosine between the final
-  hidden states with and without the head, head_mask 0).
+  hidden states with and without the head, head_mask 0); under "tiny", a batch and two cases
+  (prune, keep) of the committed tests/data/tiny-bert, for the CLI tests.
 Pruning is done twice: physically, exactly as transformers' BertAttention.prune_heads +
 find_pruneable_heads_and_indices + prune_linear_layer slice the tensors, and by multiplying
 the attention probabilities with HF's head_mask on the unpruned weights; the two must agree
@@ -239,6 +240,18 @@ def main():
         # loads the folder as is and applies only the rest.
         applied = transforms[1:] if folder == "six-layer-pruned" else transforms
         golden["cases"].append(dict(result, name=name, model=folder, transforms=applied))
+    # The committed tiny-bert (tests/data/tiny-bert), for the CLI's convert -> hidden tests.
+    tiny_dir = os.path.join(out, "..", "tiny-bert")
+    with open(os.path.join(tiny_dir, "config.json")) as f:
+        tcfg = json.load(f)
+    tiny = weights_of(bertlib.load_safetensors(os.path.join(tiny_dir, "model.safetensors")), tcfg)
+    ids, types = mtm.random_batch(rng, tcfg["vocab_size"], [6, 11], pair=True)
+    tbatch = {"lengths": [6, 11], "input_ids": ids, "token_type_ids": types}
+    golden["tiny"] = {"batch": tbatch, "cases": []}
+    for name, transforms in (("prune", [{"prune": {"0": [1, 3], "1": [2]}}]),
+                             ("keep", [{"keep": [1]}])):
+        _, result = run_case(tiny, tcfg, tbatch, transforms)
+        golden["tiny"]["cases"].append(dict(result, name=name, transforms=transforms))
     with open(os.path.join(out, "golden.json"), "w") as f:
         json.dump(golden, f, separators=(",", ":"))
         f.write("\n")

@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -239,9 +240,11 @@ LoadedModelFile load_model_file(const std::string& path, const kernels::KernelTa
     w.layers.push_back(std::move(lw));
   }
   const json& order = r.field(enc, "layer_order", "encoder.");
-  if (!order.is_array() || order.size() != static_cast<size_t>(cfg.num_hidden_layers)) {
-    r.fail("manifest field 'encoder.layer_order' must list num_hidden_layers (" +
-           std::to_string(cfg.num_hidden_layers) + ") layer indexes");
+  // Layers run: num_hidden_layers, each a group of inner_group_num layers (ALBERT; 1 otherwise).
+  const int64_t depth = int64_t{cfg.num_hidden_layers} * std::max(1, cfg.inner_group_num);
+  if (!order.is_array() || static_cast<int64_t>(order.size()) != depth) {
+    r.fail("manifest field 'encoder.layer_order' must list " + std::to_string(depth) +
+           " layer indexes (num_hidden_layers x inner_group_num)");
   }
   for (size_t i = 0; i < order.size(); ++i) {
     if (!order[i].is_number_integer() || order[i].get<int64_t>() < 0 ||
@@ -249,14 +252,17 @@ LoadedModelFile load_model_file(const std::string& path, const kernels::KernelTa
       r.fail("manifest field 'encoder.layer_order' entry " + std::to_string(i) +
              " is not a layer index");
     }
-    const int idx = order[i].get<int>();
-    if (w.layers[static_cast<size_t>(idx)].num_heads != cfg.heads_in_layer(static_cast<int>(i))) {
-      r.fail("layer " + std::to_string(i) + " has " +
-             std::to_string(w.layers[static_cast<size_t>(idx)].num_heads) +
-             " heads, config.json (pruned_heads) implies " +
-             std::to_string(cfg.heads_in_layer(static_cast<int>(i))));
+    w.layer_order.push_back(order[i].get<int>());
+  }
+  // Head counts follow config.json's pruned_heads (stored layer l keeps heads_in_layer(l), as
+  // the family readers read them).
+  for (size_t l = 0; l < w.layers.size(); ++l) {
+    const int want = cfg.heads_in_layer(static_cast<int>(l));
+    if (w.layers[l].num_heads != want) {
+      r.fail("manifest field 'encoder.layers." + std::to_string(l) + ".num_heads' is " +
+             std::to_string(w.layers[l].num_heads) + ", config.json (pruned_heads) implies " +
+             std::to_string(want));
     }
-    w.layer_order.push_back(idx);
   }
   const json& pooler = r.field(enc, "pooler", "encoder.");
   if (!pooler.is_null()) {

@@ -53,9 +53,9 @@ constexpr const char* kSmallFiles[] = {
 };
 
 bool is_encoder_tensor(const std::string& name) {
-  static const char* kPrefixes[] = {"embeddings.",  "encoder.",    "pooler.", "bert.",
-                                    "roberta.",     "distilbert.", "albert.", "electra.",
-                                    "transformer.", "position_ids"};
+  static const char* kPrefixes[] = {
+      "embeddings.", "embeddings_project.", "encoder.", "pooler.",  "transformer.", "bert.",
+      "roberta.",    "distilbert.",         "albert.",  "electra.", "position_ids"};
   for (const char* p : kPrefixes) {
     if (name.rfind(p, 0) == 0) return true;
   }

@@ -96,6 +96,34 @@ TEST(ModelFile, RoundTripGivesTheFolderOutputsBitwise) {
   }
 }
 
+TEST(ModelFile, EveryFamilyRoundTripsBitwise) {
+  // Position offsets (RoBERTa), embedding projections and shared layers (ALBERT), no token
+  // types and no pooler (DistilBERT), ELECTRA's embeddings_project.
+  for (const std::string fixture :
+       {"roberta", "distilbert", "distilbert-sinusoidal", "electra", "albert"}) {
+    SCOPED_TRACE(fixture);
+    TempDir tmp;
+    const std::string dir = test_data("families/" + fixture);
+    const std::string lbt = convert(dir, tmp.path + "/m.lbt");
+    auto a = Encoder::load(dir), b = Encoder::load(lbt);
+    EXPECT_EQ(a->has_pooler(), b->has_pooler());
+    const json index = json::parse(read_file(dir + "/golden/index.json"));
+    for (const json& c : index["cases"]) {
+      SequenceBatch batch;
+      batch.input_ids = c["input_ids"].get<std::vector<int32_t>>();
+      batch.token_type_ids = c["token_type_ids"].get<std::vector<int32_t>>();
+      batch.lengths = c["lengths"].get<std::vector<int32_t>>();
+      EncoderOutput x, y;
+      a->forward(batch, x);
+      b->forward(batch, y);
+      ASSERT_EQ(x.last_hidden_state.size(), y.last_hidden_state.size());
+      EXPECT_EQ(0, std::memcmp(x.last_hidden_state.data(), y.last_hidden_state.data(),
+                               x.last_hidden_state.size() * 4));
+      EXPECT_EQ(x.pooler_output, y.pooler_output);
+    }
+  }
+}
+
 TEST(ModelFile, FilePackedForAnotherPanelWidthIsRepacked) {
   TempDir tmp;
   kernels::KernelTable narrow = kernels::active_kernels();
