@@ -70,6 +70,7 @@ class ModelFile {
   const uint8_t* blob(const nlohmann::json& ref, const std::string& what, uint64_t* size) const;
   const uint8_t* data_region() const { return file_.data() + data_offset_; }
   uint64_t data_size() const { return data_size_; }
+  uint64_t data_offset() const { return data_offset_; }  // of the data region in the file
 
  private:
   runtime::MappedFile file_;

@@ -2,7 +2,9 @@
 // small files of a .lbt model file (see model_file_loader.h, docs/model-file-format.md).
 #include "models/model_file_loader.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -53,8 +55,31 @@ class ManifestReader {
            std::to_string(count * 4) + " (" + std::to_string(count) + " floats)");
     }
     tensor::AlignedBuffer b;
-    if (count > 0) std::memcpy(b.reserve(static_cast<size_t>(count)), p, size);
+    if (count == 0) return b;
+    float* dst = b.reserve(static_cast<size_t>(count));
+    // Large tables (word embeddings) are read with pread: cheaper than faulting in the mapping.
+    if (size >= (1u << 20) && read_at(p - file_base(), dst, size)) return b;
+    std::memcpy(dst, p, size);
     return b;
+  }
+
+  // The mapping's first byte (offsets for read_at).
+  const uint8_t* file_base() const { return f_.data_region() - f_.data_offset(); }
+
+  // pread of `size` bytes at `offset` of the file into dst; false on any failure.
+  bool read_at(ptrdiff_t offset, void* dst, uint64_t size) const {
+    if (fd_ < 0) fd_ = ::open(f_.path().c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return false;
+    auto* out = static_cast<uint8_t*>(dst);
+    while (size > 0) {
+      const ssize_t n = ::pread(fd_, out, static_cast<size_t>(std::min<uint64_t>(size, 1u << 30)),
+                                static_cast<off_t>(offset));
+      if (n <= 0) return false;
+      out += n;
+      offset += n;
+      size -= static_cast<uint64_t>(n);
+    }
+    return true;
   }
 
   kernels::PackedWeights linear(const json& j, const std::string& what, int64_t n, int64_t k,
@@ -148,6 +173,12 @@ class ManifestReader {
   std::shared_ptr<const void> owner_;  // the mapping the packed weights borrow
   const kernels::KernelTable& table_;
   bool noted_ = false;
+  mutable int fd_ = -1;
+
+ public:
+  ~ManifestReader() {
+    if (fd_ >= 0) ::close(fd_);
+  }
 };
 
 std::string small_file(const ModelFile& f, const std::string& name) {
