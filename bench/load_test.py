@@ -14,6 +14,12 @@ Texts are a fixed, seeded list of English sentences of 8-40 words; one sentence 
   soak       --requests requests in total from --clients clients, sampling the server's RSS
              (/proc/PID/status VmRSS) every 2 s: first, last and max (target: last within 10% of
              first).
+  heads      for /embed and each task-head endpoint the model has (GET /info "heads"):
+             --clients clients, then 1 client, --seconds each: requests/s, p50/p99, errors
+             (one sentence per request; /fill-mask masks its third word, /qa asks about it).
+  make-classifier  (no server) writes --out, a BertForSequenceClassification folder: the encoder
+             folder --model with seeded random classifier weights (3 labels; stdlib only) and the
+             tokenizer files of --vocab, for `heads` when no real task checkpoint is at hand.
   malformed  truncated JSON, wrong types, empty list, invalid UTF-8, over-long input, huge body,
              deep nesting, unknown paths, and slow clients that send part of their headers and
              stall: each must get its 4xx (stalled ones: dropped by the read timeout) while
@@ -21,6 +27,7 @@ Texts are a fixed, seeded list of English sentences of 8-40 words; one sentence 
 
 usage: /usr/bin/python3 bench/load_test.py MODE --lightbert build-srv/lightbert --model DIR
        [--seconds 30] [--rounds 3] [--clients 64] [--requests 100000] [--threads N] [--server-arg=--x=y ...]
+       /usr/bin/python3 bench/load_test.py make-classifier --model ENCODER_DIR --vocab DIR --out DIR
 Prints one JSON object of figures on stdout; exits 1 when a check fails.
 """
 import argparse
@@ -111,8 +118,19 @@ def post(conn, path, body):
     return None, b""
 
 
-def drive(port, texts, clients, seconds=None, total=None, on_tick=None):
-    """`clients` threads send one text per request until `seconds` pass or `total` are sent."""
+HEAD_BODIES = {  # endpoint -> request body for one sentence
+    "/embed": lambda t: {"inputs": t},
+    "/predict": lambda t: {"inputs": t},
+    "/ner": lambda t: {"inputs": t},
+    "/fill-mask": lambda t: {"inputs": " ".join(w if i != 2 else "[MASK]"
+                                                for i, w in enumerate(t.split()))},
+    "/qa": lambda t: {"question": "what about the %s?" % t.split()[2], "context": t},
+}
+
+
+def drive(port, texts, clients, seconds=None, total=None, on_tick=None, path="/embed"):
+    """`clients` threads send one text per request to `path` until `seconds` pass or `total`
+    are sent."""
     lock = threading.Lock()
     state = {"sent": 0, "lat": [], "errors": 0, "codes": {}}
     stop_at = time.time() + seconds if seconds else None
@@ -133,11 +151,11 @@ def drive(port, texts, clients, seconds=None, total=None, on_tick=None):
             n = take()
             if n is None:
                 break
-            body = json.dumps({"inputs": rng.choice(texts)})
+            body = json.dumps(HEAD_BODIES[path](rng.choice(texts)))
             t0 = time.perf_counter()
             try:
-                status, data = post(conn, "/embed", body)
-                ok = status == 200 and data.startswith(b"[[")
+                status, data = post(conn, path, body)
+                ok = status == 200 and (data.startswith(b"[[") or path != "/embed")
             except (OSError, http.client.HTTPException) as e:
                 status, ok = type(e).__name__, False
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -278,10 +296,66 @@ def malformed(port, texts):
             "normal_ok_after": "%d/20" % ok_after, "failed_checks": failed}
 
 
+def make_classifier(model, vocab, out, labels=("negative", "neutral", "positive"), seed=7):
+    """Encoder folder + seeded random classifier.{weight,bias} -> a sequence-classification one."""
+    import shutil
+    import struct
+    config = json.load(open(os.path.join(model, "config.json")))
+    config["architectures"] = ["BertForSequenceClassification"]
+    config["id2label"] = {str(i): l for i, l in enumerate(labels)}
+    config["label2id"] = {l: i for i, l in enumerate(labels)}
+    config["problem_type"] = "single_label_classification"
+    with open(os.path.join(model, "model.safetensors"), "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    header.pop("__metadata__", None)
+    if "pooler.dense.weight" not in header and "bert.pooler.dense.weight" not in header:
+        raise SystemExit(model + " has no pooler (a classifier needs one)")
+    rng = random.Random(seed)
+    h = config["hidden_size"]
+    extra = {"classifier.weight": [len(labels), h], "classifier.bias": [len(labels)]}
+    blob = bytearray(data)
+    for name, shape in extra.items():
+        count = shape[0] * (shape[1] if len(shape) > 1 else 1)
+        values = [rng.gauss(0, 0.5) for _ in range(count)]
+        header[name] = {"dtype": "F32", "shape": shape,
+                        "data_offsets": [len(blob), len(blob) + 4 * count]}
+        blob += struct.pack("<%df" % count, *values)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "model.safetensors"), "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + bytes(blob))
+    json.dump(config, open(os.path.join(out, "config.json"), "w"), indent=1)
+    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        if os.path.exists(os.path.join(vocab, name)):
+            shutil.copy(os.path.join(vocab, name), os.path.join(out, name))
+    return {"out": out, "labels": list(labels), "hidden_size": h}
+
+
+def heads(port, texts, clients, seconds):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/info")
+    info = json.loads(conn.getresponse().read())
+    conn.close()
+    endpoint = {"sequence-classification": "/predict", "token-classification": "/ner",
+                "question-answering": "/qa", "masked-language-model": "/fill-mask"}
+    paths = ["/embed"] + [endpoint[h] for h in info["heads"]]
+    out = {"heads": info["heads"]}
+    for path in paths:
+        drive(port, texts, 4, seconds=1, path=path)  # warm-up
+        out[path] = {"concurrent": drive(port, texts, clients, seconds=seconds, path=path),
+                     "single_client": drive(port, texts, 1, seconds=seconds, path=path)}
+    return out
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("mode", choices=["load", "soak", "malformed"])
-    p.add_argument("--lightbert", required=True)
+    p.add_argument("mode", choices=["load", "soak", "malformed", "heads", "make-classifier"])
+    p.add_argument("--lightbert")
+    p.add_argument("--vocab", help="make-classifier: folder with the tokenizer files")
+    p.add_argument("--out", help="make-classifier: the folder to write")
     p.add_argument("--model", required=True)
     p.add_argument("--seconds", type=float, default=30, help="load: per phase, over all rounds")
     p.add_argument("--rounds", type=int, default=3)
@@ -290,6 +364,13 @@ def main():
     p.add_argument("--threads", type=int, default=0, help="compute threads (0: all cores)")
     p.add_argument("--server-arg", action="append", default=[])
     args = p.parse_args()
+    if args.mode == "make-classifier":
+        if not args.vocab or not args.out:
+            p.error("make-classifier needs --vocab and --out")
+        print(json.dumps(make_classifier(args.model, args.vocab, args.out)))
+        return 0
+    if not args.lightbert:
+        p.error("--lightbert is required")
     texts = sentences()
     extra = args.server_arg + (["--threads", str(args.threads)] if args.threads else [])
     if args.mode == "malformed":
@@ -350,6 +431,10 @@ def main():
                                 "last": round(samples[-1] / 1024, 1),
                                 "max": round(max(samples) / 1024, 1), "samples": len(samples)}
             ok = res["errors"] == 0
+        elif args.mode == "heads":
+            report["heads"] = heads(srv.port, texts, args.clients, args.seconds)
+            ok = all(v["concurrent"]["errors"] == 0 and v["single_client"]["errors"] == 0
+                     for k, v in report["heads"].items() if k.startswith("/"))
         else:
             report["malformed"] = malformed(srv.port, texts)
             ok = report["malformed"]["failed_checks"] == 0

@@ -12,6 +12,10 @@ BatchJob::BatchJob(std::vector<Sequence> sequences)
   for (const Sequence& s : sequences_) num_tokens_ += s.ids.size();
 }
 
+void BatchJob::run_group(const std::vector<BatchJob*>& group) {
+  for (BatchJob* job : group) job->run_alone();
+}
+
 void BatchJob::cancel() {
   std::lock_guard<std::mutex> lock(mu_);
   cancel_requested_ = true;
@@ -110,7 +114,7 @@ void Batcher::run() {
     }
     if (slices.empty()) continue;
     if (slices.front().job->runs_alone()) {
-      run_alone(*slices.front().job);
+      run_alone(slices);
     } else {
       run_batch(slices, batch);
     }
@@ -119,7 +123,9 @@ void Batcher::run() {
 
 void Batcher::wait_for_more(std::unique_lock<std::mutex>& lock) {
   if (options_.max_wait_ms <= 0) return;
-  if (!queue_.empty() && queue_.front()->runs_alone()) return;  // it runs by itself anyway
+  if (!queue_.empty() && queue_.front()->runs_alone() && queue_.front()->merge_key().empty()) {
+    return;  // it runs by itself anyway
+  }
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.max_wait_ms);
   while (!stopping_ && queued_tokens_ < options_.max_batch_tokens &&
@@ -141,11 +147,8 @@ std::vector<Batcher::Slice> Batcher::take_batch(SequenceBatch& batch) {
       queue_.pop_front();
       continue;
     }
-    if (job.runs_alone()) {  // by itself: after the batch taken so far, or now
-      if (slices.empty()) {
-        slices.push_back({queue_.front(), 0, 0});
-        queue_.pop_front();
-      }
+    if (job.runs_alone()) {  // after the batch taken so far, or now with those it merges with
+      if (slices.empty()) take_alone_group(slices);
       break;
     }
     const size_t begin = job.next_;
@@ -166,15 +169,37 @@ std::vector<Batcher::Slice> Batcher::take_batch(SequenceBatch& batch) {
   return slices;
 }
 
-void Batcher::run_alone(BatchJob& job) {
+void Batcher::take_alone_group(std::vector<Slice>& slices) {
+  const std::string key = queue_.front()->merge_key();
+  size_t tokens = queue_.front()->alone_tokens();
+  slices.push_back({queue_.front(), 0, 0});
+  queue_.pop_front();
+  while (!key.empty() && !queue_.empty()) {
+    BatchJob& next = *queue_.front();
+    if (!next.runs_alone() || next.cancelled() || next.state() != BatchJob::State::kPending ||
+        next.merge_key() != key || tokens + next.alone_tokens() > options_.max_batch_tokens) {
+      break;
+    }
+    tokens += next.alone_tokens();
+    slices.push_back({queue_.front(), 0, 0});
+    queue_.pop_front();
+  }
+}
+
+void Batcher::run_alone(const std::vector<Slice>& group) {
   if (options_.debug_delay_ms > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(options_.debug_delay_ms));
   }
+  std::vector<BatchJob*> jobs;
+  for (const Slice& s : group) jobs.push_back(s.job.get());
+  std::string error;
   try {
-    job.run_alone();
-    job.finish(BatchJob::State::kDone);
+    jobs.front()->run_group(jobs);
   } catch (const std::exception& e) {
-    job.finish(BatchJob::State::kFailed, e.what());
+    error = e.what();
+  }
+  for (BatchJob* job : jobs) {
+    job->finish(error.empty() ? BatchJob::State::kDone : BatchJob::State::kFailed, error);
   }
 }
 

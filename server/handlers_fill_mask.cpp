@@ -18,29 +18,36 @@ void handle_fill_mask(ServerContext& ctx, const httplib::Request& req, httplib::
   if (head == nullptr) {
     throw_missing_head("/fill-mask", "masked-language-model", ctx.heads.mask_filler_missing);
   }
-  auto r = std::make_shared<FillMaskRequest>(
-      parse_fill_mask(req.body, static_cast<size_t>(ctx.options.max_client_batch)));
-  std::vector<TextInput> texts;
-  for (const std::string& t : r->inputs) texts.push_back({t, std::nullopt});
-  const std::vector<Chunk> chunks =
-      chunk_inputs(count_input_tokens(ctx, texts, r->truncate, "inputs"),
-                   static_cast<size_t>(ctx.options.max_batch_tokens));
-  auto results = std::make_shared<std::vector<FillMaskResult>>();
-  run_head(ctx, "inputs", [head, r, results, chunks] {
-    for_each_chunk(chunks, [&](const Chunk& c) {
-      const std::vector<std::string> part(r->inputs.begin() + c.begin, r->inputs.begin() + c.end);
-      for (FillMaskResult& x : head->fill(part, r->top_k, r->truncate)) {
-        x.logits.clear();  // [vocab] per mask, not part of the answer
-        results->push_back(std::move(x));
-      }
-    });
-  });
+  FillMaskRequest r;
+  std::shared_ptr<InputsJob<FillMaskResult>> job;
+  {
+    Batcher::Arrival arriving(ctx.batcher);  // more work is on its way to the batcher
+    r = parse_fill_mask(req.body, static_cast<size_t>(ctx.options.max_client_batch));
+    std::vector<TextInput> texts;
+    for (const std::string& t : r.inputs) texts.push_back({t, std::nullopt});
+    std::vector<size_t> counts = count_input_tokens(ctx, texts, r.truncate, "inputs");
+    const int top_k = r.top_k;
+    const bool truncate = r.truncate;
+    job = std::make_shared<InputsJob<FillMaskResult>>(
+        "fill-mask top_k=" + std::to_string(top_k) + " truncate=" + (truncate ? "1" : "0"),
+        std::move(texts), std::move(counts), static_cast<size_t>(ctx.options.max_batch_tokens),
+        [head, top_k, truncate](const std::vector<TextInput>& in) {
+          std::vector<std::string> part;
+          for (const TextInput& t : in) part.push_back(t.text);
+          std::vector<FillMaskResult> out = head->fill(part, top_k, truncate);
+          for (FillMaskResult& x : out) x.logits.clear();  // [vocab] per mask, not answered
+          return out;
+        });
+    submit_job(ctx, job);
+  }
+  wait_head_job(ctx, "inputs", job);
+  const std::vector<FillMaskResult>& results = job->results();
 
   std::string out;
-  if (r->batched) out += '[';
-  for (size_t i = 0; i < results->size(); ++i) {
+  if (r.batched) out += '[';
+  for (size_t i = 0; i < results.size(); ++i) {
     if (i) out += ',';
-    const auto& preds = (*results)[i].predictions;
+    const auto& preds = results[i].predictions;
     if (preds.size() == 1) {
       append_mask_predictions(out, preds[0]);
     } else {
@@ -52,7 +59,7 @@ void handle_fill_mask(ServerContext& ctx, const httplib::Request& req, httplib::
       out += ']';
     }
   }
-  if (r->batched) out += ']';
+  if (r.batched) out += ']';
   send_json(res, 200, out);
 }
 

@@ -19,37 +19,44 @@ void handle_ner(ServerContext& ctx, const httplib::Request& req, httplib::Respon
   if (head == nullptr) {
     throw_missing_head("/ner", "token-classification", ctx.heads.token_classifier_missing);
   }
-  auto r = std::make_shared<NerRequest>(
-      parse_ner(req.body, static_cast<size_t>(ctx.options.max_client_batch)));
-  std::vector<TextInput> texts;
-  for (const std::string& t : r->inputs) texts.push_back({t, std::nullopt});
-  const std::vector<Chunk> chunks =
-      chunk_inputs(count_input_tokens(ctx, texts, r->truncate, "inputs"),
-                   static_cast<size_t>(ctx.options.max_batch_tokens));
-  auto results = std::make_shared<std::vector<TokenClassification>>();
-  run_head(ctx, "inputs", [head, r, results, chunks] {
-    for_each_chunk(chunks, [&](const Chunk& c) {
-      const std::vector<std::string> part(r->inputs.begin() + c.begin, r->inputs.begin() + c.end);
-      for (TokenClassification& x : head->classify(part, r->aggregation, r->truncate)) {
-        results->push_back(std::move(x));
-      }
-    });
-  });
+  NerRequest r;
+  std::shared_ptr<InputsJob<TokenClassification>> job;
+  {
+    Batcher::Arrival arriving(ctx.batcher);  // more work is on its way to the batcher
+    r = parse_ner(req.body, static_cast<size_t>(ctx.options.max_client_batch));
+    std::vector<TextInput> texts;
+    for (const std::string& t : r.inputs) texts.push_back({t, std::nullopt});
+    std::vector<size_t> counts = count_input_tokens(ctx, texts, r.truncate, "inputs");
+    const Aggregation aggregation = r.aggregation;
+    const bool truncate = r.truncate;
+    job = std::make_shared<InputsJob<TokenClassification>>(
+        std::string("ner aggregation=") + aggregation_name(aggregation) +
+            " truncate=" + (truncate ? "1" : "0"),
+        std::move(texts), std::move(counts), static_cast<size_t>(ctx.options.max_batch_tokens),
+        [head, aggregation, truncate](const std::vector<TextInput>& in) {
+          std::vector<std::string> part;
+          for (const TextInput& t : in) part.push_back(t.text);
+          return head->classify(part, aggregation, truncate);
+        });
+    submit_job(ctx, job);
+  }
+  wait_head_job(ctx, "inputs", job);
+  const std::vector<TokenClassification>& results = job->results();
 
-  const bool grouped = r->aggregation != Aggregation::kNone;
+  const bool grouped = r.aggregation != Aggregation::kNone;
   std::string out;
-  if (r->batched) out += '[';
-  for (size_t i = 0; i < results->size(); ++i) {
+  if (r.batched) out += '[';
+  for (size_t i = 0; i < results.size(); ++i) {
     if (i) out += ',';
     out += '[';
-    const std::vector<Entity>& entities = (*results)[i].entities;
+    const std::vector<Entity>& entities = results[i].entities;
     for (size_t e = 0; e < entities.size(); ++e) {
       if (e) out += ',';
       append_entity(out, entities[e], grouped);
     }
     out += ']';
   }
-  if (r->batched) out += ']';
+  if (r.batched) out += ']';
   send_json(res, 200, out);
 }
 

@@ -39,29 +39,34 @@ void handle_predict(ServerContext& ctx, const httplib::Request& req, httplib::Re
   if (head == nullptr) {
     throw_missing_head("/predict", "sequence-classification", ctx.heads.classifier_missing);
   }
-  auto r = std::make_shared<PredictRequest>(
-      parse_predict(req.body, static_cast<size_t>(ctx.options.max_client_batch)));
-  const std::vector<Chunk> chunks =
-      chunk_inputs(count_input_tokens(ctx, r->inputs, r->truncate, "inputs"),
-                   static_cast<size_t>(ctx.options.max_batch_tokens));
-  auto results = std::make_shared<std::vector<Classification>>();
-  run_head(ctx, "inputs", [head, r, results, chunks] {
-    for_each_chunk(chunks, [&](const Chunk& c) {
-      const std::vector<TextInput> part(r->inputs.begin() + c.begin, r->inputs.begin() + c.end);
-      for (Classification& x : head->classify(part, r->truncate)) results->push_back(std::move(x));
-    });
-  });
+  PredictRequest r;
+  std::shared_ptr<InputsJob<Classification>> job;
+  {
+    Batcher::Arrival arriving(ctx.batcher);  // more work is on its way to the batcher
+    r = parse_predict(req.body, static_cast<size_t>(ctx.options.max_client_batch));
+    std::vector<size_t> counts = count_input_tokens(ctx, r.inputs, r.truncate, "inputs");
+    const bool truncate = r.truncate;
+    job = std::make_shared<InputsJob<Classification>>(
+        std::string("predict truncate=") + (truncate ? "1" : "0"), r.inputs, std::move(counts),
+        static_cast<size_t>(ctx.options.max_batch_tokens),
+        [head, truncate](const std::vector<TextInput>& in) {
+          return head->classify(in, truncate);
+        });
+    submit_job(ctx, job);
+  }
+  wait_head_job(ctx, "inputs", job);
+  const std::vector<Classification>& results = job->results();
 
   std::string out;
-  if (r->batched) out += '[';
-  for (size_t i = 0; i < results->size(); ++i) {
+  if (r.batched) out += '[';
+  for (size_t i = 0; i < results.size(); ++i) {
     if (i) out += ',';
-    const Classification& c = (*results)[i];
-    std::vector<LabelScore> labels = r->raw_scores ? raw(c, head->labels()) : c.labels;
-    if (r->top_k > 0 && labels.size() > static_cast<size_t>(r->top_k)) labels.resize(r->top_k);
+    const Classification& c = results[i];
+    std::vector<LabelScore> labels = r.raw_scores ? raw(c, head->labels()) : c.labels;
+    if (r.top_k > 0 && labels.size() > static_cast<size_t>(r.top_k)) labels.resize(r.top_k);
     append_label_scores(out, labels);
   }
-  if (r->batched) out += ']';
+  if (r.batched) out += ']';
   send_json(res, 200, out);
 }
 

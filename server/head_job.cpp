@@ -9,8 +9,6 @@
 
 namespace lightbert::server {
 
-HeadJob::HeadJob(std::function<void()> work) : BatchJob({}), work_(std::move(work)) {}
-
 void HeadJob::run_alone() {
   try {
     work_();
@@ -72,8 +70,18 @@ void for_each_chunk(const std::vector<Chunk>& chunks, const std::function<void(c
 }
 
 void run_head(ServerContext& ctx, const std::string& field, std::function<void()> work) {
-  auto job = std::make_shared<HeadJob>(std::move(work));
-  run_job(ctx, job);  // 429 / 499 / 503 / 500 as for every job
+  run_head_job(ctx, field, std::make_shared<HeadJob>(std::move(work)));
+}
+
+void run_head_job(ServerContext& ctx, const std::string& field,
+                  const std::shared_ptr<HeadJobBase>& job) {
+  submit_job(ctx, job);
+  wait_head_job(ctx, field, job);
+}
+
+void wait_head_job(ServerContext& ctx, const std::string& field,
+                   const std::shared_ptr<HeadJobBase>& job) {
+  wait_job(ctx, job);  // 499 / 500 as for every job
   const std::exception_ptr failure = job->failure();
   if (!failure) return;
   try {

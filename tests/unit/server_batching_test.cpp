@@ -238,6 +238,59 @@ TEST(ServerBatching, JobsThatRunAloneRunBetweenBatchesInQueueOrder) {
   EXPECT_EQ(jobs[5]->state(), server::BatchJob::State::kCancelled);
 }
 
+// Head jobs of one key queued together run as one call; a bad input fails only its own job.
+TEST(ServerBatching, HeadJobsWithTheSameKeyMergeAndFailAlone) {
+  auto model = Model::load(test_data("tiny-bert"));
+  std::mutex mu;
+  std::vector<std::string> calls;  // per call: its inputs joined by '+'
+  using Job = server::InputsJob<size_t>;
+  auto job = [&](const std::string& key, std::vector<std::string> texts) {
+    std::vector<TextInput> in;
+    for (auto& t : texts) in.push_back({t, std::nullopt});
+    std::vector<size_t> counts(in.size(), 10);
+    return std::make_shared<Job>(key, in, counts, 128, [&](const std::vector<TextInput>& part) {
+      std::string joined;
+      std::vector<size_t> out;
+      for (size_t i = 0; i < part.size(); ++i) {
+        joined += (i ? "+" : "") + part[i].text;
+        if (part[i].text == "bad") {
+          std::lock_guard<std::mutex> lock(mu);
+          calls.push_back(joined);
+          throw lightbert::Error(ErrorCode::kInvalidArgument,
+                                 "input " + std::to_string(i) + ": bad");
+        }
+        out.push_back(part[i].text.size());
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      calls.push_back(joined);
+      return out;
+    });
+  };
+  server::Batcher::Options bo;
+  bo.debug_delay_ms = 300;
+  bo.max_batch_tokens = 128;  // a merged group's limit, as the jobs' chunks
+  server::Batcher b(model->encoder(), bo, nullptr);
+  std::vector<std::shared_ptr<Job>> jobs = {
+      job("a", {"x"}),  job("a", {"yy", "zzz"}), job("a", {"bad"}),
+      job("b", {"b1"}), job("a", {"after b"}),   job("a", std::vector<std::string>(12, "t"))};
+  ASSERT_EQ(b.submit(jobs[0]), server::Batcher::Submit::kQueued);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // job 0 is running
+  for (size_t i = 1; i < jobs.size(); ++i) {
+    ASSERT_EQ(b.submit(jobs[i]), server::Batcher::Submit::kQueued);
+  }
+  for (auto& j : jobs) ASSERT_TRUE(j->wait_for(std::chrono::seconds(30)));
+  b.stop();
+  // Jobs 1 and 2 merge, fail on "bad", then run alone; key b does not merge with a; job 5's 120
+  // tokens do not fit with job 4's 10 in 128.
+  EXPECT_EQ(calls, (std::vector<std::string>{"x", "yy+zzz+bad", "yy+zzz", "bad", "b1", "after b",
+                                             "t+t+t+t+t+t+t+t+t+t+t+t"}));
+  EXPECT_EQ(jobs[1]->results(), (std::vector<size_t>{2, 3}));
+  EXPECT_TRUE(jobs[1]->failure() == nullptr);
+  ASSERT_TRUE(jobs[2]->failure() != nullptr);
+  EXPECT_EQ(jobs[4]->results(), (std::vector<size_t>{7}));
+  EXPECT_EQ(jobs[5]->results().size(), 12u);
+}
+
 TEST(ServerBatching, HeadInputsAreChunkedByTokens) {
   auto ranges = [](const std::vector<server::Chunk>& cs) {
     std::vector<std::pair<size_t, size_t>> out;

@@ -4,8 +4,9 @@
 // "truncate": true (then the answer equals the head API's truncated one), and concurrent
 // requests to two endpoints (a head and /embed) at once, each answered correctly (the
 // embeddings checked against tiny-bert's PyTorch golden vectors, the labels against the golden
-// head outputs); a full queue is 429 with Retry-After for head requests too, and SIGTERM
-// finishes queued head requests before exiting 0.
+// head outputs); requests merged into one head call keep their own answers and errors; a full
+// queue is 429 with Retry-After for head requests too, and SIGTERM finishes queued head requests
+// before exiting 0.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -159,6 +160,29 @@ std::vector<std::pair<std::string, std::vector<double>>> golden_embeddings() {
     out.emplace_back(j["text"], json::parse(b)["embed_mean_normalized"]);
   }
   return out;
+}
+
+// Queued requests for one head merge into one call; a bad input there fails only its request.
+TEST(ServerHeadsErrors, MergedRequestsKeepTheirOwnAnswersAndErrors) {
+  HeadServer s("mlm", {"--debug-batch-delay-ms", "500"});
+  ASSERT_GT(s.port, 0) << s.process.stderr_text();
+  const json g = head_golden("mlm")[0];
+  ASSERT_EQ(g["top_k"], 5);  // the default, so all three requests share one key
+  std::thread first([&] {
+    EXPECT_EQ(s.post_json("/fill-mask", json{{"inputs", "a [MASK]"}}).status, 200);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // it runs; the next two queue
+  Answer good, bad;
+  std::thread a([&] { good = s.post_json("/fill-mask", json{{"inputs", g["input"]["text"]}}); });
+  std::thread b([&] {
+    bad = s.post_json("/fill-mask", json{{"inputs", json::array({"x [MASK]", "no mask"})}});
+  });
+  first.join();
+  a.join();
+  b.join();
+  ASSERT_EQ(good.status, 200) << good.body;
+  expect_json_near(good.json(), g["output"], "merged good request");
+  expect_error(bad, 400, "validation", "inputs[1]: no mask token");
 }
 
 // The value of sample `name` in a Prometheus text; -1 when absent.
