@@ -1,6 +1,8 @@
 // kernels/dispatch.cpp: picks the kernel table once per process (see kernels.h).
 // Contract: "avx512" needs AVX-512 F/BW/DQ/VL (the flags its folder is compiled with that the
-// compiler may emit for fp32 code), "avx2" needs AVX2+FMA+F16C, "generic" runs anywhere. The
+// compiler may emit for fp32 code), "avx2" needs AVX2+FMA+F16C, "generic" runs anywhere;
+// cpu_supports("avx512_vnni" / "avx512_bf16") tells the avx512 table whether to install its VNNI
+// int8 / AVX512_BF16 GEMMs. The
 // choice is made on first use of active_kernels(), honouring LIGHTBERT_ISA; a bad value throws
 // lightbert::Error on every call until fixed (the choice is then never changed).
 #include <cstdlib>
@@ -30,6 +32,12 @@ bool cpu_supports(std::string_view name) {
   if (name == "avx2") {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
            __builtin_cpu_supports("f16c");
+  }
+  if (name == "avx512_vnni") {  // the int8 GEMM of the avx512 table (not a table of its own)
+    return cpu_supports("avx512") && __builtin_cpu_supports("avx512vnni");
+  }
+  if (name == "avx512_bf16") {  // its bf16 GEMM
+    return cpu_supports("avx512") && __builtin_cpu_supports("avx512bf16");
   }
   if (name == "avx512") {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&

@@ -111,7 +111,8 @@ const KernelTable& generic_kernels();
 const KernelTable& avx2_kernels();
 const KernelTable& avx512_kernels();
 
-// Whether this CPU (and OS) can run the table named `name` ("avx512", "avx2", "generic").
+// Whether this CPU (and OS) can run the table named `name` ("avx512", "avx2", "generic"), or
+// the avx512 table's optional GEMMs ("avx512_vnni", "avx512_bf16").
 bool cpu_supports(std::string_view name);
 // All tables this CPU can run, best first.
 std::vector<const KernelTable*> available_kernel_tables();
