@@ -15,6 +15,7 @@
 #include "formats/model_file.h"
 #include "formats/safetensors.h"
 #include "lightbert/error.h"
+#include "ops/linear.h"
 
 namespace lightbert::models {
 namespace {
@@ -158,15 +159,8 @@ class ManifestReader {
         plain[static_cast<size_t>(c * k + i)] = v;
       }
     }
-    switch (w.dtype) {
-      case kernels::WeightDtype::kBF16:
-        return kernels::pack_weights_bf16(plain.data(), n, k, w.bias.ptr, table_.bf16_nr);
-      case kernels::WeightDtype::kI8:
-        return kernels::pack_weights_int8(plain.data(), n, k, w.bias.ptr, table_.i8_nr,
-                                          table_.i8_kgroup);
-      default:
-        return kernels::pack_weights(plain.data(), n, k, w.bias.ptr, table_.gemm_nr);
-    }
+    const ops::OpContext ctx{&table_, nullptr};  // packing uses only the table
+    return ops::pack_linear(ctx, plain.data(), n, k, w.bias.ptr, w.dtype);
   }
 
   const ModelFile& f_;

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -121,6 +122,62 @@ TEST(ModelFile, EveryFamilyRoundTripsBitwise) {
                                x.last_hidden_state.size() * 4));
       EXPECT_EQ(x.pooler_output, y.pooler_output);
     }
+  }
+}
+
+TEST(ModelFile, ReducedPrecisionFilesComputeWhatTheFolderComputesInThatDtype) {
+  for (const kernels::WeightDtype dtype :
+       {kernels::WeightDtype::kBF16, kernels::WeightDtype::kI8}) {
+    const std::string name = kernels::weight_dtype_name(dtype);
+    SCOPED_TRACE(name);
+    EncoderOptions opts;
+    opts.dtype = name;
+    std::unique_ptr<Encoder> from_folder;
+    try {
+      from_folder = Encoder::load(test_data("tiny-bert"), opts);
+    } catch (const Error& e) {
+      ASSERT_EQ(e.code(), ErrorCode::kUnsupported) << e.what();
+      GTEST_SKIP() << "no " << name << " kernels in this table: " << e.what();
+    }
+    TempDir tmp;
+    const std::string lbt = tmp.path + "/m.lbt";
+    models::convert_folder(test_data("tiny-bert"), lbt, kernels::active_kernels(), dtype);
+    const json manifest = formats::ModelFile::open(lbt)->manifest();
+    EXPECT_EQ(manifest["encoder"]["dtype"], name);
+    auto from_file = Encoder::load(lbt);
+    EXPECT_THROW(Encoder::load(lbt, EncoderOptions{0, name == "int8" ? "bf16" : "int8"}), Error);
+    EXPECT_NO_THROW(Encoder::load(lbt, opts));
+    const GoldenCase g = tiny_golden().front();
+    EncoderOutput a, b;
+    from_folder->forward(g.batch, a);
+    from_file->forward(g.batch, b);
+    ASSERT_EQ(a.last_hidden_state.size(), b.last_hidden_state.size());
+    EXPECT_EQ(0, std::memcmp(a.last_hidden_state.data(), b.last_hidden_state.data(),
+                             a.last_hidden_state.size() * 4));
+    // Packed for the generic table: repacked at load when its layout differs from ours.
+    const std::string generic = tmp.path + "/generic.lbt";
+    models::convert_folder(test_data("tiny-bert"), generic, kernels::generic_kernels(), dtype);
+    ::testing::internal::CaptureStderr();
+    auto repacked = Encoder::load(generic);
+    const std::string note = ::testing::internal::GetCapturedStderr();
+    const bool differs = kernels::packed_layout(kernels::generic_kernels(), dtype) !=
+                         kernels::packed_layout(kernels::active_kernels(), dtype);
+    EXPECT_EQ(note.find("repacking") != std::string::npos, differs) << note;
+    EncoderOutput c;
+    repacked->forward(g.batch, c);
+    double worst = 1.0;
+    const size_t h = 32;
+    for (size_t r = 0; r < c.last_hidden_state.size() / h; ++r) {
+      double ab = 0, aa = 0, bb = 0;
+      for (size_t i = 0; i < h; ++i) {
+        const double x = a.last_hidden_state[r * h + i], y = c.last_hidden_state[r * h + i];
+        ab += x * y;
+        aa += x * x;
+        bb += y * y;
+      }
+      worst = std::min(worst, ab / std::sqrt(aa * bb));
+    }
+    EXPECT_GT(worst, 0.99);
   }
 }
 
