@@ -3,12 +3,12 @@
 // Contract:
 // - save_model_file writes the config.json text, the small files, the head tensors (stored F32
 //   in an embedded safetensors image) and the packed encoder weights in the kernel table's
-//   layout (its gemm_nr recorded as the layout tag).
+//   layout (each Linear with its layout tag, kernels::packed_layout).
 // - load_model_file checks the manifest against the embedded config (every array's size,
-//   every Linear's n / k / dtype / panel width) and throws lightbert::Error(kFormat) naming the
-//   file and the entry at fault. fp32 Linears packed for another panel width than the table's
-//   are repacked at load (from the stored values: fp32 and bf16 exactly, int8 dequantised and
-//   requantised), with a one-line note on stderr. Packed Linears borrow the mapping
+//   every Linear's n / k / dtype / layout) and throws lightbert::Error(kFormat) naming the
+//   file and the entry at fault. Linears whose layout tag is not the table's are repacked at
+//   load with ops::pack_linear (from the stored values: fp32 and bf16 exactly, int8
+//   dequantised and quantised again), with a one-line note on stderr. Packed Linears borrow the mapping
 //   (kernels::borrow_packed; the weights' owner keeps it alive, nothing is copied); embeddings
 //   and LayerNorm parameters are copied into aligned buffers.
 // - open_model_file_checkpoint exposes the head tensors (plus the tied
