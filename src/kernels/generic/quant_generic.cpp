@@ -74,7 +74,7 @@ double int8_probe(int64_t iterations) {
   for (int64_t i = 0; i < iterations; ++i) {
     for (int32_t& a : acc) a = static_cast<int32_t>(static_cast<uint32_t>(a) * 3u + 1u);
   }
-  volatile int32_t sink = acc[0] + acc[7];
+  volatile uint32_t sink = static_cast<uint32_t>(acc[0]) + static_cast<uint32_t>(acc[7]);
   (void)sink;
   return 16.0 * static_cast<double>(iterations);
 }
