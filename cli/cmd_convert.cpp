@@ -6,11 +6,11 @@
 // R fraction of heads with the lowest ablation importance, models/head_importance.h, measured
 // after --keep-layers on the calibration text), --keep-layers 0,2,4, --calib FILE (one text per
 // line; a built-in set otherwise), --threads N, --runs N (timed runs per model, default 5,
-// interleaved, median), --json
-// (the report as one JSON object). The report compares last_hidden_state rows of the
-// calibration batch with the unmodified fp32 model (cosine mean / min, max abs difference),
-// the sizes (safetensors bytes before, .lbt bytes after) and the forward times. Errors are
-// lightbert::Error (one line on stderr, exit 1).
+// interleaved, median), --json (the report as one JSON object), --help (the options and the
+// importance criterion). The report compares last_hidden_state rows of the calibration batch with
+// the unmodified fp32 model (cosine mean / min, max abs difference), the sizes (safetensors bytes
+// before, .lbt bytes after) and the forward times. Errors are lightbert::Error (one line on stderr,
+// exit 1).
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -95,13 +95,35 @@ json pruned_json(const ModelConfig& cfg) {
   return j;
 }
 
+constexpr const char* kHelp =
+    "lightbert convert IN_DIR OUT.lbt [options]: writes the model folder as one .lbt file\n"
+    "(docs/model-file-format.md) and reports accuracy, size and speed against the original.\n"
+    "  --dtype fp32|bf16|int8      weight type of the dense layers (default fp32)\n"
+    "  --prune-heads \"L:H,H;L:H\"   remove these heads (Hugging Face prune_heads semantics;\n"
+    "                              layer/head numbers of IN_DIR; applied before --keep-layers)\n"
+    "  --prune-heads-ratio R       remove the floor(R x heads) least important heads (0 <= R < "
+    "1),\n"
+    "                              never a layer's last one. Importance of a head = mean over the\n"
+    "                              calibration tokens of 1 - cosine(final hidden state, final\n"
+    "                              hidden state with that head ablated = head_mask 0); one\n"
+    "                              forward per head, measured after --keep-layers\n"
+    "  --keep-layers 0,2,4         keep these layers (strictly increasing), drop the others\n"
+    "  --calib FILE                calibration text, one per line (default: 50 built-in\n"
+    "                              English sentences)\n"
+    "  --threads N, --runs N       threads (0: all), timed runs per model (default 5)\n"
+    "  --json                      the report as one JSON object\n";
+
 }  // namespace
 
 int run_convert(const std::vector<std::string>& argv) {
   Args args(
       argv,
       {"dtype", "prune-heads", "prune-heads-ratio", "keep-layers", "calib", "threads", "runs"},
-      {"json"});
+      {"json", "help"});
+  if (args.flag("help")) {
+    std::cout << kHelp;
+    return 0;
+  }
   if (args.positional().size() != 2) {
     throw Error(ErrorCode::kInvalidArgument, "convert: expected IN_DIR OUT.lbt");
   }

@@ -167,6 +167,13 @@ TEST(Convert, HeadModelsRunFromTheFile) {
   }
 }
 
+TEST(Convert, HelpNamesTheImportanceCriterion) {
+  CliResult r = run_cli("convert --help", "");
+  expect_ok(r);
+  EXPECT_NE(r.out.find("1 - cosine"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--keep-layers"), std::string::npos) << r.out;
+}
+
 TEST(Convert, BadArgumentsAreOneLineErrors) {
   TempDir tmp;
   const std::string tiny = test_data("tiny-bert");
