@@ -8,9 +8,9 @@
 //   every Linear's n / k / dtype / layout) and throws lightbert::Error(kFormat) naming the
 //   file and the entry at fault. Linears whose layout tag is not the table's are repacked at
 //   load with ops::pack_linear (from the stored values: fp32 and bf16 exactly, int8
-//   dequantised and quantised again), with a one-line note on stderr. Packed Linears borrow the mapping
-//   (kernels::borrow_packed; the weights' owner keeps it alive, nothing is copied); embeddings
-//   and LayerNorm parameters are copied into aligned buffers.
+//   dequantised and quantised again), with a one-line note on stderr. Packed Linears borrow the
+//   mapping (kernels::borrow_packed; the weights' owner keeps it alive, nothing is copied);
+//   embeddings and LayerNorm parameters are copied into aligned buffers.
 // - open_model_file_checkpoint exposes the head tensors (plus the tied
 //   "embeddings.word_embeddings.weight") as a Checkpoint over the mapped file.
 // - extract_model_file_files writes the embedded small files (config.json included) into a
