@@ -4,7 +4,9 @@
 // at first use from the CPU flags (best available), or from env LIGHTBERT_ISA=avx512|avx2|generic;
 // an unknown value or an ISA this CPU cannot run throws lightbert::Error (kInvalidArgument /
 // kUnsupported) naming the value. Every table computes the same math; results differ only by
-// float rounding. Kernels never allocate and never throw.
+// float rounding, except int8, whose weight code range is the table's (i8_qmax: 7 bits on AVX2,
+// 8 elsewhere) and whose packing is therefore table-specific (packed_layout). Kernels never
+// allocate and never throw.
 #pragma once
 
 #include <cstdint>
