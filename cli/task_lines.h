@@ -9,6 +9,7 @@
 #include <istream>
 #include <string>
 #include <vector>
+#include "server/head_json.h"
 
 #include "lightbert/error.h"
 #include "lightbert/model.h"
@@ -36,8 +37,11 @@ auto on_lines(const std::vector<size_t>& line_nos, Fn&& fn) -> decltype(fn()) {
   }
 }
 
-void append_entity(std::string& out, const Entity& e, bool grouped);
-void append_answer(std::string& out, const Answer& a);
-void append_predictions(std::string& out, const std::vector<MaskPrediction>& p);
+// The JSON of entities, answers and mask predictions: server/head_json.h (one writer for both).
+using server::append_answer;
+using server::append_entity;
+inline void append_predictions(std::string& out, const std::vector<MaskPrediction>& p) {
+  server::append_mask_predictions(out, p);
+}
 
 }  // namespace lightbert::cli
