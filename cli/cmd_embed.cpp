@@ -1,13 +1,13 @@
 // cli/cmd_embed.cpp: `lightbert embed --model DIR`: one sentence embedding per input line.
 // stdin {"text": ...(, "text_pair")} -> stdout {"embedding": [...]}. Pooling and normalisation
 // default to the folder's sentence-transformers settings (mean, no normalisation otherwise);
-// --pooling and --normalize override them.
+// --pooling and --normalize override them. A folder's sentence-transformers Dense modules are
+// applied after pooling (Model::pool), so the vector has Model::embedding_size() floats.
 #include <iostream>
 
 #include "args.h"
 #include "batch_reader.h"
 #include "commands.h"
-#include "heads/pooling.h"
 #include "jsonl.h"
 #include "lightbert/error.h"
 #include "lightbert/hub.h"
@@ -33,13 +33,12 @@ int run_embed(const std::vector<std::string>& argv) {
   std::ios::sync_with_stdio(false);
   SequenceBatch batch;
   EncoderOutput out;
-  std::vector<float> v(static_cast<size_t>(model->config().hidden_size));
+  std::vector<float> v(static_cast<size_t>(model->embedding_size()));
   std::string text;
   while (reader.next(batch)) {
     model->encoder().forward(batch, out);
     for (size_t s = 0; s < batch.num_sequences(); ++s) {
-      heads::pool(out, s, eo.pooling, v.data());
-      if (eo.normalize) heads::l2_normalize(v.data(), v.size());
+      model->pool(out, s, eo, v.data());
       text.clear();
       text += "{\"embedding\":";
       append_floats(text, v.data(), v.size());

@@ -17,7 +17,6 @@
 #include <string>
 #include <vector>
 
-#include "heads/pooling.h"
 #include "lightbert/error.h"
 #include "lightbert/hub.h"
 #include "lightbert/model.h"
@@ -93,7 +92,7 @@ class PyModel {
     lightbert::EmbeddingOptions eo = model_->default_embedding();
     if (normalize) eo.normalize = *normalize;
     if (pooling) eo.pooling = lightbert::parse_pooling(*pooling);
-    const size_t dim = static_cast<size_t>(model_->config().hidden_size);
+    const size_t dim = static_cast<size_t>(model_->embedding_size());
     std::vector<float> result(inputs.size() * dim);
     {
       py::gil_scoped_release release;
@@ -105,8 +104,7 @@ class PyModel {
         model_->encode(chunk, truncate, out);
         for (size_t i = 0; i < chunk.size(); ++i) {
           float* dst = result.data() + (b + i) * dim;
-          lightbert::heads::pool(out, i, eo.pooling, dst);
-          if (eo.normalize) lightbert::heads::l2_normalize(dst, dim);
+          model_->pool(out, i, eo, dst);
         }
       }
     }
@@ -276,7 +274,7 @@ class PyModel {
     return single ? out[0] : py::object(out);
   }
 
-  int dim() const { return model_->config().hidden_size; }
+  int dim() const { return model_->embedding_size(); }  // after any Dense module
   int max_length() const { return model_->max_length(); }
   std::string path() const { return model_->path(); }
 

@@ -1,7 +1,8 @@
 // server/embed_job.h: the batcher job of the embedding endpoints.
-// Contract: an EmbedJob holds tokenized inputs; consume() pools each sequence's rows
-// (mean/cls/max, heads/pooling.h) and L2-normalises them when asked, so once the job is done,
-// embedding(i) is input i's vector of hidden_size floats, in input order.
+// Contract: an EmbedJob holds tokenized inputs; consume() makes each sequence's sentence
+// embedding with Model::pool (mean/cls/max pooling, the folder's sentence-transformers Dense
+// modules, L2 normalisation when asked), so once the job is done, embedding(i) is input i's
+// vector of model.embedding_size() floats, in input order. The model must outlive the job.
 #pragma once
 
 #include <vector>
@@ -13,17 +14,17 @@ namespace lightbert::server {
 
 class EmbedJob : public BatchJob {
  public:
-  EmbedJob(std::vector<Sequence> sequences, int hidden_size, Pooling pooling, bool normalize);
+  EmbedJob(std::vector<Sequence> sequences, const Model& model, Pooling pooling, bool normalize);
 
   void consume(const EncoderOutput& out, size_t out_first, size_t begin, size_t count) override;
-  const float* embedding(size_t i) const { return values_.data() + i * hidden_size_; }
-  int hidden_size() const { return hidden_size_; }
+  const float* embedding(size_t i) const { return values_.data() + i * size_; }
+  int size() const { return size_; }  // floats per embedding
 
  private:
-  int hidden_size_;
-  Pooling pooling_;
-  bool normalize_;
-  std::vector<float> values_;  // [num_sequences, hidden_size]
+  const Model& model_;
+  int size_;
+  EmbeddingOptions options_;
+  std::vector<float> values_;  // [num_sequences, size]
 };
 
 }  // namespace lightbert::server

@@ -21,8 +21,7 @@ std::shared_ptr<EmbedJob> embed(ServerContext& ctx, const EmbedRequest& r, const
   {
     Batcher::Arrival arriving(ctx.batcher);  // more work is on its way to the batcher
     auto sequences = tokenize_inputs(ctx, r.inputs, r.truncate.value_or(false), field);
-    job = std::make_shared<EmbedJob>(std::move(sequences), ctx.model.config().hidden_size,
-                                     ctx.pooling, r.normalize);
+    job = std::make_shared<EmbedJob>(std::move(sequences), ctx.model, ctx.pooling, r.normalize);
     submit_job(ctx, job);
   }
   wait_job(ctx, job);
@@ -35,11 +34,11 @@ void handle_embed(ServerContext& ctx, const httplib::Request& req, httplib::Resp
   const EmbedRequest r = parse_tei_embed(req.body, ctx.options.max_client_batch);
   auto job = embed(ctx, r, "inputs");
   std::string out;
-  out.reserve(r.inputs.size() * job->hidden_size() * 12 + 16);
+  out.reserve(r.inputs.size() * job->size() * 12 + 16);
   out += '[';
   for (size_t i = 0; i < r.inputs.size(); ++i) {
     if (i) out += ',';
-    append_floats(out, job->embedding(i), job->hidden_size());
+    append_floats(out, job->embedding(i), job->size());
   }
   out += ']';
   send_json(res, 200, out);
@@ -51,12 +50,12 @@ void handle_openai_embeddings(ServerContext& ctx, const httplib::Request& req,
   r.normalize = true;
   auto job = embed(ctx, r, "input");
   std::string out;
-  out.reserve(r.inputs.size() * (job->hidden_size() * 12 + 48) + 128);
+  out.reserve(r.inputs.size() * (job->size() * 12 + 48) + 128);
   out += "{\"object\":\"list\",\"data\":[";
   for (size_t i = 0; i < r.inputs.size(); ++i) {
     if (i) out += ',';
     out += "{\"object\":\"embedding\",\"index\":" + std::to_string(i) + ",\"embedding\":";
-    append_floats(out, job->embedding(i), job->hidden_size());
+    append_floats(out, job->embedding(i), job->size());
     out += '}';
   }
   out += "],\"model\":";

@@ -1,6 +1,7 @@
 // server/handlers_info.cpp: GET /health, GET /info and GET /metrics.
 // /health: 200 {"status": "ok"}, or 503 {"status": "stopping"} once SIGTERM has arrived.
-// /info: the model and server settings as JSON (model id and path, architecture, sizes, dtype,
+// /info: the model and server settings as JSON (model id and path, architecture, sizes (with
+// "embedding_size": the /embed vector width after sentence-transformers Dense modules), dtype,
 // max input length, pooling, normalize default, the task heads ("heads": names, "head_labels":
 // the classification heads' labels in id order; "classification_scores": sigmoid|softmax and
 // "crf": bool when those heads exist),
@@ -30,6 +31,7 @@ void handle_info(ServerContext& ctx, const httplib::Request&, httplib::Response&
   j["model_type"] = c.model_type;
   j["architecture"] = c.architectures.empty() ? c.model_type : c.architectures.front();
   j["hidden_size"] = c.hidden_size;
+  j["embedding_size"] = ctx.model.embedding_size();
   j["num_hidden_layers"] = c.num_hidden_layers;
   j["num_attention_heads"] = c.num_attention_heads;
   j["vocab_size"] = c.vocab_size;

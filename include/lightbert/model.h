@@ -3,8 +3,10 @@
 // convert; docs/model-file-format.md). A folder holds (config.json, model.safetensors or a
 // sharded index, vocab.txt or tokenizer.json, tokenizer_config.json) and, when present, the
 // sentence-transformers files (modules.json, 1_Pooling/config.json, sentence_bert_config.json,
-// a Normalize module) that set the default pooling, normalisation and maximum length.
-// encode() tokenizes texts and runs them as one padding-free batch; embed() pools them.
+// Dense modules such as 2_Dense/{config.json, model.safetensors}, a Normalize module) that set
+// the default pooling, the embedding's projection, normalisation and maximum length.
+// encode() tokenizes texts and runs them as one padding-free batch; embed() pools them and
+// applies the folder's Dense modules (always, whatever the pooling) and the normalisation.
 // Errors are lightbert::Error naming the file, field or input index.
 #pragma once
 
@@ -27,6 +29,15 @@ Pooling parse_pooling(const std::string& name);  // "mean" | "cls" | "max"; else
 struct EmbeddingOptions {
   Pooling pooling = Pooling::kMean;
   bool normalize = false;
+};
+
+// A sentence-transformers Dense module: y = act(W x + b), act tanh or identity.
+struct DenseModule {
+  int in_features = 0;
+  int out_features = 0;
+  std::vector<float> weight;  // [out_features, in_features]
+  std::vector<float> bias;    // [out_features], empty without bias
+  bool tanh = true;           // false: identity
 };
 
 struct ModelOptions {
@@ -57,15 +68,24 @@ class Model {
   const EmbeddingOptions& default_embedding() const { return default_embedding_; }
   bool is_sentence_transformer() const { return is_sentence_transformer_; }
   // Longest input in tokens: the tokenizer's model_max_length, sentence-transformers'
-  // max_seq_length, and max_position_embeddings, whichever is smallest.
+  // max_seq_length, and config().max_input_length() (max_position_embeddings less the
+  // position offset: 512 for RoBERTa's 514), whichever is smallest.
   int max_length() const { return max_length_; }
+  // The folder's sentence-transformers Dense modules, in order (usually none).
+  const std::vector<DenseModule>& dense_modules() const { return dense_; }
+  // Width of a sentence embedding: the last Dense module's out_features, else hidden_size.
+  int embedding_size() const;
+  // Sentence embedding of sequence `seq` of `out`: pooling, Dense modules, normalisation.
+  // `dst` holds embedding_size() floats. Thread-safe (reads the model only).
+  void pool(const EncoderOutput& out, size_t seq, const EmbeddingOptions& options,
+            float* dst) const;
 
   // Tokenizes `inputs` (truncating to max_length() when `truncate`; otherwise a too-long input
   // is kOutOfRange naming its index) and runs them as one batch. `encodings` receives the
   // tokenizations when non-null.
   void encode(const std::vector<TextInput>& inputs, bool truncate, EncoderOutput& out,
               std::vector<Encoding>* encodings = nullptr);
-  // Sentence embeddings, one row of hidden_size floats per input.
+  // Sentence embeddings, one row of embedding_size() floats per input.
   std::vector<std::vector<float>> embed(const std::vector<TextInput>& inputs,
                                         const EmbeddingOptions& options, bool truncate);
 
@@ -76,6 +96,7 @@ class Model {
   std::unique_ptr<Encoder> encoder_;
   EmbeddingOptions default_embedding_;
   bool is_sentence_transformer_ = false;
+  std::vector<DenseModule> dense_;
   int max_length_ = 512;
   SequenceBatch batch_;
 };

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "formats/model_file.h"
@@ -86,13 +87,50 @@ std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& 
                                         " tokens but config.json field 'vocab_size' is " +
                                         std::to_string(cfg.vocab_size));
   }
-  m->max_length_ = std::min(m->tokenizer_->config().model_max_length, cfg.max_position_embeddings);
+  m->max_length_ = std::min(m->tokenizer_->config().model_max_length, cfg.max_input_length());
   if (auto st = heads::read_sentence_transformers(folder)) {
     m->is_sentence_transformer_ = true;
     m->default_embedding_ = st->embedding;
     if (st->max_seq_length > 0) m->max_length_ = std::min(m->max_length_, st->max_seq_length);
+    if (!st->dense.empty() && st->dense.front().in_features != cfg.hidden_size) {
+      throw Error(ErrorCode::kFormat, path +
+                                          ": the first sentence-transformers Dense module's "
+                                          "config.json field 'in_features' is " +
+                                          std::to_string(st->dense.front().in_features) +
+                                          " but the encoder's hidden_size is " +
+                                          std::to_string(cfg.hidden_size));
+    }
+    m->dense_ = std::move(st->dense);
   }
   return m;
+}
+
+int Model::embedding_size() const {
+  return dense_.empty() ? config().hidden_size : dense_.back().out_features;
+}
+
+void Model::pool(const EncoderOutput& out, size_t seq, const EmbeddingOptions& options,
+                 float* dst) const {
+  if (dense_.empty()) {
+    heads::pool(out, seq, options.pooling, dst);
+  } else {
+    std::vector<float> x(static_cast<size_t>(out.hidden_size));
+    heads::pool(out, seq, options.pooling, x.data());
+    std::vector<float> y;
+    for (size_t k = 0; k < dense_.size(); ++k) {
+      const DenseModule& d = dense_[k];
+      y.assign(static_cast<size_t>(d.out_features), 0.0f);
+      for (int o = 0; o < d.out_features; ++o) {
+        const float* w = d.weight.data() + static_cast<size_t>(o) * d.in_features;
+        double acc = d.bias.empty() ? 0.0 : d.bias[o];
+        for (int i = 0; i < d.in_features; ++i) acc += static_cast<double>(w[i]) * x[i];
+        y[o] = static_cast<float>(d.tanh ? std::tanh(acc) : acc);
+      }
+      x.swap(y);
+    }
+    std::copy(x.begin(), x.end(), dst);
+  }
+  if (options.normalize) heads::l2_normalize(dst, static_cast<size_t>(embedding_size()));
 }
 
 void Model::encode(const std::vector<TextInput>& inputs, bool truncate, EncoderOutput& out,
@@ -123,11 +161,9 @@ std::vector<std::vector<float>> Model::embed(const std::vector<TextInput>& input
                                              const EmbeddingOptions& options, bool truncate) {
   EncoderOutput out;
   encode(inputs, truncate, out);
-  std::vector<std::vector<float>> result(inputs.size(), std::vector<float>(out.hidden_size));
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    heads::pool(out, i, options.pooling, result[i].data());
-    if (options.normalize) heads::l2_normalize(result[i].data(), result[i].size());
-  }
+  std::vector<std::vector<float>> result(inputs.size(),
+                                         std::vector<float>(static_cast<size_t>(embedding_size())));
+  for (size_t i = 0; i < inputs.size(); ++i) pool(out, i, options, result[i].data());
   return result;
 }
 

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "formats/dtype.h"
+#include "formats/safetensors.h"
 #include "lightbert/error.h"
 
 namespace lightbert::heads {
@@ -64,7 +66,81 @@ EmbeddingOptions read_pooling(const std::string& path) {
   return o;
 }
 
+int get_positive_int(const json& j, const char* key, const std::string& path) {
+  if (!j.contains(key))
+    throw Error(ErrorCode::kNotFound, path + ": field '" + key + "' is missing");
+  if (!j[key].is_number_integer() || j[key].get<long long>() <= 0 ||
+      j[key].get<long long>() > (1 << 20)) {
+    throw Error(ErrorCode::kFormat, path + ": field '" + key + "' must be a positive integer");
+  }
+  return static_cast<int>(j[key].get<long long>());
+}
+
+// `name` of `st` as floats with exactly `shape`; kNotFound / kFormat / kUnsupported name it.
+std::vector<float> read_dense_tensor(const formats::SafetensorsFile& st, const std::string& path,
+                                     const std::string& name, const std::vector<int64_t>& shape) {
+  for (const formats::TensorInfo& t : st.content.tensors) {
+    if (t.name != name) continue;
+    if (t.dtype != formats::DType::kF32 && t.dtype != formats::DType::kF16 &&
+        t.dtype != formats::DType::kBF16) {
+      throw Error(ErrorCode::kUnsupported,
+                  path + ": tensor '" + name + "' must be F32, F16 or BF16");
+    }
+    if (t.shape != shape) {
+      std::string want;
+      for (int64_t d : shape) want += (want.empty() ? "" : ", ") + std::to_string(d);
+      throw Error(ErrorCode::kFormat,
+                  path + ": tensor '" + name + "' must have shape [" + want + "]");
+    }
+    std::vector<float> out(static_cast<size_t>(t.numel()));
+    formats::convert_to_f32(t.dtype, t.data, out.size(), out.data());
+    return out;
+  }
+  throw Error(ErrorCode::kNotFound, path + ": tensor '" + name + "' is missing");
+}
+
 }  // namespace
+
+DenseModule read_dense_module(const std::string& dir, const std::string& sub) {
+  const std::string base = dir + "/" + sub;
+  const std::string config_path = base + "/config.json";
+  json j = read_json(config_path);
+  if (!j.is_object()) throw Error(ErrorCode::kFormat, config_path + ": expected a JSON object");
+  DenseModule d;
+  d.in_features = get_positive_int(j, "in_features", config_path);
+  d.out_features = get_positive_int(j, "out_features", config_path);
+  const bool bias = !j.contains("bias") || get_bool(j, "bias", config_path);
+  if (j.contains("activation_function")) {
+    if (!j["activation_function"].is_string()) {
+      throw Error(ErrorCode::kFormat,
+                  config_path + ": field 'activation_function' must be a string");
+    }
+    const std::string act = j["activation_function"].get<std::string>();
+    if (act == "torch.nn.modules.activation.Tanh") {
+      d.tanh = true;
+    } else if (act == "torch.nn.modules.linear.Identity") {
+      d.tanh = false;
+    } else {
+      throw Error(ErrorCode::kUnsupported,
+                  config_path + ": field 'activation_function' " + act +
+                      " is not supported (torch.nn.modules.activation.Tanh or "
+                      "torch.nn.modules.linear.Identity)");
+    }
+  }
+  const std::string weights = base + "/model.safetensors";
+  if (!file_exists(weights)) {
+    if (file_exists(base + "/pytorch_model.bin")) {
+      throw Error(ErrorCode::kUnsupported,
+                  base + "/pytorch_model.bin: the Dense module's weights are read only from " +
+                      weights + " (convert it to safetensors)");
+    }
+    throw Error(ErrorCode::kNotFound, weights + ": missing (the Dense module's weights)");
+  }
+  formats::SafetensorsFile st = formats::open_safetensors(weights);
+  d.weight = read_dense_tensor(st, weights, "linear.weight", {d.out_features, d.in_features});
+  if (bias) d.bias = read_dense_tensor(st, weights, "linear.bias", {d.out_features});
+  return d;
+}
 
 std::optional<SentenceTransformersConfig> read_sentence_transformers(const std::string& dir) {
   const std::string modules_path = dir + "/modules.json";
@@ -90,6 +166,25 @@ std::optional<SentenceTransformersConfig> read_sentence_transformers(const std::
       st.embedding = read_pooling(dir + "/" + sub + "/config.json");
       st.embedding.normalize = normalize;
       have_pooling = true;
+    } else if (type == "sentence_transformers.models.Dense") {
+      if (st.embedding.normalize || !have_pooling) {
+        throw Error(ErrorCode::kUnsupported,
+                    where +
+                        ": a Dense module is supported only between the Pooling and "
+                        "Normalize modules");
+      }
+      if (sub.empty() || sub[0] == '/' || sub.find("..") != std::string::npos) {
+        throw Error(ErrorCode::kFormat,
+                    where + ": field 'path' must be the Dense module's relative folder");
+      }
+      DenseModule d = read_dense_module(dir, sub);
+      if (!st.dense.empty() && d.in_features != st.dense.back().out_features) {
+        throw Error(ErrorCode::kFormat, dir + "/" + sub + "/config.json: field 'in_features' is " +
+                                            std::to_string(d.in_features) +
+                                            " but the Dense module before gives " +
+                                            std::to_string(st.dense.back().out_features));
+      }
+      st.dense.push_back(std::move(d));
     } else if (type == "sentence_transformers.models.Normalize") {
       st.embedding.normalize = true;
     } else {

@@ -124,7 +124,8 @@ class Fetcher {
     }
   }
 
-  // modules.json, then {module path}/config.json for each sentence-transformers module.
+  // modules.json, then {module path}/config.json for each sentence-transformers module, and a
+  // Dense module's weights ({module path}/model.safetensors).
   void fetch_module_configs() {
     fetch("modules.json");
     const auto j = read_json_file(cache_.snapshot_file(commit_, "modules.json"), "modules.json");
@@ -133,7 +134,11 @@ class Fetcher {
       if (!m.is_object() || !m.contains("path") || !m["path"].is_string()) continue;
       std::string dir = m["path"].get<std::string>();
       while (!dir.empty() && dir.back() == '/') dir.pop_back();
-      if (!dir.empty()) fetch_if_listed(dir + "/config.json");
+      if (dir.empty()) continue;
+      fetch_if_listed(dir + "/config.json");
+      if (m.contains("type") && m["type"] == "sentence_transformers.models.Dense") {
+        fetch_if_listed(dir + "/model.safetensors");
+      }
     }
   }
 

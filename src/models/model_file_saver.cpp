@@ -2,9 +2,11 @@
 // model_file_loader.h, docs/model-file-format.md).
 // Contract: small files are the tokenizer files, tokenizer_config.json,
 // special_tokens_map.json, added_tokens.json and the sentence-transformers files (modules.json,
-// each module's config.json, sentence_bert_config.json, config_sentence_transformers.json) that
-// exist; head tensors are the float tensors outside the encoder (not under embeddings.,
-// encoder., pooler., or a family prefix such as bert.), stored as F32.
+// each module's config.json, a Dense module's model.safetensors, sentence_bert_config.json,
+// config_sentence_transformers.json) that exist; head tensors are the float tensors outside the
+// encoder (not under embeddings., encoder., pooler., or a family prefix such as bert.), stored
+// as F32. The edited config.json keeps the family's own field for the depth (DistilBERT's
+// n_layers, the others' num_hidden_layers).
 #include <sys/stat.h>
 
 #include <fstream>
@@ -124,10 +126,15 @@ ModelFolderExtras read_model_folder_extras(const std::string& dir,
     if (modules.is_array()) {
       for (const json& m : modules) {
         if (!m.is_object() || !m.contains("path") || !m["path"].is_string()) continue;
-        const std::string sub = m["path"].get<std::string>();
+        std::string sub = m["path"].get<std::string>();
+        while (!sub.empty() && sub.back() == '/') sub.pop_back();
+        if (!safe_module_path(sub)) continue;
         const std::string rel = sub + "/config.json";
-        if (safe_module_path(sub) && is_file(dir + "/" + rel))
-          x.files[rel] = read_text(dir + "/" + rel);
+        if (is_file(dir + "/" + rel)) x.files[rel] = read_text(dir + "/" + rel);
+        const bool dense = m.contains("type") && m["type"] == "sentence_transformers.models.Dense";
+        const std::string weights = sub + "/model.safetensors";
+        if (dense && is_file(dir + "/" + weights))
+          x.files[weights] = read_text(dir + "/" + weights);
       }
     }
   }
@@ -151,7 +158,9 @@ ModelFolderExtras read_model_folder_extras(const std::string& dir,
 std::string edited_config_json(const std::string& original, const ModelConfig& config) {
   json j = json::parse(original, nullptr, false);
   if (!j.is_object()) throw Error(ErrorCode::kFormat, "config.json: not a JSON object");
-  j["num_hidden_layers"] = config.num_hidden_layers;
+  // DistilBertConfig reads n_layers (num_hidden_layers is only its attribute_map alias).
+  j[config.model_type == "distilbert" ? "n_layers" : "num_hidden_layers"] =
+      config.num_hidden_layers;
   json pruned = json::object();
   for (const auto& [layer, heads] : config.pruned_heads) pruned[std::to_string(layer)] = heads;
   if (pruned.empty()) {
