@@ -150,7 +150,7 @@ int run_convert(const std::vector<std::string>& argv) {
   // Calibration batch.
   const Tokenizer tok = Tokenizer::from_folder(dir);
   EncodeOptions eo;
-  eo.max_length = std::min(tok.config().model_max_length, original_config.max_position_embeddings);
+  eo.max_length = std::min(tok.config().model_max_length, original_config.max_input_length());
   eo.truncation = true;
   SequenceBatch calib;
   const std::vector<std::string> texts = calibration_texts(args.get_or("calib", ""));

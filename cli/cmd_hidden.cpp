@@ -21,7 +21,7 @@ int run_hidden(const std::vector<std::string>& argv) {
   eo.threads = args.get_int("threads", 0, 0, 1024);
   eo.dtype = args.get_or("dtype", "fp32");  // fp32 | bf16 | int8 (dense layers' weights)
   std::unique_ptr<Encoder> enc = Encoder::load(dir, eo);
-  const int max_length = enc->config().max_position_embeddings;
+  const int max_length = enc->config().max_input_length();  // RoBERTa: 514 positions, 512
   BatchReader reader(std::cin, dir, max_length, args.flag("truncate"), /*allow_ids=*/true,
                      static_cast<size_t>(args.get_int("batch-size", 32, 1, 4096)));
   std::ios::sync_with_stdio(false);

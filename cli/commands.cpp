@@ -27,6 +27,8 @@ const std::vector<Command>& commands() {
        run_qa},
       {"fill-mask", "fill-mask --model DIR [--top-k K] [--truncate] [--batch-size N] [--threads N]",
        run_fill_mask},
+      {"replaced-tokens", "replaced-tokens --model DIR [--truncate] [--batch-size N] [--threads N]",
+       run_replaced_tokens},
       {"bench",
        "bench --model DIR (--batch B --seq S | --lengths L1,L2,... | --cases FILE --case NAME) "
        "[--runs N] [--warmup N] [--threads N] [--peak-gflops X] [--json]",

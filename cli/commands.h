@@ -28,6 +28,7 @@ int run_similarity(const std::vector<std::string>& args);
 int run_ner(const std::vector<std::string>& args);
 int run_qa(const std::vector<std::string>& args);
 int run_fill_mask(const std::vector<std::string>& args);
+int run_replaced_tokens(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
 int run_serve(const std::vector<std::string>& args);
 int run_convert(const std::vector<std::string>& args);

@@ -1,7 +1,9 @@
 // lightbert/tasks.h: task heads on a loaded Model: sequence classification, token
-// classification (NER, optional CRF), extractive question answering, fill-mask, similarity.
+// classification (NER, optional CRF), extractive question answering, fill-mask, similarity,
+// ELECTRA replaced-token detection.
 // Contract: each head object reads its own tensors from model.path() when constructed (top-level
-// Hugging Face names: classifier.*, qa_outputs.*, cls.predictions.*, crf.*) and throws
+// Hugging Face names: classifier.*, qa_outputs.*, cls.predictions.*, crf.*,
+// discriminator_predictions.*) and throws
 // lightbert::Error naming the missing tensor, or the task and the folder's architectures when
 // the folder is not a model for that task. Results follow the matching Hugging Face pipeline
 // (labels, scores, spans, words, answers, sequences); offsets are [start, end) in Unicode code
@@ -140,6 +142,33 @@ class MaskFiller {
   ~MaskFiller();
   // An input without [MASK] is an error naming its index.
   std::vector<FillMaskResult> fill(const std::vector<std::string>& texts, int top_k, bool truncate);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// ---- replaced-token detection (ElectraForPreTraining's discriminator) ------------------------
+struct TokenScore {
+  std::string token;  // the tokenizer's token string
+  float logit = 0.f;  // discriminator_predictions output
+  float score = 0.f;  // sigmoid(logit): probability that the token was replaced
+  int32_t index = 0;  // token index in the encoding
+  int32_t start = 0;  // code points of the text, [start, end)
+  int32_t end = 0;
+};
+
+struct ReplacedTokens {
+  Encoding encoding;
+  std::vector<float> logits;       // [tokens], special tokens included
+  std::vector<TokenScore> tokens;  // the text's tokens (special tokens left out), in order
+};
+
+class ReplacedTokenDetector {
+ public:
+  explicit ReplacedTokenDetector(Model& model);
+  ~ReplacedTokenDetector();
+  std::vector<ReplacedTokens> detect(const std::vector<std::string>& texts, bool truncate);
 
  private:
   struct Impl;

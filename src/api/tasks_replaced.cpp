@@ -1,0 +1,45 @@
+// api/tasks_replaced.cpp: ReplacedTokenDetector (tasks.h) over heads/discriminator.h.
+#include "api/task_encode.h"
+#include "heads/discriminator.h"
+#include "lightbert/tasks.h"
+
+namespace lightbert {
+
+struct ReplacedTokenDetector::Impl {
+  Model* model;
+  heads::DiscriminatorHead head;
+};
+
+ReplacedTokenDetector::ReplacedTokenDetector(Model& model)
+    : impl_(new Impl{&model, heads::DiscriminatorHead::load(model.path(), model.config())}) {}
+ReplacedTokenDetector::~ReplacedTokenDetector() = default;
+
+std::vector<ReplacedTokens> ReplacedTokenDetector::detect(const std::vector<std::string>& texts,
+                                                          bool truncate) {
+  std::vector<TextInput> inputs;
+  for (const std::string& t : texts) inputs.push_back({t, std::nullopt});
+  EncoderOutput out;
+  std::vector<Encoding> enc = detail::encode_for_task(*impl_->model, inputs, truncate, out);
+  std::vector<ReplacedTokens> result(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    ReplacedTokens& r = result[i];
+    const size_t n = enc[i].size();
+    r.logits.resize(n);
+    impl_->head.run(out.token(i, 0), n, r.logits.data());
+    for (size_t t = 0; t < n; ++t) {
+      if (enc[i].sequence_ids[t] < 0) continue;  // [CLS], [SEP], <s>, </s>
+      TokenScore s;
+      s.token = enc[i].tokens[t];
+      s.logit = r.logits[t];
+      s.score = heads::sigmoid(r.logits[t]);
+      s.index = static_cast<int32_t>(t);
+      s.start = enc[i].offsets[t].first;
+      s.end = enc[i].offsets[t].second;
+      r.tokens.push_back(std::move(s));
+    }
+    r.encoding = std::move(enc[i]);
+  }
+  return result;
+}
+
+}  // namespace lightbert

@@ -1,0 +1,29 @@
+// heads/discriminator.h: ELECTRA's replaced-token-detection head (ElectraForPreTraining's
+// discriminator_predictions).
+// Contract: load() requires model_type "electra" and an *ForPreTraining architecture (or none
+// listed) and reads the top-level tensors discriminator_predictions.dense.{weight [H, H], bias
+// [H]} and discriminator_predictions.dense_prediction.{weight [1, H], bias [1]} (kNotFound naming
+// a missing one, kFormat a wrong shape). run() gives, per token, Hugging Face's logit
+// dense_prediction(act(dense(h))) with act = config.hidden_act (gelu: exact erf form, gelu_new:
+// tanh form, relu); sigmoid(logit) is the probability that the token was replaced.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "heads/head_common.h"
+#include "lightbert/config.h"
+
+namespace lightbert::heads {
+
+struct DiscriminatorHead {
+  Linear dense;
+  Activation act = Activation::kGelu;
+  Linear prediction;
+
+  static DiscriminatorHead load(const std::string& dir, const ModelConfig& config);
+  // hidden [n, H] -> logits [n].
+  void run(const float* hidden, size_t n, float* logits) const;
+};
+
+}  // namespace lightbert::heads
