@@ -33,7 +33,9 @@ Contract: writes, from seeded random weights (same torch + seeds -> same bytes):
   xlmr-tiny). golden.jsonl: per NER text the reference tokenizer's ids (transformers.js for
   WordPiece and byte-level BPE, tools/tokenizer_spm_golden.py's slow-tokenizer port for
   SentencePiece) and the float64 logits classifier(h); per QA pair (question, context: one
-  window) the ids and start / end logits qa_outputs(h). For the WordPiece families (ELECTRA,
+  window) the ids and start / end logits qa_outputs(h), and one long context cut into
+  overflow windows (truncation only_second with stride, the pair's own special tokens around
+  each piece: 4 for RoBERTa / XLM-R) with each window's ids and logits. For the WordPiece families (ELECTRA,
   DistilBERT) also the Hugging Face pipelines' outputs (tools/head_reference.py: NER with
   aggregation simple and first, QA's best answer), as tools/make_head_models.py does for BERT.
 usage: /usr/bin/python3 tools/make_extra_head_models.py
@@ -262,6 +264,11 @@ NER_TEXTS = ["John Smith lives in new york city.", "the sprinters crossed paris 
 QA_PAIRS = [("Where does John live?", "John Smith lives in new york city and works there."),
             ("what did they cross?", "the sprinters crossed paris at noon!")]
 LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+# A context longer than max_seq_len: several overflow windows (QA options of the case).
+QA_LONG = ("where do the sprinters run?",
+           "the sprinters crossed paris at noon and then they ran along the river to the old "
+           "city where john smith lives with his family in a small house near the station.",
+           {"max_seq_len": 40, "doc_stride": 5})
 
 
 def tokqa_config(family):
@@ -374,6 +381,34 @@ def tokqa(tmp, family):
             rec["output"] = r9_any({"score": float(scores[0]), "start": si, "end": ei,
                                     "answer": c[si:ei]})
         recs.append(rec)
+    # Overflow windows: the reference pair encoding's specials kept around each context piece.
+    q, c, opts = QA_LONG
+    (qi, _, _), = reference_ids(family, tmp, [{"text": q}])
+    (ids, types, toks), = reference_ids(family, tmp, [{"text": q, "text_pair": c}])
+    nq = len(qi) - 2
+    nmid = 2 if model_type in ("roberta", "xlm-roberta") else 1
+    c_lo, c_hi = 1 + nq + nmid, len(ids) - 1
+    specials = 2 + nmid
+    piece = opts["max_seq_len"] - nq - specials
+    stride = opts["doc_stride"]
+    nc = c_hi - c_lo
+    ranges, start = [], 0
+    while True:
+        stop = min(start + piece, nc)
+        ranges.append((start, stop))
+        if stop == nc:
+            break
+        start += piece - stride
+    windows = []
+    for a, z in ranges:
+        keep = list(range(0, c_lo)) + list(range(c_lo + a, c_lo + z)) + [len(ids) - 1]
+        wi, wt = [ids[i] for i in keep], [types[i] for i in keep]
+        se = hidden(wi, wt) @ head["qa_outputs.weight"].T + head["qa_outputs.bias"]
+        windows.append({"input_ids": wi, "start_logits": r9(se[:, 0].tolist()),
+                        "end_logits": r9(se[:, 1].tolist())})
+    assert len(windows) > 1
+    recs.append({"kind": "qa-windows", "question": q, "context": c, "options": opts,
+                 "windows": windows})
     with open(os.path.join(d, "golden.jsonl"), "w", encoding="utf-8") as f:
         for r in recs:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")

@@ -10,9 +10,9 @@ namespace lightbert::heads {
 
 namespace {
 
-void append_token(Encoding& dst, const Encoding& src, size_t i, int32_t type) {
+void append_token(Encoding& dst, const Encoding& src, size_t i) {
   dst.input_ids.push_back(src.input_ids[i]);
-  dst.token_type_ids.push_back(type);
+  dst.token_type_ids.push_back(src.token_type_ids[i]);
   dst.attention_mask.push_back(1);
   dst.tokens.push_back(src.tokens[i]);
   dst.offsets.push_back(src.offsets[i]);
@@ -27,18 +27,19 @@ std::vector<Encoding> qa_windows(const Tokenizer& tokenizer, std::string_view qu
   EncodeOptions opts;
   opts.truncation = false;
   const Encoding full = tokenizer.encode_pair(question, context, opts);
-  std::vector<size_t> q, c;
-  size_t cls = full.size(), sep = full.size();
+  // Special tokens before the question, between question and context, after the context.
+  std::vector<size_t> q, c, pre, mid, post;
   for (size_t i = 0; i < full.size(); ++i) {
     if (full.sequence_ids[i] == 0) q.push_back(i);
     if (full.sequence_ids[i] == 1) c.push_back(i);
-    if (full.sequence_ids[i] < 0) (cls == full.size() ? cls : sep) = i;
+    if (full.sequence_ids[i] < 0) (q.empty() ? pre : c.empty() ? mid : post).push_back(i);
   }
-  if (cls == full.size() || sep == full.size()) {
+  if (pre.empty() || mid.empty() || post.empty()) {
     throw Error(ErrorCode::kInternal, "qa_windows: the pair encoding lacks [CLS]/[SEP]");
   }
   if (static_cast<int>(full.size()) <= max_length) return {full};
-  const int piece = max_length - static_cast<int>(q.size()) - 3;
+  const int specials = static_cast<int>(pre.size() + mid.size() + post.size());
+  const int piece = max_length - static_cast<int>(q.size()) - specials;
   if (piece <= 0) {
     throw Error(ErrorCode::kOutOfRange, "the question has " + std::to_string(q.size()) +
                                             " tokens, leaving no room for "
@@ -56,11 +57,11 @@ std::vector<Encoding> qa_windows(const Tokenizer& tokenizer, std::string_view qu
   for (size_t begin = 0;; begin += step) {
     const size_t stop = std::min(begin + static_cast<size_t>(piece), c.size());
     Encoding w;
-    append_token(w, full, cls, 0);
-    for (size_t i : q) append_token(w, full, i, 0);
-    append_token(w, full, sep, 0);
-    for (size_t k = begin; k < stop; ++k) append_token(w, full, c[k], 1);
-    append_token(w, full, sep, 1);
+    for (size_t i : pre) append_token(w, full, i);
+    for (size_t i : q) append_token(w, full, i);
+    for (size_t i : mid) append_token(w, full, i);
+    for (size_t k = begin; k < stop; ++k) append_token(w, full, c[k]);
+    for (size_t i : post) append_token(w, full, i);
     windows.push_back(std::move(w));
     if (stop == c.size()) break;
   }

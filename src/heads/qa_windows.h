@@ -1,11 +1,12 @@
 // heads/qa_windows.h: question + context encodings split into overlapping windows, as Hugging
 // Face's fast tokenizers do with truncation="only_second", return_overflowing_tokens and stride.
-// Contract: the pair is tokenized once without truncation; when [CLS] q [SEP] c [SEP] exceeds
-// max_length, the context tokens are cut into pieces of L = max_length - len(q) - 3 tokens
-// starting at 0, L - stride, 2 (L - stride), ... up to the piece that reaches the end (tokenizers'
-// Encoding::truncate), each window being [CLS] q [SEP] piece [SEP] with its offsets, sequence
-// ids and word ids. The question is never cut: L <= 0 or stride >= L is kOutOfRange / kInvalid
-// Argument naming the lengths.
+// Contract: the pair is tokenized once without truncation; when it exceeds max_length, the
+// context tokens are cut into pieces of L = max_length - len(q) - S tokens (S: the pair's special
+// tokens: 3 for [CLS] q [SEP] c [SEP], 4 for RoBERTa's <s> q </s></s> c </s>) starting at 0,
+// L - stride, 2 (L - stride), ... up to the piece that reaches the end (tokenizers'
+// Encoding::truncate), each window keeping the pair's special tokens around the question and the
+// piece, with their offsets, type ids, sequence ids and word ids. The question is never cut:
+// L <= 0 or stride >= L is kOutOfRange / kInvalidArgument naming the lengths.
 #pragma once
 
 #include <string_view>
