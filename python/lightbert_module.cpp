@@ -2,10 +2,11 @@
 // Contract: lightbert.Model(path, threads=None, dtype="fp32") loads a model folder, a .lbt model
 // file, or ORG/NAME from the Hugging Face cache, with the dense layers in fp32, bf16 or int8;
 // encode() returns float32 numpy embeddings ([dim] for one string, [n, dim] for a list), tokenize()
-// returns dicts like the CLI's; classify / ner / qa / fill_mask run the task heads
-// (lightbert/tasks.h) and return what Hugging Face's pipelines return. The GIL is released while
-// tokenizing and computing. Every lightbert::Error becomes lightbert.Error (a RuntimeError
-// subclass) carrying the engine's message; wrong Python types raise TypeError.
+// returns dicts like the CLI's; classify / ner / qa / fill_mask / replaced_tokens run the task
+// heads (lightbert/tasks.h) and return what Hugging Face's pipelines return (replaced_tokens: the
+// CLI's replaced-tokens lines). The GIL is released while tokenizing and computing. Every
+// lightbert::Error becomes lightbert.Error (a RuntimeError subclass) carrying the engine's
+// message; wrong Python types raise TypeError.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -274,6 +275,40 @@ class PyModel {
     return single ? out[0] : py::object(out);
   }
 
+  // ELECTRA discriminator: per input a list of {token, score, index, start, end} (the CLI's
+  // replaced-tokens lines), one per token of the text.
+  py::object replaced_tokens(const py::handle& texts, bool truncate) {
+    bool single = false;
+    const std::vector<TextInput> inputs = to_inputs(texts, &single);
+    std::vector<std::string> plain;
+    for (const auto& t : inputs) {
+      if (t.text_pair) throw py::type_error("replaced_tokens takes str inputs, not pairs");
+      plain.push_back(t.text);
+    }
+    std::vector<lightbert::ReplacedTokens> res;
+    {
+      py::gil_scoped_release release;
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!detector_) detector_ = std::make_unique<lightbert::ReplacedTokenDetector>(*model_);
+      res = detector_->detect(plain, truncate);
+    }
+    py::list out;
+    for (const auto& r : res) {
+      py::list l;
+      for (const auto& t : r.tokens) {
+        py::dict d;
+        d["token"] = t.token;
+        d["score"] = t.score;
+        d["index"] = t.index;
+        d["start"] = t.start;
+        d["end"] = t.end;
+        l.append(d);
+      }
+      out.append(l);
+    }
+    return single ? out[0] : py::object(out);
+  }
+
   int dim() const { return model_->embedding_size(); }  // after any Dense module
   int max_length() const { return model_->max_length(); }
   std::string path() const { return model_->path(); }
@@ -284,6 +319,7 @@ class PyModel {
   std::unique_ptr<lightbert::TokenClassifier> tagger_;
   std::unique_ptr<lightbert::QuestionAnswerer> reader_;
   std::unique_ptr<lightbert::MaskFiller> filler_;
+  std::unique_ptr<lightbert::ReplacedTokenDetector> detector_;
   std::mutex mutex_;
 };
 
@@ -320,6 +356,10 @@ PYBIND11_MODULE(lightbert, m) {
            "Extractive QA: {answer, score, start, end} (a list with top_k > 1)")
       .def("fill_mask", &PyModel::fill_mask, py::arg("texts"), py::arg("top_k") = 5,
            py::arg("truncate") = true, "Fill-mask: top_k {score, token, token_str, sequence}")
+      .def("replaced_tokens", &PyModel::replaced_tokens, py::arg("texts"),
+           py::arg("truncate") = true,
+           "ELECTRA discriminator: per token {token, score (probability it was replaced), index, "
+           "start, end}")
       .def_property_readonly("dim", &PyModel::dim)
       .def_property_readonly("max_length", &PyModel::max_length)
       .def_property_readonly("path", &PyModel::path);

@@ -1,7 +1,8 @@
-"""tests/python/test_st_dense.py: lightbert.Model.encode on sentence-transformers folders with a
-Dense module (tests/data/heads/st-dense*, joined with tests/data/tiny-bert) against the float64
-PyTorch golden embeddings of tools/make_extra_head_models.py (Pooling -> Linear -> Tanh /
-Identity -> normalize), within 1e-4; `dim` is the Dense module's out_features."""
+"""tests/python/test_st_dense.py: the issue-6 additions to the Python module against the float64
+PyTorch goldens of tools/make_extra_head_models.py: lightbert.Model.encode on sentence-transformers
+folders with a Dense module (tests/data/heads/st-dense*, joined with tests/data/tiny-bert; Pooling
+-> Linear -> Tanh / Identity -> normalize), within 1e-4, `dim` being the Dense module's
+out_features; and Model.replaced_tokens on ELECTRA's discriminator."""
 import json
 import os
 import shutil
@@ -28,3 +29,20 @@ def test_encode_with_dense_matches_reference(tmp_path, name):
     got = model.encode([g["text"] for g in gold], truncate=False)
     assert got.shape == want.shape
     assert np.abs(got - want).max() <= 1e-4
+
+
+def test_replaced_tokens_match_reference():
+    """ELECTRA's discriminator (tests/data/families/electra-disc): sigmoid scores within 1e-4 of
+    the float64 reference, tokens and offsets identical, special tokens left out."""
+    folder = os.path.join(DATA, "families", "electra-disc")
+    with open(os.path.join(folder, "golden.jsonl"), encoding="utf-8") as f:
+        gold = [json.loads(x) for x in f if x.strip()]
+    model = lightbert.Model(folder, threads=1)
+    got = model.replaced_tokens([g["text"] for g in gold], truncate=False)
+    assert len(got) == len(gold)
+    for g, r in zip(gold, got):
+        assert [t["token"] for t in r] == g["tokens"][1:-1]
+        assert [[t["start"], t["end"]] for t in r] == g["offsets"][1:-1]
+        assert max(abs(t["score"] - s) for t, s in zip(r, g["scores"][1:-1])) <= 1e-4
+    single = model.replaced_tokens(gold[0]["text"])
+    assert [t["index"] for t in single] == list(range(1, len(gold[0]["tokens"]) - 1))
