@@ -26,6 +26,11 @@ const char* const kPlainFiles[] = {
     "tokenizer.json",
     "tokenizer_config.json",
     "vocab.txt",
+    "vocab.json",               // byte-level BPE (RoBERTa)
+    "merges.txt",               // byte-level BPE (RoBERTa)
+    "spiece.model",             // SentencePiece (ALBERT)
+    "sentencepiece.bpe.model",  // SentencePiece (XLM-R)
+    "added_tokens.json",
     "special_tokens_map.json",
     "sentence_bert_config.json",
     "config_sentence_transformers.json",

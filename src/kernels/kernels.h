@@ -4,9 +4,9 @@
 // at first use from the CPU flags (best available), or from env LIGHTBERT_ISA=avx512|avx2|generic;
 // an unknown value or an ISA this CPU cannot run throws lightbert::Error (kInvalidArgument /
 // kUnsupported) naming the value. Every table computes the same math; results differ only by
-// float rounding, except int8, whose weight code range is the table's (i8_qmax: 7 bits on AVX2,
-// 8 elsewhere) and whose packing is therefore table-specific (packed_layout). Kernels never
-// allocate and never throw.
+// float rounding, except int8, whose packing (and, in general, weight code range: i8_qmax) is
+// table-specific (packed_layout); all tables here use 8-bit weights and give identical int32
+// products. Kernels never allocate and never throw.
 #pragma once
 
 #include <cstdint>
@@ -90,10 +90,12 @@ struct KernelTable {
   // int8 weights (layout int8[q<i8_qmax>].k<i8_kgroup>.nr<i8_nr>).
   int i8_nr;
   int i8_kgroup;
-  int i8_qmax;        // weight codes in [-i8_qmax, i8_qmax]: 127, or 63 (AVX2: exact vpmaddubsw)
-  int i8_mr;          // rows per int8 micro-kernel call
-  int i8_code_bytes;  // bytes per stored activation code (1: uint8; 2: uint16, AVX2's vpmaddwd)
-  // Quantises `rows` rows of x (k columns, leading dimension ldx) to u8 codes q (i8_code_bytes
+  int i8_qmax;  // weight codes in [-i8_qmax, i8_qmax] (127 in every table here)
+  int i8_mr;    // rows per int8 micro-kernel call
+  // Bytes per stored activation code: 1: the u8 code q; 2: sign-split (AVX2): per K quad of a
+  // row, 4 bytes s = q - 128 (int8) then 4 bytes |s| (uint8, 128 for s = -128), padding both 0.
+  int i8_code_bytes;
+  // Quantises `rows` rows of x (k columns, leading dimension ldx) to codes q (i8_code_bytes
   // each, leading dimension ldq codes; codes k..kp-1 set to 0) with per-row scale / zero
   // (quant/quantize.h rule, bit-exact).
   void (*quantize_rows_u8)(const float* x, int64_t ldx, int64_t rows, int64_t k, int64_t kp,

@@ -82,6 +82,7 @@ void BertModel::forward(const SequenceBatch& batch, EncoderOutput& out) {
 
   ops::EmbeddingTables tables;
   tables.word = weights_.word_embeddings.data();
+  if (!weights_.word_embeddings_i8.empty()) tables.word_i8 = &weights_.word_embeddings_i8;
   tables.position = weights_.position_embeddings.data();
   tables.token_type = weights_.token_type_embeddings.data();
   tables.gamma = weights_.emb_ln_gamma.data();

@@ -28,7 +28,13 @@ BertWeights pack_encoder(const EncoderTensors& t, const ops::OpContext& ctx,
   w.dtype = dtype;
   w.embedding_size = t.embedding_size;
   w.position_offset = t.position_offset;
-  w.word_embeddings = to_aligned(t.word_embeddings);
+  if (dtype == kernels::WeightDtype::kI8) {
+    w.word_embeddings_i8 = quant::quantize_table_s8(
+        t.word_embeddings.data(), static_cast<int64_t>(t.word_embeddings.size()) / t.embedding_size,
+        t.embedding_size);
+  } else {
+    w.word_embeddings = to_aligned(t.word_embeddings);
+  }
   w.position_embeddings = to_aligned(t.position_embeddings);
   w.token_type_embeddings = to_aligned(t.token_type_embeddings);
   w.emb_ln_gamma = to_aligned(t.emb_ln_gamma);

@@ -1,9 +1,10 @@
 // models/bert_weights.h: an encoder's weights packed for the kernels (the run-time form).
 // Contract: pack_encoder converts EncoderTensors (models/encoder_tensors.h, already
 // shape-checked and transformed) into the kernel table's packed layout, each Linear stored as
-// `dtype` (embeddings, LayerNorm and biases stay fp32). Layers keep their own head counts
-// (pruning) and the depth -> layer mapping (ALBERT-style sharing). All buffers are 64-byte
-// aligned.
+// `dtype` (LayerNorm, biases and position / type embeddings stay fp32; with int8 the word
+// embeddings become int8 rows, word_embeddings_i8, and word_embeddings stays empty). Layers keep
+// their own head counts (pruning) and the depth -> layer mapping (ALBERT-style sharing). All
+// buffers are 64-byte aligned.
 #pragma once
 
 #include <vector>
@@ -11,6 +12,7 @@
 #include "kernels/packed_weights.h"
 #include "models/encoder_tensors.h"
 #include "ops/op_context.h"
+#include "quant/quantized_rows.h"
 #include "tensor/aligned_buffer.h"
 
 namespace lightbert::models {
@@ -31,7 +33,8 @@ struct BertWeights {
   kernels::WeightDtype dtype = kernels::WeightDtype::kF32;
   int64_t embedding_size = 0;
   int64_t position_offset = 0;
-  tensor::AlignedBuffer word_embeddings;        // [vocab, E]
+  tensor::AlignedBuffer word_embeddings;        // [vocab, E]; empty when word_embeddings_i8 is set
+  quant::QuantizedRows word_embeddings_i8;      // int8 [vocab, E] (dtype int8)
   tensor::AlignedBuffer position_embeddings;    // [max_positions, E]
   tensor::AlignedBuffer token_type_embeddings;  // [type_vocab, E]; empty capacity when none
   tensor::AlignedBuffer emb_ln_gamma;           // [E]

@@ -64,6 +64,29 @@ class ManifestReader {
     return b;
   }
 
+  // int8 rows [rows, cols] and their float scales, borrowed from the mapping (not copied).
+  quant::QuantizedRows int8_rows(const json& codes_ref, const json& scales_ref,
+                                 const std::string& what, int64_t rows, int64_t cols) const {
+    uint64_t code_bytes = 0, scale_bytes = 0;
+    const uint8_t* codes = f_.blob(codes_ref, what + "_i8", &code_bytes);
+    const uint8_t* scales = f_.blob(scales_ref, what + "_scales", &scale_bytes);
+    if (code_bytes != static_cast<uint64_t>(rows * cols) ||
+        scale_bytes != static_cast<uint64_t>(rows) * sizeof(float)) {
+      fail("manifest entries '" + what + "_i8' / '_scales' hold " + std::to_string(code_bytes) +
+           " / " + std::to_string(scale_bytes) + " bytes, expected " + std::to_string(rows * cols) +
+           " / " + std::to_string(rows * 4));
+    }
+    if (reinterpret_cast<uintptr_t>(scales) % alignof(float) != 0)
+      fail("manifest entry '" + what + "_scales' is not 4-byte aligned");
+    quant::QuantizedRows q;
+    q.rows = rows;
+    q.cols = cols;
+    q.codes = reinterpret_cast<const int8_t*>(codes);
+    q.scales = reinterpret_cast<const float*>(scales);
+    q.owner = owner_;
+    return q;
+  }
+
   // The mapping's first byte (offsets for read_at).
   const uint8_t* file_base() const { return f_.data_region() - f_.data_offset(); }
 
@@ -222,7 +245,13 @@ LoadedModelFile load_model_file(const std::string& path, const kernels::KernelTa
     return r.floats(r.field(arrays, name, "encoder.arrays."), std::string("encoder.arrays.") + name,
                     count, optional);
   };
-  w.word_embeddings = arr("word_embeddings", int64_t{cfg.vocab_size} * e);
+  if (arrays.is_object() && arrays.contains("word_embeddings_i8")) {
+    w.word_embeddings_i8 = r.int8_rows(arrays["word_embeddings_i8"],
+                                       r.field(arrays, "word_embedding_scales", "encoder.arrays."),
+                                       "encoder.arrays.word_embeddings", cfg.vocab_size, e);
+  } else {
+    w.word_embeddings = arr("word_embeddings", int64_t{cfg.vocab_size} * e);
+  }
   w.position_embeddings = arr("position_embeddings", int64_t{cfg.max_position_embeddings} * e);
   w.token_type_embeddings = arr("token_type_embeddings", int64_t{cfg.type_vocab_size} * e, true);
   w.emb_ln_gamma = arr("emb_ln_gamma", e);
@@ -307,25 +336,51 @@ formats::Checkpoint open_model_file_checkpoint(const std::string& path) {
     const uint8_t* p = file->blob(m["head_tensors"], "head_tensors", &size);
     if (size > 0) tensors = formats::parse_safetensors(p, size, path + ": head_tensors").tensors;
   }
-  // The tied MLM decoder reads the word embeddings (stored as plain fp32 rows).
+  // The tied MLM decoder reads the word embeddings: fp32 rows borrowed from the mapping, or int8
+  // rows dequantised here (only when the file has MLM head tensors).
   const ModelConfig cfg = ModelConfig::from_json_string(small_file(*file, "config.json"),
                                                         path + ": embedded config.json");
+  std::shared_ptr<const void> owner = file;
+  const json* arrays = nullptr;
   if (m.contains("encoder") && m["encoder"].is_object() && m["encoder"].contains("arrays") &&
-      m["encoder"]["arrays"].contains("word_embeddings") &&
+      m["encoder"]["arrays"].is_object() &&
       m["encoder"].value("embedding_size", int64_t{0}) == cfg.hidden_size) {
-    uint64_t size = 0;
-    const uint8_t* p = file->blob(m["encoder"]["arrays"]["word_embeddings"],
-                                  "encoder.arrays.word_embeddings", &size);
-    formats::TensorInfo t;
-    t.name = "embeddings.word_embeddings.weight";
-    t.dtype = formats::DType::kF32;
-    t.shape = {cfg.vocab_size, cfg.hidden_size};
-    t.data = p;
-    t.nbytes = static_cast<size_t>(size);
-    t.file = path;
-    if (static_cast<uint64_t>(t.numel()) * 4 == size) tensors.push_back(std::move(t));
+    arrays = &m["encoder"]["arrays"];
   }
-  return formats::Checkpoint::from_memory(path, std::move(tensors), file);
+  formats::TensorInfo t;
+  t.name = "embeddings.word_embeddings.weight";
+  t.dtype = formats::DType::kF32;
+  t.shape = {cfg.vocab_size, cfg.hidden_size};
+  t.file = path;
+  const uint64_t want = static_cast<uint64_t>(t.numel()) * 4;
+  const bool has_mlm = std::any_of(tensors.begin(), tensors.end(), [](const auto& x) {
+    return x.name.rfind("cls.predictions.", 0) == 0 || x.name.rfind("lm_head.", 0) == 0 ||
+           x.name.rfind("generator_lm_head.", 0) == 0 || x.name.rfind("predictions.", 0) == 0;
+  });
+  if (arrays != nullptr && arrays->contains("word_embeddings")) {
+    uint64_t size = 0;
+    t.data = file->blob((*arrays)["word_embeddings"], "encoder.arrays.word_embeddings", &size);
+    t.nbytes = static_cast<size_t>(size);
+    if (size == want) tensors.push_back(std::move(t));
+  } else if (arrays != nullptr && arrays->contains("word_embeddings_i8") &&
+             arrays->contains("word_embedding_scales") && has_mlm) {
+    uint64_t code_bytes = 0, scale_bytes = 0;
+    const auto* codes = reinterpret_cast<const int8_t*>(file->blob(
+        (*arrays)["word_embeddings_i8"], "encoder.arrays.word_embeddings_i8", &code_bytes));
+    const auto* scales = reinterpret_cast<const float*>(file->blob(
+        (*arrays)["word_embedding_scales"], "encoder.arrays.word_embedding_scales", &scale_bytes));
+    if (code_bytes * 4 == want && scale_bytes == static_cast<uint64_t>(cfg.vocab_size) * 4) {
+      auto rows = std::make_shared<std::vector<float>>(static_cast<size_t>(t.numel()));
+      const quant::QuantizedRows q{cfg.vocab_size, cfg.hidden_size, codes, scales, nullptr};
+      for (int64_t r = 0; r < q.rows; ++r) q.dequantize_row(r, rows->data() + r * q.cols);
+      t.data = reinterpret_cast<const uint8_t*>(rows->data());
+      t.nbytes = static_cast<size_t>(want);
+      tensors.push_back(std::move(t));
+      owner = std::make_shared<std::pair<std::shared_ptr<const void>, std::shared_ptr<const void>>>(
+          file, std::move(rows));
+    }
+  }
+  return formats::Checkpoint::from_memory(path, std::move(tensors), std::move(owner));
 }
 
 void extract_model_file_files(const std::string& path, const std::string& dir) {

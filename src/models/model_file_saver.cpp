@@ -193,7 +193,6 @@ void save_model_file(const std::string& path, const ModelConfig& config,
               {"position_offset", w.position_offset},
               {"layer_order", w.layer_order}};
   enc["arrays"] = {
-      {"word_embeddings", b.floats(w.word_embeddings, int64_t{config.vocab_size} * e)},
       {"position_embeddings",
        b.floats(w.position_embeddings, int64_t{config.max_position_embeddings} * e)},
       {"token_type_embeddings",
@@ -201,6 +200,14 @@ void save_model_file(const std::string& path, const ModelConfig& config,
       {"emb_ln_gamma", b.floats(w.emb_ln_gamma, e)},
       {"emb_ln_beta", b.floats(w.emb_ln_beta, e)},
   };
+  if (const quant::QuantizedRows& q = w.word_embeddings_i8; !q.empty()) {
+    enc["arrays"]["word_embeddings_i8"] =
+        b.writer.add(q.codes, static_cast<uint64_t>(q.rows * q.cols));
+    enc["arrays"]["word_embedding_scales"] =
+        b.writer.add(q.scales, static_cast<uint64_t>(q.rows) * sizeof(float));
+  } else {
+    enc["arrays"]["word_embeddings"] = b.floats(w.word_embeddings, int64_t{config.vocab_size} * e);
+  }
   enc["embedding_projection"] =
       w.has_embedding_projection ? b.linear(w.embedding_projection) : json();
   enc["pooler"] = w.has_pooler ? b.linear(w.pooler) : json();

@@ -1,6 +1,7 @@
 // ops/embedding.cpp: see embedding.h. One fused kernel call per token: the LayerNorm kernel adds
 // word + type ("bias") + position ("residual") before normalising. Parallel over token chunks;
-// a token's position comes from a binary search of the sequence offsets.
+// a token's position comes from a binary search of the sequence offsets. int8 word rows are
+// dequantised into the token's output row, which the LayerNorm kernel may read and write.
 #include "ops/embedding.h"
 
 #include <algorithm>
@@ -27,9 +28,13 @@ void embed(const OpContext& ctx, const EmbeddingTables& tables, const int32_t* i
       const int64_t type = types != nullptr ? types[t] : 0;
       const float* type_row =
           tables.token_type != nullptr ? tables.token_type + type * hidden : nullptr;
-      k.layer_norm(tables.word + static_cast<int64_t>(ids[t]) * hidden, type_row,
-                   tables.position + pos * hidden, tables.gamma, tables.beta, tables.eps,
-                   out.row(t), hidden);
+      const float* word_row = tables.word + static_cast<int64_t>(ids[t]) * hidden;
+      if (tables.word_i8 != nullptr) {  // dequantise into the output row (layer_norm may alias)
+        tables.word_i8->dequantize_row(ids[t], out.row(t));
+        word_row = out.row(t);
+      }
+      k.layer_norm(word_row, type_row, tables.position + pos * hidden, tables.gamma, tables.beta,
+                   tables.eps, out.row(t), hidden);
     }
   });
 }

@@ -102,3 +102,30 @@ def test_gil_is_released_while_encoding(model):
 def test_version():
     assert lightbert.__version__
     assert "isa:" in lightbert.version()
+
+
+def test_model_file_lbt_loads_like_the_folder(tmp_path, model):
+    """lightbert.Model takes a .lbt model file (lightbert convert): same tokens, same vectors."""
+    import subprocess
+    cli = os.environ.get("LIGHTBERT_CLI_PATH")
+    if not cli:
+        pytest.skip("LIGHTBERT_CLI_PATH not set (ctest sets it)")
+    lbt = str(tmp_path / "tiny.lbt")
+    subprocess.run([cli, "convert", MODEL, lbt], check=True, capture_output=True)
+    m = lightbert.Model(lbt, threads=2)
+    assert m.dim == model.dim
+    assert m.tokenize(TEXTS) == model.tokenize(TEXTS)
+    got = m.encode(TEXTS, batch_size=3)
+    np.testing.assert_array_equal(got, model.encode(TEXTS, batch_size=3))
+    want = np.array([e["embed_mean"] for e in EXPECTED])
+    assert np.abs(got - want).max() <= 1e-4
+    lbt8 = str(tmp_path / "tiny-int8.lbt")
+    subprocess.run([cli, "convert", MODEL, lbt8, "--dtype", "int8"], check=True, capture_output=True)
+    v8 = lightbert.Model(lbt8).encode(TEXTS, normalize=True)
+    v32 = model.encode(TEXTS, normalize=True)
+    cos = (v8 * v32).sum(axis=1)
+    assert cos.min() > 0.99 and np.abs(v8 - v32).max() > 0  # int8, and close to fp32
+    with pytest.raises(Exception, match="tiny.lbt"):
+        with open(lbt, "r+b") as f:
+            f.truncate(100)
+        lightbert.Model(lbt)

@@ -129,6 +129,31 @@ TEST_F(HubDownload, FullDownloadLaysOutBlobsSnapshotsAndRefs) {
   EXPECT_EQ(hub_.count("GET", "/cdn/"), 1);  // the LFS file came through the redirect
 }
 
+// RoBERTa / ALBERT / XLM-R repos: their tokenizer files are fetched too (no vocab.txt there).
+TEST_F(HubDownload, FetchesBpeAndSentencePieceTokenizerFiles) {
+  const std::string commit = "89abcdef0123456789abcdef0123456789abcdef";
+  const std::vector<FakeRepoFile> files = {
+      {"config.json", R"({"model_type": "roberta"})", false},
+      {"vocab.json", R"({"<s>": 0, "</s>": 2})", false},
+      {"merges.txt", "#version: 0.2\nh e\n", false},
+      {"spiece.model", bytes(3000, 5), true},
+      {"sentencepiece.bpe.model", bytes(2000, 6), true},
+      {"added_tokens.json", R"({"<extra>": 5})", false},
+      {"model.safetensors", bytes(1000, 4), true},
+      {"tf_model.h5", bytes(1000, 8), true},  // not read by lightbert: never fetched
+  };
+  hub_.add_repo("acme/bpe", commit, files);
+  const std::string snap = lightbert::hub::download("acme/bpe", opts_);
+  for (const FakeRepoFile& f : files) {
+    if (f.path == "tf_model.h5") {
+      EXPECT_FALSE(fs::exists(snap + "/" + f.path));
+    } else {
+      EXPECT_EQ(read_file(snap + "/" + f.path), f.content) << f.path;
+    }
+  }
+  EXPECT_EQ(hub_.count("", "tf_model.h5"), 0);
+}
+
 TEST_F(HubDownload, SecondDownloadTransfersNothing) {
   const std::string first = lightbert::hub::download(kRepo, opts_);
   hub_.clear_log();

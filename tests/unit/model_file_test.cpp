@@ -301,6 +301,57 @@ TEST(ModelFile, TaskHeadsReadTheirTensorsFromTheFile) {
   }
 }
 
+// int8 files store the word embeddings as int8 rows (the size target); the tied MLM decoder then
+// reads them dequantised, so fill-mask from the int8 file tracks the fp32 folder.
+TEST(ModelFile, Int8FileKeepsWordEmbeddingsAsInt8Rows) {
+  const std::string dir = testing::make_head_model("mlm");
+  TempDir tmp;
+  const std::string f32 = tmp.path + "/f32.lbt", i8 = tmp.path + "/i8.lbt";
+  models::convert_folder(dir, f32, kernels::active_kernels(), kernels::WeightDtype::kF32);
+  models::convert_folder(dir, i8, kernels::active_kernels(), kernels::WeightDtype::kI8);
+  const json arrays = formats::ModelFile::open(i8)->manifest()["encoder"]["arrays"];
+  EXPECT_FALSE(arrays.contains("word_embeddings"));
+  ASSERT_TRUE(arrays.contains("word_embeddings_i8"));
+  ASSERT_TRUE(arrays.contains("word_embedding_scales"));
+  const ModelConfig cfg = ModelConfig::from_json_file(dir + "/config.json");
+  EXPECT_EQ(arrays["word_embeddings_i8"]["size"].get<uint64_t>(),
+            static_cast<uint64_t>(cfg.vocab_size) * cfg.hidden_size);
+  EXPECT_LT(std::filesystem::file_size(i8) * 2, std::filesystem::file_size(f32));
+
+  // The encoder from the file computes what the in-memory int8 encoder computes, bitwise.
+  auto from_file = Encoder::load(i8);
+  auto in_memory = Encoder::load(dir, EncoderOptions{0, "int8"});
+  SequenceBatch batch;
+  batch.add({2, 7, 11, 5, 3});
+  batch.add({2, cfg.vocab_size - 1, 9, 3});
+  EncoderOutput a, b;
+  from_file->forward(batch, a);
+  in_memory->forward(batch, b);
+  ASSERT_EQ(a.last_hidden_state.size(), b.last_hidden_state.size());
+  EXPECT_EQ(0, std::memcmp(a.last_hidden_state.data(), b.last_hidden_state.data(),
+                           a.last_hidden_state.size() * 4));
+
+  auto fp32 = Model::load(dir);
+  auto int8 = Model::load(i8);
+  MaskFiller mf(*fp32), mi(*int8);
+  const auto rf = mf.fill({"the man [MASK] home"}, 3, false);
+  const auto ri = mi.fill({"the man [MASK] home"}, 3, false);
+  ASSERT_EQ(rf[0].logits.size(), 1u);
+  ASSERT_EQ(ri[0].logits.size(), 1u);
+  const std::vector<float>& lf = rf[0].logits[0];
+  const std::vector<float>& li = ri[0].logits[0];
+  ASSERT_EQ(lf.size(), li.size());
+  float amax = 0, diff = 0;
+  for (size_t i = 0; i < lf.size(); ++i) {
+    amax = std::max(amax, std::fabs(lf[i]));
+    diff = std::max(diff, std::fabs(lf[i] - li[i]));
+  }
+  EXPECT_GT(diff, 0.0f) << "the int8 file computed in fp32";
+  EXPECT_LT(diff, 0.05f * amax);
+  EXPECT_EQ(rf[0].predictions[0][0].token_str, ri[0].predictions[0][0].token_str);
+  testing::remove_dir(dir);
+}
+
 // ---- malformed files -------------------------------------------------------------------------
 
 class Corrupt : public ::testing::Test {

@@ -118,52 +118,54 @@ TEST_P(OpsTest, RaggedSelfAttentionMatchesDoubleReference) {
   const std::vector<AttentionCase> cases = {
       {3, 20, {1, 2, 17, 40, 5}}, {1, 16, {300}}, {2, 8, {130, 7}}, {4, 64, {129}}};
   for (const AttentionCase& ac : cases) {
-  const int heads = ac.heads;
-  const int64_t d = ac.d, hidden = heads * d;
-  const std::vector<int64_t>& lengths = ac.lengths;
-  ASSERT_GT(ops::attention_block_rows(300), 6);
-  ASSERT_LT(ops::attention_block_rows(300), 300);  // the 300-token case runs several blocks
-  std::vector<int64_t> offsets = {0};
-  for (int64_t l : lengths) offsets.push_back(offsets.back() + l);
-  const int64_t tokens = offsets.back();
-  // Large scores so the softmax is far from uniform.
-  std::vector<float> qkv = random_vector(static_cast<size_t>(tokens * 3 * hidden), 5, -3.0f, 3.0f);
-  for (int threads : {1, 2}) {
-    runtime::ThreadPool pool(threads);
-    const OpContext ctx = context(pool);
-    std::vector<float> out(static_cast<size_t>(tokens * hidden), NAN);
-    AttentionScratch scratch;
-    self_attention(ctx, ConstMatrixView{qkv.data(), tokens, 3 * hidden, 3 * hidden}, offsets.data(),
-                   static_cast<int64_t>(lengths.size()), heads,
-                   MatrixView{out.data(), tokens, hidden, hidden}, scratch);
-    for (size_t s = 0; s < lengths.size(); ++s) {
-      const int64_t r0 = offsets[s], len = lengths[s];
-      for (int h = 0; h < heads; ++h) {
-        for (int64_t i = 0; i < len; ++i) {
-          auto at = [&](int64_t row, int part, int64_t c) {
-            return static_cast<double>(
-                qkv[static_cast<size_t>((r0 + row) * 3 * hidden + part * hidden + h * d + c)]);
-          };
-          std::vector<double> p(static_cast<size_t>(len));
-          double mx = -1e300, sum = 0.0;
-          for (int64_t j = 0; j < len; ++j) {
-            double dot = 0.0;
-            for (int64_t c = 0; c < d; ++c) dot += at(i, 0, c) * at(j, 1, c);
-            p[static_cast<size_t>(j)] = dot / std::sqrt(static_cast<double>(d));
-            mx = std::max(mx, p[static_cast<size_t>(j)]);
-          }
-          for (double& e : p) sum += (e = std::exp(e - mx));
-          for (int64_t c = 0; c < d; ++c) {
-            double ref = 0.0;
-            for (int64_t j = 0; j < len; ++j) ref += p[static_cast<size_t>(j)] / sum * at(j, 2, c);
-            ASSERT_NEAR(out[static_cast<size_t>((r0 + i) * hidden + h * d + c)], ref, 2e-5)
-                << GetParam() << " seq " << s << " head " << h << " row " << i << " col " << c
-                << " threads " << threads << " d " << d;
+    const int heads = ac.heads;
+    const int64_t d = ac.d, hidden = heads * d;
+    const std::vector<int64_t>& lengths = ac.lengths;
+    ASSERT_GT(ops::attention_block_rows(300), 6);
+    ASSERT_LT(ops::attention_block_rows(300), 300);  // the 300-token case runs several blocks
+    std::vector<int64_t> offsets = {0};
+    for (int64_t l : lengths) offsets.push_back(offsets.back() + l);
+    const int64_t tokens = offsets.back();
+    // Large scores so the softmax is far from uniform.
+    std::vector<float> qkv =
+        random_vector(static_cast<size_t>(tokens * 3 * hidden), 5, -3.0f, 3.0f);
+    for (int threads : {1, 2}) {
+      runtime::ThreadPool pool(threads);
+      const OpContext ctx = context(pool);
+      std::vector<float> out(static_cast<size_t>(tokens * hidden), NAN);
+      AttentionScratch scratch;
+      self_attention(ctx, ConstMatrixView{qkv.data(), tokens, 3 * hidden, 3 * hidden},
+                     offsets.data(), static_cast<int64_t>(lengths.size()), heads,
+                     MatrixView{out.data(), tokens, hidden, hidden}, scratch);
+      for (size_t s = 0; s < lengths.size(); ++s) {
+        const int64_t r0 = offsets[s], len = lengths[s];
+        for (int h = 0; h < heads; ++h) {
+          for (int64_t i = 0; i < len; ++i) {
+            auto at = [&](int64_t row, int part, int64_t c) {
+              return static_cast<double>(
+                  qkv[static_cast<size_t>((r0 + row) * 3 * hidden + part * hidden + h * d + c)]);
+            };
+            std::vector<double> p(static_cast<size_t>(len));
+            double mx = -1e300, sum = 0.0;
+            for (int64_t j = 0; j < len; ++j) {
+              double dot = 0.0;
+              for (int64_t c = 0; c < d; ++c) dot += at(i, 0, c) * at(j, 1, c);
+              p[static_cast<size_t>(j)] = dot / std::sqrt(static_cast<double>(d));
+              mx = std::max(mx, p[static_cast<size_t>(j)]);
+            }
+            for (double& e : p) sum += (e = std::exp(e - mx));
+            for (int64_t c = 0; c < d; ++c) {
+              double ref = 0.0;
+              for (int64_t j = 0; j < len; ++j)
+                ref += p[static_cast<size_t>(j)] / sum * at(j, 2, c);
+              ASSERT_NEAR(out[static_cast<size_t>((r0 + i) * hidden + h * d + c)], ref, 2e-5)
+                  << GetParam() << " seq " << s << " head " << h << " row " << i << " col " << c
+                  << " threads " << threads << " d " << d;
+            }
           }
         }
       }
     }
-  }
   }
 }
 
@@ -207,6 +209,36 @@ TEST_P(OpsTest, EmbeddingsMatchDoubleReference) {
       }
     }
   }
+}
+
+// int8 word rows (the int8 model's word embeddings) give exactly what the fp32 table of their
+// dequantised values gives.
+TEST_P(OpsTest, EmbeddingWithInt8WordRowsEqualsTheirDequantisedTable) {
+  const int64_t vocab = 50, hidden = 45;
+  std::vector<float> word = random_vector(static_cast<size_t>(vocab * hidden), 31);
+  std::vector<float> pos = random_vector(static_cast<size_t>(20 * hidden), 32);
+  std::vector<float> gamma = random_vector(static_cast<size_t>(hidden), 33);
+  std::vector<float> beta = random_vector(static_cast<size_t>(hidden), 34);
+  const quant::QuantizedRows q = quant::quantize_table_s8(word.data(), vocab, hidden);
+  std::vector<float> deq(word.size());
+  for (int64_t r = 0; r < vocab; ++r) q.dequantize_row(r, deq.data() + r * hidden);
+  const std::vector<int64_t> offsets = {0, 5, 17};
+  std::vector<int32_t> ids;
+  for (int64_t t = 0; t < offsets.back(); ++t)
+    ids.push_back(static_cast<int32_t>((t * 11 + 1) % vocab));
+  runtime::ThreadPool pool(2);
+  const OpContext ctx = context(pool);
+  EmbeddingTables plain{deq.data(), pos.data(), nullptr, gamma.data(), beta.data(), 1e-12f};
+  EmbeddingTables int8 = plain;
+  int8.word = nullptr;
+  int8.word_i8 = &q;
+  std::vector<float> a(static_cast<size_t>(offsets.back() * hidden)), b(a.size());
+  embed(ctx, plain, ids.data(), nullptr, offsets.data(), 2,
+        MatrixView{a.data(), offsets.back(), hidden, hidden});
+  embed(ctx, int8, ids.data(), nullptr, offsets.data(), 2,
+        MatrixView{b.data(), offsets.back(), hidden, hidden});
+  EXPECT_EQ(a, b) << GetParam();
+  EXPECT_NE(deq, word);  // the rows were really quantised
 }
 
 TEST_P(OpsTest, LayerNormOpWritesInPlaceOverTheResidual) {

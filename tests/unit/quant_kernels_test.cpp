@@ -41,9 +41,10 @@ std::vector<uint8_t> store_codes(const std::vector<int32_t>& codes, int64_t m, i
       const int32_t v = codes[static_cast<size_t>(i * k + j)];
       if (bytes == 1) {
         out[static_cast<size_t>(i * lda + j)] = static_cast<uint8_t>(v);
-      } else {
-        const uint16_t u = static_cast<uint16_t>(v);
-        std::memcpy(out.data() + (i * lda + j) * 2, &u, 2);
+      } else {  // sign-split (kernels.h): per quad 4 x (v - 128) then 4 x |v - 128|
+        uint8_t* quad = out.data() + i * lda * 2 + (j / 4) * 8;
+        quad[j % 4] = static_cast<uint8_t>(static_cast<int8_t>(v - 128));
+        quad[4 + j % 4] = static_cast<uint8_t>(std::abs(v - 128));
       }
     }
   }
@@ -150,16 +151,18 @@ TEST_P(QuantKernels, RowQuantisationIsBitExactWithTheScalarRule) {
         ASSERT_EQ(scale[static_cast<size_t>(r)], ws) << t.name << " k " << k;
         ASSERT_EQ(zero[static_cast<size_t>(r)], wz) << t.name << " k " << k;
         for (int64_t i = 0; i < kp; ++i) {
-          int32_t got;
           if (t.i8_code_bytes == 1) {
-            got = q[static_cast<size_t>(r * ldq + i)];
-          } else {
-            uint16_t u;
-            std::memcpy(&u, q.data() + (r * ldq + i) * 2, 2);
-            got = u;
+            const int32_t got = q[static_cast<size_t>(r * ldq + i)];
+            ASSERT_EQ(got, i < k ? want[static_cast<size_t>(i)] : 0)
+                << t.name << " k " << k << " i " << i;
+          } else {  // sign-split: s = code - 128 and |s|; padding both 0
+            const uint8_t* quad = q.data() + r * ldq * 2 + (i / 4) * 8;
+            const int32_t s = static_cast<int8_t>(quad[i % 4]);
+            const int32_t u = quad[4 + i % 4];
+            const int32_t want_s = i < k ? want[static_cast<size_t>(i)] - 128 : 0;
+            ASSERT_EQ(s, want_s) << t.name << " k " << k << " i " << i;
+            ASSERT_EQ(u, std::abs(want_s)) << t.name << " k " << k << " i " << i;
           }
-          ASSERT_EQ(got, i < k ? want[static_cast<size_t>(i)] : 0)
-              << t.name << " k " << k << " i " << i;
         }
       }
     }

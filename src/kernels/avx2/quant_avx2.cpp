@@ -1,13 +1,18 @@
 // kernels/avx2/quant_avx2.cpp: AVX2 int8 and bf16 GEMMs (compiled with this folder's AVX2 flags).
 // Contract (int8 exactness): activations are u8 codes (per-row zero point), weights s8 in
-// [-63, 63] (7 bits, like ONNX Runtime's reduce_range), multiplied with vpmaddubsw: each int16
-// pair sum is at most 2 * 255 * 63 = 32130 < 32767, so it never saturates, and vpmaddwd by 1 plus
-// vpaddd keep exact int32 sums. Full 8-bit weights would saturate vpmaddubsw; the exact 8-bit
-// alternative (int16 operands, vpmaddwd only) does half the multiply-adds per instruction, and
-// measured ~1.8x fewer int8 ops/s on Zen 3 (int8_probe_maddwd vs int8_probe, bench/README.md),
-// so AVX2 trades one bit of weight precision for speed (accuracy: quant_encoder_test). The
-// micro-kernel is 4 rows x 16 columns (8 ymm int32 accumulators) over the whole K; rows go in
-// blocks whose codes fit in L2, so one panel's K x 16 weights are reused by every strip of it.
+// [-127, 127] (full 8 bits, the same codes as the generic table), multiplied with vpmaddubsw
+// through the sign trick: each activation code a is re-centred to a' = a - 128 (s8), and
+// vpmaddubsw(|a'|, sign(w, a')) computes a' * w with the unsigned operand |a'| <= 128 and the
+// signed one |w| <= 127, so each int16 pair sum is at most 2 * 128 * 127 = 32512 < 32767 and never
+// saturates. quantize_rows_u8 stores a' and |a'| side by side (i8_code_bytes 2: per K quad 4
+// bytes a' then 4 bytes |a'|), so the kernel broadcasts both from memory instead of computing
+// them per row and panel (121 -> see bench/README.md GOP/s); vpmaddwd by 1 plus vpaddd keep exact
+// int32 sums, and the zero-point correction uses (zero - 128): sum a w = sum a' w + 128 sum w. The
+// int32 results equal the generic table's exactly. (Before: 7-bit weights in [-63, 63] without the
+// sign trick, like ONNX Runtime's reduce_range: ~20% faster kernel, but 12-layer bert-base int8
+// fell to mean cosine 0.9945; 8-bit weights give 0.998.) The micro-kernel is 4 rows x 16 columns (8
+// ymm int32 accumulators) over the whole K; rows go in blocks whose codes fit in L2, so one panel's
+// K x 16 weights are reused by every strip of it.
 #include "kernels/avx2/quant_avx2.h"
 
 #include <immintrin.h>
@@ -39,7 +44,7 @@ void quantize_rows_u8(const float* x, int64_t ldx, int64_t rows, int64_t k, int6
                       int64_t ldq, float* scale, int32_t* zero) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* src = x + r * ldx;
-    uint8_t* dst = static_cast<uint8_t*>(q) + r * ldq;
+    uint8_t* dst = static_cast<uint8_t*>(q) + r * ldq * kI8CodeBytes;
     Vec lo = Vec::zero(), hi = Vec::zero();
     int64_t i = 0;
     for (; i + 8 <= k; i += 8) {
@@ -61,25 +66,31 @@ void quantize_rows_u8(const float* x, int64_t ldx, int64_t rows, int64_t k, int6
     quant::u8_params(lo_s, hi_s, &scale[r], &zero[r]);
     const __m256 inv = _mm256_set1_ps(1.0f / scale[r]);
     const __m256 zf = _mm256_set1_ps(static_cast<float>(zero[r]));
-    for (i = 0; i + 8 <= k; i += 8) {
+    const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80));
+    for (i = 0; i + 8 <= k; i += 8) {  // two quads: [s0..s3][|s0..s3|][s4..s7][|s4..s7|]
       const __m128i c = codes8(_mm256_loadu_ps(src + i), inv, zf);
-      _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + i), _mm_packus_epi16(c, c));
+      const __m128i sv = _mm_xor_si128(_mm_packus_epi16(c, c), flip);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 2 * i),
+                       _mm_unpacklo_epi32(sv, _mm_abs_epi8(sv)));
     }
-    if (i < k) {
-      alignas(16) uint16_t tail[8];  // codes <= 255
-      const int rest = static_cast<int>(k - i);
+    alignas(16) uint16_t tail[8] = {};  // codes <= 255
+    const int rest = static_cast<int>(k - i);
+    if (rest > 0) {
       _mm_store_si128(reinterpret_cast<__m128i*>(tail),
                       codes8(Vec::load_partial(src + i, rest).v, inv, zf));
-      for (int t = 0; t < rest; ++t) dst[i + t] = static_cast<uint8_t>(tail[t]);
-      i = k;
     }
-    for (; i < kp; ++i) dst[i] = 0;
+    for (int64_t j = i; j < kp; ++j) {
+      const int sv = j < k ? static_cast<int>(tail[j - i]) - 128 : 0;
+      uint8_t* quad = dst + 2 * (j & ~int64_t{3});
+      quad[j & 3] = static_cast<uint8_t>(static_cast<int8_t>(sv));
+      quad[4 + (j & 3)] = static_cast<uint8_t>(sv < 0 ? -sv : sv);
+    }
   }
 }
 
 namespace {
 
-// ROWS x 16 block over kp/4 K quads; a: ROWS rows of u8 codes (stride lda codes).
+// ROWS x 16 block over kp/4 K quads; a: ROWS rows of sign-split codes (stride lda bytes).
 template <int ROWS>
 void i8_micro_kernel(int64_t quads, const uint8_t* a, int64_t lda, const int8_t* b,
                      const I8GemmArgs& g, int64_t row0, int64_t n0, int nvalid, float* c) {
@@ -91,13 +102,15 @@ void i8_micro_kernel(int64_t quads, const uint8_t* a, int64_t lda, const int8_t*
     const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 32));
     b += 64;
     for (int i = 0; i < ROWS; ++i) {
-      int32_t quad;
-      __builtin_memcpy(&quad, a + i * lda + 4 * q, sizeof(quad));
-      const __m256i av = _mm256_set1_epi32(quad);
-      acc[i][0] =
-          _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b0), ones));
-      acc[i][1] =
-          _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b1), ones));
+      int32_t quad_s, quad_u;
+      __builtin_memcpy(&quad_s, a + i * lda + 8 * q, sizeof(quad_s));
+      __builtin_memcpy(&quad_u, a + i * lda + 8 * q + 4, sizeof(quad_u));
+      const __m256i as = _mm256_set1_epi32(quad_s);  // s = a - 128
+      const __m256i au = _mm256_set1_epi32(quad_u);  // |s| (128 for s = -128)
+      acc[i][0] = _mm256_add_epi32(
+          acc[i][0], _mm256_madd_epi16(_mm256_maddubs_epi16(au, _mm256_sign_epi8(b0, as)), ones));
+      acc[i][1] = _mm256_add_epi32(
+          acc[i][1], _mm256_madd_epi16(_mm256_maddubs_epi16(au, _mm256_sign_epi8(b1, as)), ones));
     }
   }
   const PackedWeights& w = *g.w;
@@ -109,8 +122,8 @@ void i8_micro_kernel(int64_t quads, const uint8_t* a, int64_t lda, const int8_t*
         g.use_bias ? _mm256_loadu_ps(w.bias.data() + n0 + 8 * j) : _mm256_setzero_ps();
     for (int i = 0; i < ROWS; ++i) {
       const int64_t r = row0 + i;
-      const __m256i fixed =
-          _mm256_sub_epi32(acc[i][j], _mm256_mullo_epi32(_mm256_set1_epi32(g.a_zero[r]), sums));
+      const __m256i fixed = _mm256_sub_epi32(
+          acc[i][j], _mm256_mullo_epi32(_mm256_set1_epi32(g.a_zero[r] - 128), sums));
       const __m256 s = _mm256_mul_ps(_mm256_set1_ps(g.a_scale[r]), wscale);
       Vec out{_mm256_fmadd_ps(_mm256_cvtepi32_ps(fixed), s, bias)};
       if (g.act != Act::kNone) out = simd::apply(out, g.act);
@@ -152,8 +165,8 @@ void i8_gemm_tile(const I8GemmArgs& g, int64_t m0, int64_t m1, int64_t p0, int64
       for (int64_t r = 0; r < rows; r += kI8Mr) {
         const int h = static_cast<int>(rows - r < kI8Mr ? rows - r : kI8Mr);
         const int64_t row = mb + r;
-        kMicro[h - 1](quads, codes + row * g.lda, g.lda, w.i8_panel(p), g, row, n0, nvalid,
-                      g.c + row * g.ldc + n0);
+        kMicro[h - 1](quads, codes + row * g.lda * kI8CodeBytes, g.lda * kI8CodeBytes,
+                      w.i8_panel(p), g, row, n0, nvalid, g.c + row * g.ldc + n0);
       }
     }
   }
