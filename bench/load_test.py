@@ -101,6 +101,15 @@ class Server:
         return code
 
 
+class Connection(http.client.HTTPConnection):
+    """Keep-alive connection with TCP_NODELAY, as curl and urllib3 (requests) set it: without it
+    http.client's separate header and body writes wait for the server's delayed ACK."""
+
+    def connect(self):
+        super().connect()
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 def post(conn, path, body):
     """One request on a keep-alive connection, reconnecting once if the server closed it."""
     for attempt in (0, 1):
@@ -145,7 +154,7 @@ def drive(port, texts, clients, seconds=None, total=None, on_tick=None, path="/e
             return state["sent"]
 
     def client(k):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn = Connection("127.0.0.1", port, timeout=60)
         rng = random.Random(k)
         while True:
             n = take()
@@ -158,7 +167,7 @@ def drive(port, texts, clients, seconds=None, total=None, on_tick=None, path="/e
                 ok = status == 200 and (data.startswith(b"[[") or path != "/embed")
             except (OSError, http.client.HTTPException) as e:
                 status, ok = type(e).__name__, False
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                conn = Connection("127.0.0.1", port, timeout=60)
             dt = time.perf_counter() - t0
             with lock:
                 state["lat"].append(dt)

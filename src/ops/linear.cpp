@@ -34,7 +34,9 @@ void run_tiles(const OpContext& ctx, int64_t m, int64_t mr, int64_t panels, cons
   constexpr int64_t kStripsPerTile = 6;
   const int64_t strips = (m + mr - 1) / mr;
   const int64_t workers = ctx.pool->size();
-  const int64_t target = workers > 1 ? 4 * workers : 1;
+  // Several tiles per worker balance the row tiles; a product of one row tile (small M) is split
+  // over column panels only once per worker, since each column tile repacks the whole A block.
+  const int64_t target = workers <= 1 ? 1 : (strips <= kStripsPerTile ? workers : 4 * workers);
   int64_t tiles_m = (strips + kStripsPerTile - 1) / kStripsPerTile;
   int64_t tiles_n = 1;
   if (tiles_m < target) tiles_n = std::min(panels, (target + tiles_m - 1) / tiles_m);
