@@ -35,7 +35,9 @@ Contract: writes, from seeded random weights (same torch + seeds -> same bytes):
   SentencePiece) and the float64 logits classifier(h); per QA pair (question, context: one
   window) the ids and start / end logits qa_outputs(h), and one long context cut into
   overflow windows (truncation only_second with stride, the pair's own special tokens around
-  each piece: 4 for RoBERTa / XLM-R) with each window's ids and logits. For the WordPiece families (ELECTRA,
+  each piece: 4 for RoBERTa / XLM-R) with each window's ids and logits. NER outputs of Hugging
+  Face's pipeline: for RoBERTa / XLM-R / ALBERT its non-WordPiece branch (aggregation none,
+  simple, first; ner_pipeline_non_wordpiece below). For the WordPiece families (ELECTRA,
   DistilBERT) also the Hugging Face pipelines' outputs (tools/head_reference.py: NER with
   aggregation simple and first, QA's best answer), as tools/make_head_models.py does for BERT.
 usage: /usr/bin/python3 tools/make_extra_head_models.py
@@ -271,6 +273,79 @@ QA_LONG = ("where do the sprinters run?",
            {"max_seq_len": 40, "doc_stride": 5})
 
 
+def bytes_to_unicode():
+    """GPT-2's byte <-> printable character table (tokenizers' ByteLevel)."""
+    bs = list(range(33, 127)) + list(range(161, 173)) + list(range(174, 256))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return {chr(c): b for b, c in zip(bs, cs)}
+
+
+CHAR_BYTES = bytes_to_unicode()
+
+
+def convert_tokens_to_string(tokens, decoder):
+    """PreTrainedTokenizerFast.convert_tokens_to_string = backend decoder.decode(tokens):
+    ByteLevel maps each token's characters back to bytes (a token with a character outside the
+    table is kept as its UTF-8 bytes); Metaspace replaces U+2581 by a space and drops the first
+    token's leading space (prepend_scheme always / add_prefix_space)."""
+    if decoder == "byte_level":
+        out = b""
+        for t in tokens:
+            out += (bytes(CHAR_BYTES[c] for c in t) if all(c in CHAR_BYTES for c in t)
+                    else t.encode("utf-8"))
+        return out.decode("utf-8", errors="replace")
+    parts = []
+    for i, t in enumerate(tokens):
+        t = t.replace("\u2581", " ")
+        if i == 0 and t.startswith(" "):
+            t = t[1:]
+        parts.append(t)
+    return "".join(parts)
+
+
+def ner_pipeline_non_wordpiece(sentence, tokens, input_ids, logits, offsets, unk_id, strategy,
+                               decoder):
+    """TokenClassificationPipeline for a tokenizer without continuing_subword_prefix (RoBERTa's
+    BPE, SentencePiece): word = the raw token (its text slice for the unknown token),
+    is_subword = start > 0 and no space in sentence[start - 1:start + 1], words and groups
+    decoded with convert_tokens_to_string; the rest as tools/head_reference.py."""
+    scores = href.softmax_rows(logits)
+    pre = []
+    for idx, token_scores in enumerate(scores):
+        if idx == 0 or idx == len(tokens) - 1:  # the template's special tokens
+            continue
+        word = tokens[idx]
+        start, end = offsets[idx]
+        is_subword = start > 0 and " " not in sentence[start - 1:start + 1]
+        if int(input_ids[idx]) == unk_id:
+            word = sentence[start:end]
+            is_subword = False
+        pre.append({"word": word, "scores": token_scores, "start": start, "end": end,
+                    "index": idx, "is_subword": is_subword})
+    saved = href.convert_tokens_to_string
+    href.convert_tokens_to_string = lambda toks: convert_tokens_to_string(toks, decoder)
+    try:
+        if strategy in ("none", "simple"):
+            entities = []
+            for p in pre:
+                i = p["scores"].argmax()
+                entities.append({"entity": LABELS[i], "score": p["scores"][i], "index": p["index"],
+                                 "word": p["word"], "start": p["start"], "end": p["end"]})
+        else:
+            entities = href.aggregate_words(pre, strategy, LABELS)
+        if strategy != "none":
+            entities = href.group_entities(entities)
+    finally:
+        href.convert_tokens_to_string = saved
+    return [e for e in entities if e.get("entity") != "O" and e.get("entity_group") != "O"]
+
+
 def tokqa_config(family):
     model_type, arch, _, vocab, _ = TOKQA[family]
     archs = [arch + "ForTokenClassification", arch + "ForQuestionAnswering"]
@@ -313,11 +388,18 @@ def reference_ids(family, tmp, records):
         lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
         out = subprocess.run(["node", os.path.join(HERE, "tokenizer_bpe_reference.mjs"), ORACLE,
                               tok], input=lines, capture_output=True, text=True, check=True)
-        ids = [json.loads(y)["input_ids"] for y in out.stdout.splitlines() if y.strip()]
-        return [(i, [0] * len(i), None) for i in ids]
+        rows = [json.loads(y) for y in out.stdout.splitlines() if y.strip()]
+        return [(r["input_ids"], [0] * len(r["input_ids"]), r["tokens"]) for r in rows]
     import tokenizer_spm_golden as spm_ref
     r = spm_ref.Reference(os.path.basename(tok))
-    return [(e["input_ids"], e["token_type_ids"], None) for e in (r.encode(x)[0] for x in records)]
+    inverse = {v: k for k, v in r.specials.items()}
+    out = []
+    for x in records:
+        e = r.encode(x)[0]
+        toks = [inverse[i] if i in inverse else
+                r.sp.id_to_piece(i if r.albert else i - 1) for i in e["input_ids"]]
+        out.append((e["input_ids"], e["token_type_ids"], toks, e["offsets"]))
+    return out
 
 
 def tokqa(tmp, family):
@@ -345,25 +427,39 @@ def tokqa(tmp, family):
 
     vocab = read_vocab(os.path.join(TINY, "vocab.txt"))
     ner = reference_ids(family, tmp, [{"text": t} for t in NER_TEXTS])
-    for text, (ids, types, toks) in zip(NER_TEXTS, ner):
+    for text, (ids, types, toks, *spm_offs) in zip(NER_TEXTS, ner):
         h = hidden(ids, types)
         logits = h @ head["classifier.weight"].T + head["classifier.bias"]
         rec = {"kind": "ner", "text": text, "input_ids": ids,
                "logits": [r9(row) for row in logits.tolist()]}
-        if toks is not None:  # WordPiece: Hugging Face's token-classification pipeline
+        if model_type in ("electra", "distilbert"):  # Hugging Face's pipeline, WordPiece
             offs, _ = href.align(text, toks[1:-1], True)
             offs = [(0, 0)] + offs + [(0, 0)]
             rec["output"] = {strat: r9_any(href.ner_pipeline(
                 text, toks, ids, logits.numpy(), offs, [t in ("[CLS]", "[SEP]") for t in toks],
                 vocab.index("[UNK]"), LABELS, strat)) for strat in ("simple", "first")}
+        else:  # byte-level BPE / SentencePiece: the pipeline's non-WordPiece branch
+            if model_type == "roberta":
+                import tokenizer_bpe_golden as bpe_ref
+                offs = [(0, 0)] + [tuple(o) for o in bpe_ref.sequence_offsets(
+                    text, toks[1:-1], {})] + [(0, 0)]
+                unk = 3
+            else:
+                flat = spm_offs[0]
+                offs = [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
+                unk = 1 if model_type == "albert" else 3
+            decoder = "byte_level" if model_type == "roberta" else "metaspace"
+            rec["output"] = {strat: r9_any(ner_pipeline_non_wordpiece(
+                text, toks, ids, logits.numpy(), offs, unk, strat, decoder))
+                for strat in ("none", "simple", "first")}
         recs.append(rec)
     qa = reference_ids(family, tmp, [{"text": q, "text_pair": c} for q, c in QA_PAIRS])
-    for (q, c), (ids, types, toks) in zip(QA_PAIRS, qa):
+    for (q, c), (ids, types, toks, *_) in zip(QA_PAIRS, qa):
         h = hidden(ids, types)
         se = h @ head["qa_outputs.weight"].T + head["qa_outputs.bias"]
         rec = {"kind": "qa", "question": q, "context": c, "input_ids": ids,
                "start_logits": r9(se[:, 0].tolist()), "end_logits": r9(se[:, 1].tolist())}
-        if toks is not None:  # WordPiece: the question-answering pipeline's best answer
+        if model_type in ("electra", "distilbert"):  # WordPiece: the QA pipeline's best answer
             sep = toks.index("[SEP]")
             c_offs, c_words = href.align(c, toks[sep + 1:-1], True)
             n = len(ids)
@@ -383,8 +479,8 @@ def tokqa(tmp, family):
         recs.append(rec)
     # Overflow windows: the reference pair encoding's specials kept around each context piece.
     q, c, opts = QA_LONG
-    (qi, _, _), = reference_ids(family, tmp, [{"text": q}])
-    (ids, types, toks), = reference_ids(family, tmp, [{"text": q, "text_pair": c}])
+    qi = reference_ids(family, tmp, [{"text": q}])[0][0]
+    ids, types = reference_ids(family, tmp, [{"text": q, "text_pair": c}])[0][:2]
     nq = len(qi) - 2
     nmid = 2 if model_type in ("roberta", "xlm-roberta") else 1
     c_lo, c_hi = 1 + nq + nmid, len(ids) - 1

@@ -12,6 +12,12 @@
 // (BIOES) start groups of their own ("E-PER" is its own tag: "B-PER E-PER" gives two PER
 // groups), exactly as Hugging Face does. With a CRF the Viterbi tag replaces the argmax and
 // its softmax probability is the score; only none, simple and first are defined then.
+// Tokenizers without a continuing-subword prefix follow the pipeline's other branch: RoBERTa
+// (byte-level BPE) and XLM-R / ALBERT (SentencePiece) mark a token as a sub-word when it starts
+// after the text's first character and neither it nor the character before is a space, and
+// their words are convert_tokens_to_string of the raw tokens (tokens_to_string: ByteLevel maps
+// the GPT-2 alphabet back to bytes; Metaspace turns U+2581 into spaces and drops the first
+// token's leading space); entity "word"s without aggregation are the raw tokens.
 #pragma once
 
 #include <optional>
@@ -25,8 +31,14 @@
 
 namespace lightbert::heads {
 
+enum class WordDecoder { kWordPiece, kByteLevel, kMetaspace };
+
+// PreTrainedTokenizerFast.convert_tokens_to_string with the family's decoder.
+std::string tokens_to_string(WordDecoder decoder, const std::vector<std::string>& tokens);
+
 struct TokenClassificationHead {
   Linear classifier;
+  WordDecoder decoder = WordDecoder::kWordPiece;  // from config.model_type
   std::optional<Crf> crf;
   std::vector<std::string> labels;
 

@@ -10,9 +10,10 @@
 // - token classification and question answering (classifier.* / qa_outputs.* on each family's
 //   encoder, tests/data/families/<family>-tokqa): the family tokenizer's ids equal the
 //   reference tokenizer's, and the logits are within 1e-4 of PyTorch's, also for a long context
-//   cut into overflow windows (RoBERTa's 4 special tokens kept in each); for the WordPiece
-//   families (ELECTRA, DistilBERT) the entities (simple, first) and the best answer are Hugging
-//   Face's pipelines' (tools/head_reference.py).
+//   cut into overflow windows (RoBERTa's 4 special tokens kept in each); the entities are
+//   Hugging Face's token-classification pipeline's (WordPiece families: simple, first;
+//   RoBERTa / XLM-R / ALBERT: none, simple, first through its non-WordPiece branch), and for
+//   ELECTRA and DistilBERT the best answer is the QA pipeline's.
 // - `lightbert convert --keep-layers 1` of the DistilBERT fixture (n_layers in its config) loads
 //   and matches the reference 1-layer model (tests/data/families/distilbert-keep1).
 // Each test prints its largest difference.
@@ -304,18 +305,21 @@ TEST(FamilyHeads, TokenClassificationAndQaLogitsMatchReference) {
           for (const json& x : row) want.push_back(x.get<double>());
         }
         worst_ner = std::max(worst_ner, max_diff(r[0].logits, want));
-        if (!g.contains("output")) continue;  // WordPiece families: the pipeline's entities
-        for (const std::string strat : {"simple", "first"}) {
-          const auto e =
-              ner.classify({g["text"].get<std::string>()}, parse_aggregation(strat), false)[0];
-          const json& w = g["output"][strat];
+        if (!g.contains("output")) continue;  // the pipeline's entities
+        for (const auto& [strat, w] : g["output"].items()) {
+          const Aggregation a = parse_aggregation(strat);
+          const auto e = ner.classify({g["text"].get<std::string>()}, a, false)[0];
           ASSERT_EQ(e.entities.size(), w.size()) << strat << " " << g["text"];
           for (size_t k = 0; k < w.size(); ++k) {
-            EXPECT_EQ(e.entities[k].entity, w[k]["entity_group"].get<std::string>()) << strat;
+            const char* label = a == Aggregation::kNone ? "entity" : "entity_group";
+            EXPECT_EQ(e.entities[k].entity, w[k][label].get<std::string>()) << strat;
             EXPECT_EQ(e.entities[k].word, w[k]["word"].get<std::string>()) << strat;
             EXPECT_EQ(e.entities[k].start, w[k]["start"].get<int32_t>()) << strat;
             EXPECT_EQ(e.entities[k].end, w[k]["end"].get<int32_t>()) << strat;
             EXPECT_NEAR(e.entities[k].score, w[k]["score"].get<double>(), kTol) << strat;
+            if (a == Aggregation::kNone) {
+              EXPECT_EQ(e.entities[k].index, w[k]["index"].get<int32_t>()) << strat;
+            }
           }
         }
       } else if (g["kind"] == "qa-windows") {  // a long context in overflow windows
