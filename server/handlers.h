@@ -57,8 +57,8 @@ std::vector<Sequence> tokenize_inputs(const ServerContext& ctx,
 
 // For the task heads, which tokenize by themselves: each input's token count as the head will
 // run it. Without `truncate`, an input longer than ctx.max_input_length is 413 naming FIELD[I]
-// (checked before queueing); with it, inputs count as cut at the model's maximum, where the
-// heads cut them.
+// (checked before queueing); with it, inputs count as cut at ctx.model.max_length() (which
+// --max-input-length caps, ModelOptions::max_length), where the heads cut them.
 std::vector<size_t> count_input_tokens(const ServerContext& ctx,
                                        const std::vector<TextInput>& inputs, bool truncate,
                                        const char* field);

@@ -58,6 +58,7 @@ HttpServer::HttpServer(const ServerOptions& options) : options_(options) {
   validate(options_);
   ModelOptions mo;
   mo.threads = options_.threads;
+  mo.max_length = options_.max_input_length;  // the heads truncate there too
   model_ = Model::load(options_.model_dir, mo);
   int max_len = model_->max_length();
   if (options_.max_input_length > 0 && options_.max_input_length < max_len) {

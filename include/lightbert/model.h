@@ -43,6 +43,8 @@ struct DenseModule {
 struct ModelOptions {
   int threads = 0;             // 0: all cores
   std::string dtype = "fp32";  // weights of the dense layers: "fp32", "bf16" or "int8"
+  int max_length = 0;          // > 0: caps max_length() (truncation cuts there; serve's
+                               // --max-input-length); 0: the model's own maximum
 };
 
 // One input: a text, or a text pair.

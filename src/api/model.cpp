@@ -102,6 +102,11 @@ std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& 
     }
     m->dense_ = std::move(st->dense);
   }
+  if (options.max_length < 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "ModelOptions::max_length must be >= 0, got " + std::to_string(options.max_length));
+  }
+  if (options.max_length > 0) m->max_length_ = std::min(m->max_length_, options.max_length);
   return m;
 }
 

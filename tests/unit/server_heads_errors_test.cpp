@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "lightbert/error.h"
 #include "lightbert/tasks.h"
 #include "unit/server_heads_util.h"
 
@@ -145,6 +146,31 @@ TEST(ServerHeadsErrors, OversizedInputIs413UnlessTruncated) {
   EXPECT_EQ(qa.post_json("/qa", json{{"question", "which word?"}, {"context", text}}).status, 200);
   expect_error(qa.post_json("/qa", json{{"question", text}, {"context", "a word"}}), 413,
                "validation", "question");
+}
+
+// --max-input-length also sets where "truncate": true cuts head inputs.
+TEST(ServerHeadsErrors, TruncationCutsAtMaxInputLength) {
+  HeadServer cls("cls-single", {"--max-input-length", "8"});
+  ASSERT_GT(cls.port, 0) << cls.process.stderr_text();
+  const std::string text = "one two three four five six seven eight nine ten";  // 12 tokens
+  expect_error(cls.post_json("/predict", json{{"inputs", text}}), 413, "validation", "8");
+  const Answer ok = cls.post_json("/predict", json{{"inputs", text}, {"truncate", true}});
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  ModelOptions capped;
+  capped.max_length = 8;
+  auto model = Model::load(cls.dir, capped);
+  EXPECT_EQ(model->max_length(), 8);
+  SequenceClassifier api(*model);
+  const auto want = api.classify({{text, std::nullopt}}, true)[0];
+  auto full = Model::load(cls.dir);
+  SequenceClassifier api_full(*full);
+  const auto uncut = api_full.classify({{text, std::nullopt}}, false)[0];
+  ASSERT_NE(want.logits, uncut.logits);  // cutting at 8 tokens changes the answer
+  EXPECT_EQ(ok.json()[0]["label"], want.labels[0].label);
+  EXPECT_NEAR(ok.json()[0]["score"].get<double>(), want.labels[0].score, 1e-5);
+  ModelOptions negative;
+  negative.max_length = -1;
+  EXPECT_THROW(Model::load(cls.dir, negative), Error);
 }
 
 // tiny-bert's PyTorch float64 embeddings (mean pooled, L2-normalised) of its golden texts; the
