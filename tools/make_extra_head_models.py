@@ -37,13 +37,16 @@ Contract: writes, from seeded random weights (same torch + seeds -> same bytes):
   overflow windows (truncation only_second with stride, the pair's own special tokens around
   each piece: 4 for RoBERTa / XLM-R) with each window's ids and logits. NER outputs of Hugging
   Face's pipeline: for RoBERTa / XLM-R / ALBERT its non-WordPiece branch (aggregation none,
-  simple, first; ner_pipeline_non_wordpiece below). For the WordPiece families (ELECTRA,
-  DistilBERT) also the Hugging Face pipelines' outputs (tools/head_reference.py: NER with
-  aggregation simple and first, QA's best answer), as tools/make_head_models.py does for BERT.
+  simple, first; ner_pipeline_non_wordpiece below); for the WordPiece families (ELECTRA,
+  DistilBERT) tools/head_reference.py's port (simple, first), as tools/make_head_models.py does
+  for BERT. QA's best answer of each one-window pair on every family (select_starts_ends, then
+  the span widened to whole words: WordPiece words, GPT-2's pre-tokenizer pattern for RoBERTa,
+  U+2581-started pieces for SentencePiece).
 usage: /usr/bin/python3 tools/make_extra_head_models.py
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -454,28 +457,54 @@ def tokqa(tmp, family):
                 for strat in ("none", "simple", "first")}
         recs.append(rec)
     qa = reference_ids(family, tmp, [{"text": q, "text_pair": c} for q, c in QA_PAIRS])
-    for (q, c), (ids, types, toks, *_) in zip(QA_PAIRS, qa):
+    for (q, c), (ids, types, toks, *spm_offs) in zip(QA_PAIRS, qa):
         h = hidden(ids, types)
         se = h @ head["qa_outputs.weight"].T + head["qa_outputs.bias"]
         rec = {"kind": "qa", "question": q, "context": c, "input_ids": ids,
                "start_logits": r9(se[:, 0].tolist()), "end_logits": r9(se[:, 1].tolist())}
-        if model_type in ("electra", "distilbert"):  # WordPiece: the QA pipeline's best answer
+        # The QA pipeline's best answer: the span widened to whole words (word_to_chars).
+        n = len(ids)
+        if model_type in ("electra", "distilbert"):
             sep = toks.index("[SEP]")
-            c_offs, c_words = href.align(c, toks[sep + 1:-1], True)
-            n = len(ids)
-            seq = [None] + [0] * (sep - 1) + [None] + [1] * (n - sep - 2) + [None]
-            offs = [(0, 0)] * (sep + 1) + c_offs + [(0, 0)]
-            words = [None] * (sep + 1) + c_words + [None]
-            start, end = se[:, 0].numpy(), se[:, 1].numpy()
-            p_mask = np.array([[x != 1 for x in seq]]).astype(int)
-            p_mask[0][0] = 0
-            starts, ends, scores = href.select_starts_ends(start[None], end[None], p_mask,
-                                                           np.ones((1, n), dtype=int), 1, 15)
-            st, en = starts[0], ends[0]
-            si = min(offs[i][0] for i in range(n) if seq[i] == 1 and words[i] == words[st])
-            ei = max(offs[i][1] for i in range(n) if seq[i] == 1 and words[i] == words[en])
-            rec["output"] = r9_any({"score": float(scores[0]), "start": si, "end": ei,
-                                    "answer": c[si:ei]})
+            c_lo = sep + 1
+            c_offs, c_words = href.align(c, toks[c_lo:-1], True)
+        else:
+            nq = len(reference_ids(family, tmp, [{"text": q}])[0][0]) - 2
+            c_lo = 1 + nq + (2 if model_type in ("roberta", "xlm-roberta") else 1)
+            ctx = toks[c_lo:-1]
+            if model_type == "roberta":
+                import tokenizer_bpe_golden as bpe_ref
+                c_offs = [tuple(o) for o in bpe_ref.sequence_offsets(c, ctx, {})]
+                # ByteLevel pre-tokenizer words (GPT-2's pattern; ASCII contexts here).
+                spans = [m.span() for m in re.finditer(
+                    r"'s|'t|'re|'ve|'m|'ll|'d| ?[A-Za-z]+| ?[0-9]+| ?[^\sA-Za-z0-9]+|\s+(?!\S)|\s+",
+                    c)]
+                c_words = [next(k for k, (a, b) in enumerate(spans) if a <= o[0] < b)
+                           for o in c_offs]
+            else:
+                flat = spm_offs[0]
+                pairs = [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
+                c_offs = pairs[c_lo:-1]
+                c_words, w = [], -1
+                for k, t in enumerate(ctx):  # Metaspace words start at a U+2581 piece
+                    if k == 0 or t.startswith("\u2581"):
+                        w += 1
+                    c_words.append(w)
+        # sequence ids: None for the template's tokens, 0 question, 1 context.
+        seq = [None if i == 0 or i == n - 1 or (i < c_lo and toks[i] in ("[SEP]", "</s>"))
+               else (0 if i < c_lo else 1) for i in range(n)]
+        offs = [(0, 0)] * c_lo + c_offs + [(0, 0)]
+        words = [None] * c_lo + c_words + [None]
+        start, end = se[:, 0].numpy(), se[:, 1].numpy()
+        p_mask = np.array([[x != 1 for x in seq]]).astype(int)
+        p_mask[0][0] = 0
+        starts, ends, scores = href.select_starts_ends(start[None], end[None], p_mask,
+                                                       np.ones((1, n), dtype=int), 1, 15)
+        st, en = starts[0], ends[0]
+        si = min(offs[i][0] for i in range(n) if seq[i] == 1 and words[i] == words[st])
+        ei = max(offs[i][1] for i in range(n) if seq[i] == 1 and words[i] == words[en])
+        rec["output"] = r9_any({"score": float(scores[0]), "start": si, "end": ei,
+                                "answer": c[si:ei]})
         recs.append(rec)
     # Overflow windows: the reference pair encoding's specials kept around each context piece.
     q, c, opts = QA_LONG

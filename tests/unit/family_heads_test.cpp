@@ -12,8 +12,8 @@
 //   reference tokenizer's, and the logits are within 1e-4 of PyTorch's, also for a long context
 //   cut into overflow windows (RoBERTa's 4 special tokens kept in each); the entities are
 //   Hugging Face's token-classification pipeline's (WordPiece families: simple, first;
-//   RoBERTa / XLM-R / ALBERT: none, simple, first through its non-WordPiece branch), and for
-//   ELECTRA and DistilBERT the best answer is the QA pipeline's.
+//   RoBERTa / XLM-R / ALBERT: none, simple, first through its non-WordPiece branch), and the
+//   best answer of a one-window context is the QA pipeline's (span widened to whole words).
 // - `lightbert convert --keep-layers 1` of the DistilBERT fixture (n_layers in its config) loads
 //   and matches the reference 1-layer model (tests/data/families/distilbert-keep1).
 // Each test prints its largest difference.
