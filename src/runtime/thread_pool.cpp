@@ -2,7 +2,11 @@
 // One job slot per pool. The caller publishes a job by storing `state` = (generation << 32 | 0)
 // after the job's count and function; every thread (caller included) claims indices with a CAS
 // on `state` that only succeeds while the generation is still the one it read, so a late worker
-// can never run an index of a newer job with an older function. The caller returns when `done`
+// can never run an index of a newer job with an older function. Before it writes the new job's
+// count and function the caller moves `state` to the new generation with the index kPreparing:
+// a worker still looking at the old job then fails its CAS instead of claiming an index of the old
+// generation against the new count (which ran that index of the new job twice), and workers that
+// see kPreparing wait the few stores until the job is published. The caller returns when `done`
 // reaches count; it does not wait for workers that claimed nothing. Idle workers spin on `state`
 // for kSpinNs, then sleep on the `epoch` futex (registered in `sleepers`, re-checked after
 // registering, so a wake-up is never lost).
@@ -31,6 +35,7 @@ using Fn = FunctionRef<void(int64_t, int)>;
 
 constexpr int64_t kSpinNs = 100'000;  // idle spin before sleeping
 constexpr int64_t kMaxChunk = INT32_MAX;
+constexpr uint64_t kPreparing = 0xffffffffu;  // index part of `state` while a job is being written
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -76,8 +81,13 @@ struct ThreadPool::Shared {
     uint64_t v = state.load(std::memory_order_acquire);
     for (;;) {
       if (generation_of(v) != gen) return;
+      if ((v & 0xffffffffu) == kPreparing) {
+        cpu_relax();
+        v = state.load(std::memory_order_acquire);
+        continue;
+      }
       const int64_t index = static_cast<int64_t>(v & 0xffffffffu);
-      if (index >= count.load(std::memory_order_relaxed)) return;
+      if (index >= count.load(std::memory_order_acquire)) return;
       if (!state.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel,
                                        std::memory_order_acquire)) {
         continue;
@@ -160,7 +170,9 @@ void ThreadPool::parallel_for(int64_t count, Fn fn) const {
     auto shifted = [&](int64_t i, int w) { fn(base + i, w); };
     const Fn chunk_fn = base == 0 ? fn : Fn(shifted);
     const uint32_t gen = ++s->generation;
-    s->count.store(n, std::memory_order_relaxed);
+    // Close the old job first (see the file comment), then write the new one.
+    s->state.store(static_cast<uint64_t>(gen) << 32 | kPreparing, std::memory_order_seq_cst);
+    s->count.store(n, std::memory_order_release);
     s->fn.store(&chunk_fn, std::memory_order_relaxed);
     s->done.store(0, std::memory_order_relaxed);
     s->state.store(static_cast<uint64_t>(gen) << 32, std::memory_order_release);
