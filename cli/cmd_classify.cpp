@@ -9,7 +9,6 @@
 #include "args.h"
 #include "commands.h"
 #include "jsonl.h"
-#include "lightbert/hub.h"
 #include "lightbert/tasks.h"
 #include "task_lines.h"
 
@@ -17,62 +16,40 @@ namespace lightbert::cli {
 
 int run_classify(const std::vector<std::string>& argv) {
   Args args(argv, {"model", "top-k", "batch-size", "threads"}, {"truncate"});
-  const std::string dir = hub::resolve_model_path(args.require("model"));
-  ModelOptions mo;
-  mo.threads = args.get_int("threads", 0, 0, 1024);
   const int top_k = args.get_int("top-k", 1, 0, 1 << 20);
-  const size_t batch_size = static_cast<size_t>(args.get_int("batch-size", 32, 1, 4096));
-  std::unique_ptr<Model> model = Model::load(dir, mo);
+  const size_t batch_size = batch_size_arg(args);
+  std::unique_ptr<Model> model = load_task_model(args);
   SequenceClassifier classifier(*model);
-  std::ios::sync_with_stdio(false);
-  TextBatch batch;
-  size_t line_no = 0;
-  std::string text;
-  while (read_text_batch(std::cin, batch_size, /*allow_pair=*/true, line_no, batch)) {
-    const auto results = on_lines(
-        batch.line_nos, [&] { return classifier.classify(batch.inputs, args.flag("truncate")); });
-    for (const Classification& c : results) {
-      const size_t n =
-          top_k == 0 ? c.labels.size() : std::min(c.labels.size(), static_cast<size_t>(top_k));
-      text = "[";
-      for (size_t i = 0; i < n; ++i) {
-        text += i ? ",{\"label\":" : "{\"label\":";
-        append_string(text, c.labels[i].label);
-        text += ",\"score\":";
-        append_float(text, c.labels[i].score);
-        text += "}";
-      }
-      text += "]\n";
-      std::cout << text;
-    }
-  }
-  std::cout.flush();
-  return 0;
+  return run_text_lines(
+      batch_size, /*allow_pair=*/true,
+      [&](const TextBatch& b) { return classifier.classify(b.inputs, args.flag("truncate")); },
+      [&](const Classification& c, std::string& text) {
+        const size_t n =
+            top_k == 0 ? c.labels.size() : std::min(c.labels.size(), static_cast<size_t>(top_k));
+        text += "[";
+        for (size_t i = 0; i < n; ++i) {
+          text += i ? ",{\"label\":" : "{\"label\":";
+          append_string(text, c.labels[i].label);
+          text += ",\"score\":";
+          append_float(text, c.labels[i].score);
+          text += "}";
+        }
+        text += "]";
+      });
 }
 
 int run_similarity(const std::vector<std::string>& argv) {
   Args args(argv, {"model", "batch-size", "threads"}, {"truncate"});
-  const std::string dir = hub::resolve_model_path(args.require("model"));
-  ModelOptions mo;
-  mo.threads = args.get_int("threads", 0, 0, 1024);
-  const size_t batch_size = static_cast<size_t>(args.get_int("batch-size", 32, 1, 4096));
-  std::unique_ptr<Model> model = Model::load(dir, mo);
-  std::ios::sync_with_stdio(false);
-  TextBatch batch;
-  size_t line_no = 0;
-  std::string text;
-  while (read_text_batch(std::cin, batch_size, /*allow_pair=*/true, line_no, batch)) {
-    const auto sims = on_lines(
-        batch.line_nos, [&] { return similarity(*model, batch.inputs, args.flag("truncate")); });
-    for (float s : sims) {
-      text = "{\"similarity\":";
-      append_float(text, s);
-      text += "}\n";
-      std::cout << text;
-    }
-  }
-  std::cout.flush();
-  return 0;
+  const size_t batch_size = batch_size_arg(args);
+  std::unique_ptr<Model> model = load_task_model(args);
+  return run_text_lines(
+      batch_size, /*allow_pair=*/true,
+      [&](const TextBatch& b) { return similarity(*model, b.inputs, args.flag("truncate")); },
+      [](float s, std::string& text) {
+        text += "{\"similarity\":";
+        append_float(text, s);
+        text += "}";
+      });
 }
 
 }  // namespace lightbert::cli

@@ -9,7 +9,6 @@
 #include "args.h"
 #include "commands.h"
 #include "jsonl.h"
-#include "lightbert/hub.h"
 #include "lightbert/tasks.h"
 #include "task_lines.h"
 
@@ -17,33 +16,23 @@ namespace lightbert::cli {
 
 int run_ner(const std::vector<std::string>& argv) {
   Args args(argv, {"model", "aggregation", "batch-size", "threads"}, {"truncate"});
-  const std::string dir = hub::resolve_model_path(args.require("model"));
   const Aggregation aggregation = parse_aggregation(args.get_or("aggregation", "simple"));
-  ModelOptions mo;
-  mo.threads = args.get_int("threads", 0, 0, 1024);
-  const size_t batch_size = static_cast<size_t>(args.get_int("batch-size", 32, 1, 4096));
-  std::unique_ptr<Model> model = Model::load(dir, mo);
+  const size_t batch_size = batch_size_arg(args);
+  std::unique_ptr<Model> model = load_task_model(args);
   TokenClassifier classifier(*model);
-  std::ios::sync_with_stdio(false);
-  TextBatch batch;
-  size_t line_no = 0;
-  std::string text;
-  while (read_text_batch(std::cin, batch_size, /*allow_pair=*/false, line_no, batch)) {
-    const auto results = on_lines(batch.line_nos, [&] {
-      return classifier.classify(batch.texts(), aggregation, args.flag("truncate"));
-    });
-    for (const TokenClassification& r : results) {
-      text = "[";
-      for (size_t i = 0; i < r.entities.size(); ++i) {
-        if (i) text += ',';
-        append_entity(text, r.entities[i], aggregation != Aggregation::kNone);
-      }
-      text += "]\n";
-      std::cout << text;
-    }
-  }
-  std::cout.flush();
-  return 0;
+  return run_text_lines(
+      batch_size, /*allow_pair=*/false,
+      [&](const TextBatch& b) {
+        return classifier.classify(b.texts(), aggregation, args.flag("truncate"));
+      },
+      [&](const TokenClassification& r, std::string& text) {
+        text += "[";
+        for (size_t i = 0; i < r.entities.size(); ++i) {
+          if (i) text += ',';
+          append_entity(text, r.entities[i], aggregation != Aggregation::kNone);
+        }
+        text += "]";
+      });
 }
 
 }  // namespace lightbert::cli

@@ -12,7 +12,6 @@
 #include "args.h"
 #include "commands.h"
 #include "jsonl.h"
-#include "lightbert/hub.h"
 #include "lightbert/tasks.h"
 #include "task_lines.h"
 
@@ -37,16 +36,13 @@ std::string field(const nlohmann::json& j, const char* name, size_t line_no) {
 
 int run_qa(const std::vector<std::string>& argv) {
   Args args(argv, {"model", "top-k", "max-answer-len", "doc-stride", "max-seq-len", "threads"}, {});
-  const std::string dir = hub::resolve_model_path(args.require("model"));
-  ModelOptions mo;
-  mo.threads = args.get_int("threads", 0, 0, 1024);
   QaOptions qo;
   const bool list = args.get("top-k").has_value();
   qo.top_k = args.get_int("top-k", 1, 1, 1 << 20);
   qo.max_answer_len = args.get_int("max-answer-len", 15, 1, 1 << 20);
   qo.doc_stride = args.get_int("doc-stride", -1, 0, 1 << 20);
   qo.max_seq_len = args.get_int("max-seq-len", -1, 4, 1 << 20);
-  std::unique_ptr<Model> model = Model::load(dir, mo);
+  std::unique_ptr<Model> model = load_task_model(args);
   QuestionAnswerer qa(*model);
   std::ios::sync_with_stdio(false);
   std::string line, text;

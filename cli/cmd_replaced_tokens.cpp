@@ -8,7 +8,6 @@
 #include "args.h"
 #include "commands.h"
 #include "jsonl.h"
-#include "lightbert/hub.h"
 #include "lightbert/tasks.h"
 #include "task_lines.h"
 
@@ -16,36 +15,26 @@ namespace lightbert::cli {
 
 int run_replaced_tokens(const std::vector<std::string>& argv) {
   Args args(argv, {"model", "batch-size", "threads"}, {"truncate"});
-  const std::string dir = hub::resolve_model_path(args.require("model"));
-  ModelOptions mo;
-  mo.threads = args.get_int("threads", 0, 0, 1024);
-  const size_t batch_size = static_cast<size_t>(args.get_int("batch-size", 32, 1, 4096));
-  std::unique_ptr<Model> model = Model::load(dir, mo);
+  const size_t batch_size = batch_size_arg(args);
+  std::unique_ptr<Model> model = load_task_model(args);
   ReplacedTokenDetector detector(*model);
-  std::ios::sync_with_stdio(false);
-  TextBatch batch;
-  size_t line_no = 0;
-  std::string text;
-  while (read_text_batch(std::cin, batch_size, /*allow_pair=*/false, line_no, batch)) {
-    const auto results = on_lines(
-        batch.line_nos, [&] { return detector.detect(batch.texts(), args.flag("truncate")); });
-    for (const ReplacedTokens& r : results) {
-      text = "[";
-      for (size_t i = 0; i < r.tokens.size(); ++i) {
-        const TokenScore& t = r.tokens[i];
-        text += i ? ",{\"token\":" : "{\"token\":";
-        append_string(text, t.token);
-        text += ",\"score\":";
-        append_float(text, t.score);
-        text += ",\"index\":" + std::to_string(t.index) + ",\"start\":" + std::to_string(t.start) +
-                ",\"end\":" + std::to_string(t.end) + "}";
-      }
-      text += "]\n";
-      std::cout << text;
-    }
-  }
-  std::cout.flush();
-  return 0;
+  return run_text_lines(
+      batch_size, /*allow_pair=*/false,
+      [&](const TextBatch& b) { return detector.detect(b.texts(), args.flag("truncate")); },
+      [](const ReplacedTokens& r, std::string& text) {
+        text += "[";
+        for (size_t i = 0; i < r.tokens.size(); ++i) {
+          const TokenScore& t = r.tokens[i];
+          text += i ? ",{\"token\":" : "{\"token\":";
+          append_string(text, t.token);
+          text += ",\"score\":";
+          append_float(text, t.score);
+          text += ",\"index\":" + std::to_string(t.index) +
+                  ",\"start\":" + std::to_string(t.start) + ",\"end\":" + std::to_string(t.end) +
+                  "}";
+        }
+        text += "]";
+      });
 }
 
 }  // namespace lightbert::cli

@@ -4,8 +4,20 @@
 #include <cctype>
 
 #include "jsonl.h"
+#include "lightbert/hub.h"
 
 namespace lightbert::cli {
+
+std::unique_ptr<Model> load_task_model(const Args& args) {
+  const std::string dir = hub::resolve_model_path(args.require("model"));
+  ModelOptions mo;
+  mo.threads = args.get_int("threads", 0, 0, 1024);
+  return Model::load(dir, mo);
+}
+
+size_t batch_size_arg(const Args& args) {
+  return static_cast<size_t>(args.get_int("batch-size", 32, 1, 4096));
+}
 
 std::vector<std::string> TextBatch::texts() const {
   std::vector<std::string> t;

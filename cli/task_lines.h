@@ -3,12 +3,20 @@
 // Contract: read_text_batch() reads up to `batch_size` non-empty stdin lines {"text"(,
 // "text_pair")} (a pair only when `allow_pair`), naming the line in every error; false at end
 // of input. on_lines() runs `fn` and rewrites a lightbert::Error that names "input I: " of the
-// batch as "stdin line N: ". The writers print Hugging Face pipeline field names.
+// batch as "stdin line N: ". load_task_model() loads --model (a folder, a .lbt file or a hub
+// name from the cache) with --threads (parse the other options first, so a bad one fails before the
+// load). run_text_lines() is the whole stdin loop of a head command: batches of --batch-size lines,
+// `run(batch)` gives one result per line and `write(result, out)` appends that line's JSON (without
+// the newline). The writers print Hugging Face pipeline field names.
 #pragma once
 
+#include <iostream>
 #include <istream>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "args.h"
 #include "server/head_json.h"
 
 #include "lightbert/error.h"
@@ -35,6 +43,28 @@ auto on_lines(const std::vector<size_t>& line_nos, Fn&& fn) -> decltype(fn()) {
   } catch (const Error& e) {
     throw with_line(e, line_nos);
   }
+}
+
+std::unique_ptr<Model> load_task_model(const Args& args);
+size_t batch_size_arg(const Args& args);  // --batch-size, default 32
+
+template <typename Run, typename Write>
+int run_text_lines(size_t batch_size, bool allow_pair, Run&& run, Write&& write) {
+  std::ios::sync_with_stdio(false);
+  TextBatch batch;
+  size_t line_no = 0;
+  std::string text;
+  while (read_text_batch(std::cin, batch_size, allow_pair, line_no, batch)) {
+    const auto results = on_lines(batch.line_nos, [&] { return run(batch); });
+    for (const auto& r : results) {
+      text.clear();
+      write(r, text);
+      text += '\n';
+      std::cout << text;
+    }
+  }
+  std::cout.flush();
+  return 0;
 }
 
 // The JSON of entities, answers and mask predictions: server/head_json.h (one writer for both).
