@@ -43,7 +43,12 @@ struct TokenizerConfig {
   std::string pad_token = "[PAD]";
   std::string cls_token = "[CLS]";
   std::string mask_token = "[MASK]";
+  // tokenizer_config.json clean_up_tokenization_spaces; absent: true (transformers.js's default).
+  bool clean_up_tokenization_spaces = true;
 };
+
+// The model a Tokenizer runs (and so the decoder that turns its tokens back into text).
+enum class TokenizerModelKind { kWordPiece, kByteLevelBpe, kSentencePiece };
 
 struct EncodeOptions {
   int max_length = -1;     // -1: the tokenizer's model_max_length
@@ -83,6 +88,7 @@ class Tokenizer {
                                      const EncodeOptions& options = {}) const;
 
   const TokenizerConfig& config() const;
+  TokenizerModelKind model_kind() const;
   size_t vocab_size() const;
   int32_t token_to_id(std::string_view token) const;  // -1 when absent
   const std::string& id_to_token(int32_t id) const;   // throws kInvalidArgument when out of range

@@ -196,6 +196,9 @@ Tokenizer::~Tokenizer() = default;
 const TokenizerConfig& Tokenizer::config() const {
   return impl_->config;
 }
+TokenizerModelKind Tokenizer::model_kind() const {
+  return impl_->kind;
+}
 size_t Tokenizer::vocab_size() const {
   return impl_->id_to_token.size();
 }

@@ -23,8 +23,6 @@
 
 namespace lightbert {
 
-enum class TokenizerModelKind { kWordPiece, kByteLevelBpe, kSentencePiece };
-
 // The ByteLevel pre-tokenizer and the offset trimming of its post-processor.
 struct ByteLevelSettings {
   bool add_prefix_space = false;

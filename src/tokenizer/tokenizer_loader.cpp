@@ -275,6 +275,10 @@ void read_tokenizer_config(const std::string& dir, TokenizerSpec& spec) {
   c.do_lower_case = get_bool(cfg, "do_lower_case", c.do_lower_case, path);
   c.tokenize_chinese_chars =
       get_bool(cfg, "tokenize_chinese_chars", c.tokenize_chinese_chars, path);
+  if (cfg.contains("clean_up_tokenization_spaces") &&
+      !cfg["clean_up_tokenization_spaces"].is_null()) {
+    c.clean_up_tokenization_spaces = get_bool(cfg, "clean_up_tokenization_spaces", true, path);
+  }
   if (cfg.contains("strip_accents")) {
     const json& sa = cfg["strip_accents"];
     if (sa.is_null()) {
