@@ -4,50 +4,104 @@
 #include <cmath>
 
 #include "lightbert/error.h"
+#include "models/model_families.h"
 
 namespace lightbert::heads {
 
+namespace {
+
+// One family's masked-LM head as Hugging Face names it.
+struct MlmLayout {
+  const char* model_type;
+  const char* dense;         // Linear prefix, H -> E
+  const char* norm;          // LayerNorm prefix ([E])
+  const char* decoder;       // untied decoder weight [V, E]
+  const char* bias;          // [V]
+  const char* bias_alt;      // the same bias under the decoder's name, or nullptr
+  bool exact_gelu;           // false: config.hidden_act (DistilBERT's `activation`)
+  bool fixed_eps;            // true: 1e-12 (DistilBERT), false: config.layer_norm_eps
+  bool to_embedding_size;    // the transform maps H -> config.embedding_size
+  bool pretraining_has_mlm;  // *ForPreTraining carries this head
+};
+
+constexpr MlmLayout kLayouts[] = {
+    {"bert", "cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm",
+     "cls.predictions.decoder.weight", "cls.predictions.bias", "cls.predictions.decoder.bias",
+     false, false, false, true},
+    {"roberta", "lm_head.dense", "lm_head.layer_norm", "lm_head.decoder.weight", "lm_head.bias",
+     "lm_head.decoder.bias", true, false, false, false},
+    {"xlm-roberta", "lm_head.dense", "lm_head.layer_norm", "lm_head.decoder.weight", "lm_head.bias",
+     "lm_head.decoder.bias", true, false, false, false},
+    {"distilbert", "vocab_transform", "vocab_layer_norm", "vocab_projector.weight",
+     "vocab_projector.bias", nullptr, false, true, false, false},
+    {"albert", "predictions.dense", "predictions.LayerNorm", "predictions.decoder.weight",
+     "predictions.bias", "predictions.decoder.bias", false, false, true, true},
+    {"electra", "generator_predictions.dense", "generator_predictions.LayerNorm",
+     "generator_lm_head.weight", "generator_lm_head.bias", nullptr, true, false, true, false},
+};
+
+const MlmLayout& layout_of(const std::string& dir, const ModelConfig& config) {
+  std::string known;
+  for (const MlmLayout& l : kLayouts) {
+    if (config.model_type == l.model_type) return l;
+    known += (known.empty() ? "" : ", ") + std::string(l.model_type);
+  }
+  throw Error(ErrorCode::kUnsupported, dir + ": fill-mask has no head for model_type '" +
+                                           config.model_type + "' (supported: " + known + ")");
+}
+
+}  // namespace
+
 MaskedLmHead MaskedLmHead::load(const std::string& dir, const ModelConfig& config) {
   const std::string task = "fill-mask";
-  require_task(dir, config, task, {"ForMaskedLM", "ForPreTraining"});
-  formats::Checkpoint ck = open_head_checkpoint(dir);
-  const int64_t h = config.hidden_size, v = config.vocab_size;
-  MaskedLmHead m;
-  m.dense = read_linear(ck, "cls.predictions.transform.dense", config.hidden_size,
-                        config.hidden_size, task, config);
-  std::vector<int64_t> hs{h};
-  m.ln_gamma = read_head_tensor(ck, "cls.predictions.transform.LayerNorm.weight", hs, task, config);
-  m.ln_beta = read_head_tensor(ck, "cls.predictions.transform.LayerNorm.bias", hs, task, config);
-  std::vector<int64_t> ws{v, h}, bs{v};
-  if (ck.has("cls.predictions.decoder.weight")) {
-    m.decoder = read_head_tensor(ck, "cls.predictions.decoder.weight", ws, task, config);
+  const MlmLayout& l = layout_of(dir, config);
+  if (l.pretraining_has_mlm) {
+    require_task(dir, config, task, {"ForMaskedLM", "ForPreTraining"});
   } else {
-    formats::Checkpoint tied = open_model_checkpoint(dir);  // "bert." prefixes too
-    if (!tied.has("embeddings.word_embeddings.weight")) {
-      throw Error(ErrorCode::kNotFound,
-                  dir +
-                      ": the fill-mask head needs tensor 'cls.predictions.decoder.weight' or the "
-                      "tied 'embeddings.word_embeddings.weight'; neither is in the checkpoint");
-    }
-    m.decoder = tied.read_f32("embeddings.word_embeddings.weight", ws);
+    require_task(dir, config, task, {"ForMaskedLM"});
   }
-  const char* bias_name = ck.has("cls.predictions.bias") || !ck.has("cls.predictions.decoder.bias")
-                              ? "cls.predictions.bias"
-                              : "cls.predictions.decoder.bias";
+  formats::Checkpoint ck = open_head_checkpoint(dir);
+  const int h = static_cast<int>(config.hidden_size);
+  const int e = l.to_embedding_size && config.embedding_size > 0
+                    ? static_cast<int>(config.embedding_size)
+                    : h;
+  const int64_t v = config.vocab_size;
+  MaskedLmHead m;
+  m.dense = read_linear(ck, l.dense, e, h, task, config);
+  std::vector<int64_t> es{e};
+  m.ln_gamma = read_head_tensor(ck, std::string(l.norm) + ".weight", es, task, config);
+  m.ln_beta = read_head_tensor(ck, std::string(l.norm) + ".bias", es, task, config);
+  std::vector<int64_t> ws{v, e}, bs{v};
+  if (ck.has(l.decoder)) {
+    m.decoder = read_head_tensor(ck, l.decoder, ws, task, config);
+  } else {
+    formats::Checkpoint tied = open_model_checkpoint(dir);
+    tied.set_prefixes(models::checkpoint_prefixes(config));
+    const std::string tied_name = "embeddings.word_embeddings.weight";
+    if (!tied.has(tied_name)) {
+      throw Error(ErrorCode::kNotFound,
+                  checkpoint_files(ck) + ": the fill-mask head needs tensor '" + l.decoder +
+                      "' or the tied '" + models::checkpoint_prefixes(config)[1] + tied_name +
+                      "'; neither is in the checkpoint");
+    }
+    m.decoder = tied.read_f32(tied_name, ws);
+  }
+  const char* bias_name =
+      l.bias_alt != nullptr && !ck.has(l.bias) && ck.has(l.bias_alt) ? l.bias_alt : l.bias;
   m.bias = read_head_tensor(ck, bias_name, bs, task, config);
-  m.vocab_size = config.vocab_size;
-  m.act = config.hidden_act;
-  m.eps = config.layer_norm_eps;
+  m.vocab_size = static_cast<int>(v);
+  m.act = l.exact_gelu ? Activation::kGelu : config.hidden_act;
+  m.eps = l.fixed_eps ? 1e-12 : config.layer_norm_eps;
   return m;
 }
 
 void MaskedLmHead::logits(const float* hidden, float* out) const {
-  const size_t h = static_cast<size_t>(dense.in);
-  std::vector<float> y(h);
+  const size_t e = static_cast<size_t>(dense.out);
+  std::vector<float> y(e);
   dense.apply(hidden, y.data());
-  std::vector<double> z(h);
+  std::vector<double> z(e);
   double mean = 0.0;
-  for (size_t i = 0; i < h; ++i) {
+  for (size_t i = 0; i < e; ++i) {
     const double x = y[i];
     switch (act) {
       case Activation::kGelu:
@@ -62,18 +116,18 @@ void MaskedLmHead::logits(const float* hidden, float* out) const {
     }
     mean += z[i];
   }
-  mean /= static_cast<double>(h);
+  mean /= static_cast<double>(e);
   double var = 0.0;
-  for (size_t i = 0; i < h; ++i) var += (z[i] - mean) * (z[i] - mean);
-  var /= static_cast<double>(h);
+  for (size_t i = 0; i < e; ++i) var += (z[i] - mean) * (z[i] - mean);
+  var /= static_cast<double>(e);
   const double inv = 1.0 / std::sqrt(var + eps);
-  std::vector<float> t(h);
-  for (size_t i = 0; i < h; ++i)
+  std::vector<float> t(e);
+  for (size_t i = 0; i < e; ++i)
     t[i] = static_cast<float>((z[i] - mean) * inv * ln_gamma[i] + ln_beta[i]);
   for (size_t r = 0; r < static_cast<size_t>(vocab_size); ++r) {
-    const float* w = decoder.data() + r * h;
+    const float* w = decoder.data() + r * e;
     double s = bias[r];
-    for (size_t i = 0; i < h; ++i) s += static_cast<double>(w[i]) * t[i];
+    for (size_t i = 0; i < e; ++i) s += static_cast<double>(w[i]) * t[i];
     out[r] = static_cast<float>(s);
   }
 }

@@ -1,10 +1,22 @@
-// heads/fill_mask.h: BertForMaskedLM's prediction head (cls.predictions) for [MASK] rows only.
-// Contract: load() reads cls.predictions.transform.dense.{weight,bias} [H, H] / [H],
-// cls.predictions.transform.LayerNorm.{weight,bias} (or gamma/beta) [H], the decoder weight
-// [V, H] (cls.predictions.decoder.weight, else the tied embeddings.word_embeddings.weight with
-// or without "bert.") and the bias [V] (cls.predictions.bias, else cls.predictions.decoder.bias).
-// logits() maps one hidden row to V logits: LayerNorm(act(dense(x))) W^T + b with the config's
-// hidden_act and layer_norm_eps, in double.
+// heads/fill_mask.h: the masked-LM prediction head of each model family, for mask rows only.
+// Contract: load() picks the family's layout from config.model_type (a table in fill_mask.cpp,
+// names as Hugging Face saves them):
+//   bert        cls.predictions.transform.dense [H, H], .transform.LayerNorm, decoder
+//               cls.predictions.decoder.weight, bias cls.predictions.bias (or .decoder.bias);
+//               activation config.hidden_act, eps config.layer_norm_eps.
+//   roberta, xlm-roberta  lm_head.dense [H, H], lm_head.layer_norm, lm_head.decoder.weight,
+//               lm_head.bias (or lm_head.decoder.bias); exact gelu, eps config.layer_norm_eps.
+//   distilbert  vocab_transform [H, H], vocab_layer_norm (eps 1e-12), vocab_projector.weight /
+//               .bias; activation config `activation`.
+//   albert      predictions.dense [E, H], predictions.LayerNorm [E], predictions.decoder.weight
+//               [V, E], predictions.bias (or predictions.decoder.bias); config.hidden_act.
+//   electra     generator_predictions.dense [E, H], generator_predictions.LayerNorm [E],
+//               generator_lm_head.weight [V, E] / .bias; exact gelu.
+// E is config.embedding_size. An absent decoder weight is the tied word embeddings
+// (embeddings.word_embeddings.weight under the family's base-model prefix). Architectures must
+// end with ForMaskedLM (or ForPreTraining for BERT and ALBERT, whose pre-training heads hold
+// the MLM head). A missing tensor throws kNotFound naming the checkpoint file and the tensor.
+// logits() maps one hidden row to V logits: LayerNorm(act(dense(x))) W^T + b, in double.
 #pragma once
 
 #include <string>
@@ -16,10 +28,10 @@
 namespace lightbert::heads {
 
 struct MaskedLmHead {
-  Linear dense;
-  std::vector<float> ln_gamma, ln_beta;
-  std::vector<float> decoder;  // [V, H]
-  std::vector<float> bias;     // [V]
+  Linear dense;                          // [E, H] (E = H for BERT, RoBERTa, DistilBERT)
+  std::vector<float> ln_gamma, ln_beta;  // [E]
+  std::vector<float> decoder;            // [V, E]
+  std::vector<float> bias;               // [V]
   int vocab_size = 0;
   Activation act = Activation::kGelu;
   double eps = 1e-12;

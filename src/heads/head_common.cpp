@@ -52,13 +52,25 @@ formats::Checkpoint open_head_checkpoint(const std::string& dir) {
   return ck;
 }
 
+std::string checkpoint_files(const formats::Checkpoint& ck) {
+  std::string file;
+  for (const std::string& n : ck.names()) {
+    const formats::TensorInfo* t = ck.find(n);
+    if (t == nullptr || t->file.empty()) return ck.source();
+    if (file.empty()) file = t->file;
+    if (t->file != file) return ck.source();  // sharded: the folder
+  }
+  return file.empty() ? ck.source() : file;
+}
+
 std::vector<float> read_head_tensor(const formats::Checkpoint& ck, const std::string& name,
                                     std::vector<int64_t>& shape, const std::string& task,
                                     const ModelConfig& config) {
   const formats::TensorInfo* t = ck.find(name);
   if (t == nullptr) {
-    throw Error(ErrorCode::kNotFound, ck.source() + ": the " + task + " head needs tensor '" +
-                                          name + "', absent from the checkpoint (architectures [" +
+    throw Error(ErrorCode::kNotFound, checkpoint_files(ck) + ": the " + task +
+                                          " head needs tensor '" + name +
+                                          "', absent from the checkpoint (architectures [" +
                                           architectures_text(config) + "])");
   }
   if (t->shape.size() == shape.size()) {

@@ -2,9 +2,9 @@
 // Contract: require_task() throws kUnsupported naming the task and the folder's architectures
 // when config.json lists architectures and none is a model for that task. read_head_tensor()
 // reads a top-level head tensor (no "bert." prefix) as float and throws kNotFound naming the
-// tensor and the folder when it is absent, kFormat on a wrong shape. Linear is y = x W^T + b
-// accumulated in double (head work is a few rows). label_name() follows config id2label with
-// Hugging Face's LABEL_i default.
+// tensor and the checkpoint file (checkpoint_files) when it is absent, kFormat on a wrong shape.
+// Linear is y = x W^T + b accumulated in double (head work is a few rows). label_name() follows
+// config id2label with Hugging Face's LABEL_i default.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +27,10 @@ formats::Checkpoint open_model_checkpoint(const std::string& path);
 
 // The folder's (or model file's) checkpoint with head lookups restricted to top-level names.
 formats::Checkpoint open_head_checkpoint(const std::string& dir);
+
+// The one file that holds the checkpoint's tensors (a folder's model.safetensors), else its
+// source (a sharded folder, a .lbt model file): what error messages name.
+std::string checkpoint_files(const formats::Checkpoint& ck);
 
 // Reads `name` (top level); `shape` entries of -1 take the stored size (the result's shape is
 // written back). `task` and `architectures` go into the error message.

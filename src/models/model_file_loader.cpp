@@ -341,21 +341,31 @@ formats::Checkpoint open_model_file_checkpoint(const std::string& path) {
   const ModelConfig cfg = ModelConfig::from_json_string(small_file(*file, "config.json"),
                                                         path + ": embedded config.json");
   std::shared_ptr<const void> owner = file;
+  // The word embeddings are [V, E] (E = embedding_size: H, or smaller for ALBERT / ELECTRA).
   const json* arrays = nullptr;
+  int64_t emb = 0;
   if (m.contains("encoder") && m["encoder"].is_object() && m["encoder"].contains("arrays") &&
-      m["encoder"]["arrays"].is_object() &&
-      m["encoder"].value("embedding_size", int64_t{0}) == cfg.hidden_size) {
-    arrays = &m["encoder"]["arrays"];
+      m["encoder"]["arrays"].is_object()) {
+    const json& es =
+        m["encoder"].contains("embedding_size") ? m["encoder"]["embedding_size"] : json();
+    emb = es.is_number_integer() ? es.get<int64_t>() : 0;
+    if (emb == cfg.embedding_size && emb > 0) arrays = &m["encoder"]["arrays"];
   }
   formats::TensorInfo t;
   t.name = "embeddings.word_embeddings.weight";
   t.dtype = formats::DType::kF32;
-  t.shape = {cfg.vocab_size, cfg.hidden_size};
+  t.shape = {cfg.vocab_size, emb};
   t.file = path;
   const uint64_t want = static_cast<uint64_t>(t.numel()) * 4;
   const bool has_mlm = std::any_of(tensors.begin(), tensors.end(), [](const auto& x) {
-    return x.name.rfind("cls.predictions.", 0) == 0 || x.name.rfind("lm_head.", 0) == 0 ||
-           x.name.rfind("generator_lm_head.", 0) == 0 || x.name.rfind("predictions.", 0) == 0;
+    // The masked-LM heads of heads/fill_mask.cpp: BERT, RoBERTa / XLM-R, ELECTRA's generator,
+    // ALBERT, DistilBERT.
+    for (const char* p :
+         {"cls.predictions.", "lm_head.", "generator_lm_head.", "generator_predictions.",
+          "predictions.", "vocab_transform.", "vocab_projector."}) {
+      if (x.name.rfind(p, 0) == 0) return true;
+    }
+    return false;
   });
   if (arrays != nullptr && arrays->contains("word_embeddings")) {
     uint64_t size = 0;
@@ -371,7 +381,7 @@ formats::Checkpoint open_model_file_checkpoint(const std::string& path) {
         (*arrays)["word_embedding_scales"], "encoder.arrays.word_embedding_scales", &scale_bytes));
     if (code_bytes * 4 == want && scale_bytes == static_cast<uint64_t>(cfg.vocab_size) * 4) {
       auto rows = std::make_shared<std::vector<float>>(static_cast<size_t>(t.numel()));
-      const quant::QuantizedRows q{cfg.vocab_size, cfg.hidden_size, codes, scales, nullptr};
+      const quant::QuantizedRows q{cfg.vocab_size, emb, codes, scales, nullptr};
       for (int64_t r = 0; r < q.rows; ++r) q.dequantize_row(r, rows->data() + r * q.cols);
       t.data = reinterpret_cast<const uint8_t*>(rows->data());
       t.nbytes = static_cast<size_t>(want);
