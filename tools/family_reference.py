@@ -480,3 +480,48 @@ def sequence_classification_logits(cfg, tensors, first_token, pooled):
     else:
         out = lin(pooled, "classifier")
     return out.numpy()
+
+
+# Masked-LM heads of <Family>ForMaskedLM (modeling_<family>.py, eval), by model_type:
+#   modeling_roberta.RobertaLMHead (XLM-R's is a copy): layer_norm(gelu(dense(h))) with the exact
+#     erf gelu whatever hidden_act says, LayerNorm(H, eps=config.layer_norm_eps); decoder [V, H]
+#     tied to the word embeddings; bias lm_head.bias (the decoder's bias is the same tensor).
+#   modeling_distilbert.DistilBertForMaskedLM: vocab_layer_norm(act(vocab_transform(h))) with
+#     get_activation(config.activation), LayerNorm(dim, eps=1e-12); vocab_projector [V, H] + bias.
+#   modeling_albert.AlbertMLMHead: LayerNorm(E, eps=config.layer_norm_eps)(ACT2FN[hidden_act](
+#     dense(h))), dense H -> E; decoder [V, E] tied; bias predictions.bias.
+#   modeling_electra.ElectraGeneratorPredictions + generator_lm_head: LayerNorm(E,
+#     eps=config.layer_norm_eps)(gelu(dense(h))) (get_activation("gelu"), exact), dense H -> E;
+#     generator_lm_head Linear(E, V) tied to the word embeddings.
+# Fields: dense / norm prefixes, decoder weight and bias names, activation (None: the config's),
+# eps (None: config.layer_norm_eps).
+MLM_HEADS = {
+    "roberta": ("lm_head.dense", "lm_head.layer_norm", "lm_head.decoder.weight", "lm_head.bias",
+                "gelu", None),
+    "distilbert": ("vocab_transform", "vocab_layer_norm", "vocab_projector.weight",
+                   "vocab_projector.bias", None, 1e-12),
+    "albert": ("predictions.dense", "predictions.LayerNorm", "predictions.decoder.weight",
+               "predictions.bias", None, None),
+    "electra": ("generator_predictions.dense", "generator_predictions.LayerNorm",
+                "generator_lm_head.weight", "generator_lm_head.bias", "gelu", None),
+}
+MLM_HEADS["xlm-roberta"] = MLM_HEADS["roberta"]
+
+
+def mlm_logits(cfg, tensors, h):
+    """<Family>ForMaskedLM logits [N, V] (float64) of hidden rows h [N, H]; `tensors` is the whole
+    checkpoint (numpy, prefixed names): an absent decoder weight is the tied
+    PREFIX + embeddings.word_embeddings.weight."""
+    full = full_config(cfg)
+    dense, norm, decoder, bias, act, eps = MLM_HEADS[cfg["model_type"]]
+    t = {k: torch.from_numpy(np.asarray(v)).double() for k, v in tensors.items()}
+    if act is None:
+        act = full["activation"] if cfg["model_type"] == "distilbert" else full["hidden_act"]
+    if eps is None:
+        eps = full["layer_norm_eps"]
+    x = torch.as_tensor(h).double() @ t[dense + ".weight"].T + t[dense + ".bias"]
+    x = act_fn(act)(x)
+    x = F.layer_norm(x, (x.shape[-1],), t[norm + ".weight"], t[norm + ".bias"], eps=eps)
+    w = t[decoder] if decoder in t else \
+        t[PREFIX[cfg["model_type"]] + "embeddings.word_embeddings.weight"]
+    return (x @ w.T + t[bias]).numpy()
