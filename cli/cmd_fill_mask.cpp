@@ -1,8 +1,9 @@
-// cli/cmd_fill_mask.cpp: `lightbert fill-mask --model DIR [--top-k 5]` (BertForMaskedLM).
-// stdin {"text"} with one or more [MASK] -> stdout, as Hugging Face's fill-mask pipeline: a list
-// of {"score","token","token_str","sequence"} (best first) for one mask, a list of such lists
-// (one per mask, in text order) for several. Only the [MASK] rows go through the vocabulary
-// projection.
+// cli/cmd_fill_mask.cpp: `lightbert fill-mask --model DIR [--top-k 5]` (*ForMaskedLM of BERT,
+// RoBERTa / XLM-R, DistilBERT, ALBERT, ELECTRA; heads/fill_mask.h).
+// stdin {"text"} with one or more mask tokens ([MASK], <mask>) -> stdout, as Hugging Face's
+// fill-mask pipeline: a list of {"score","token","token_str","sequence"} (best first) for one
+// mask, a list of such lists (one per mask, in text order) for several. Only the mask rows go
+// through the vocabulary projection.
 #include <iostream>
 
 #include "args.h"
