@@ -2,7 +2,8 @@
 fill_mask) against the golden outputs of the independent reference (tests/data/heads/golden.jsonl,
 made by tools/make_head_models.py from PyTorch float64 and ports of Hugging Face's pipelines).
 Head folders are assembled like tests/support/head_models.cpp does: tiny-bert's encoder under
-the "bert." prefix plus the head's own tensors."""
+the "bert." prefix plus the head's own tensors. fill_mask also runs on the RoBERTa, ALBERT and
+DistilBERT fixtures of tools/make_mlm_family_models.py."""
 import json
 import os
 import shutil
@@ -110,6 +111,25 @@ def test_fill_mask(tmp_path):
     m = lightbert.Model(head_model(tmp_path, "mlm"))
     for g in cases("mlm"):
         close(m.fill_mask(g["input"]["text"], top_k=g["top_k"]), g["output"])
+
+
+@pytest.mark.parametrize("family,tokenizer", [("roberta", "roberta-tiny"),
+                                              ("albert", "albert-tiny"),
+                                              ("distilbert", None)])
+def test_fill_mask_families(tmp_path, family, tokenizer):
+    """The *ForMaskedLM heads of other families (tests/data/families/<family>-mlm, golden outputs
+    of tools/make_mlm_family_models.py) joined with the family's test tokenizer."""
+    src = os.path.join(DATA, "families", family + "-mlm")
+    for f in ("config.json", "model.safetensors"):
+        shutil.copy(os.path.join(src, f), tmp_path)
+    tok = os.path.join(DATA, "tokenizers", tokenizer) if tokenizer else None
+    for f in (os.listdir(tok) if tok else ["vocab.txt", "tokenizer_config.json"]):
+        shutil.copy(os.path.join(tok or TINY, f), tmp_path)
+    m = lightbert.Model(str(tmp_path))
+    for line in open(os.path.join(src, "golden.jsonl"), encoding="utf-8"):
+        g = json.loads(line)
+        want = g["output"][0] if len(g["output"]) == 1 else g["output"]
+        close(m.fill_mask(g["text"], top_k=g["top_k"]), want)
 
 
 def test_missing_head_is_an_error(tmp_path):

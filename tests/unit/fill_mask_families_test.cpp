@@ -4,9 +4,11 @@
 // each mask are within 1e-4 of the float64 PyTorch port of the family's *ForMaskedLM head
 // (RoBERTa / XLM-R lm_head, DistilBERT vocab_*, ALBERT predictions H -> E, ELECTRA's generator
 // head H -> E; roberta-mlm with an untied decoder weight), the top-5 ids are the same and
-// token_str / sequence are transformers.js's decode (byte-level BPE with U+FFFD for a partial
-// character, SentencePiece, WordPiece), also with two masks (no special tokens skipped);
-// `lightbert fill-mask` prints the same on the RoBERTa fixture; a *ForMaskedLM checkpoint
+// token_str / sequence are transformers.js's decode (WordPiece, byte-level BPE with U+FFFD for a
+// partial character; for SentencePiece its Metaspace decoder as ported in the generator), also
+// with two masks (no special tokens skipped);
+// `lightbert fill-mask` prints the same on the RoBERTa fixture and `lightbert serve`'s /fill-mask
+// on the XLM-R one; converted .lbt files (fp32, int8) keep the head; a *ForMaskedLM checkpoint
 // without a head tensor fails naming the file and the tensor. Each family prints its largest
 // difference.
 #include <gtest/gtest.h>
@@ -17,6 +19,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "formats/checkpoint.h"
@@ -26,6 +29,7 @@
 #include "lightbert/tasks.h"
 #include "models/model_file_loader.h"
 #include "support/run_cli.h"
+#include "support/server_process.h"
 #include "support/test_paths.h"
 
 namespace lightbert::testing {
@@ -130,6 +134,38 @@ TEST(FillMaskFamilies, CliMatchesReference) {
       EXPECT_EQ(got[k]["token_str"], want[k]["token_str"]);
       EXPECT_EQ(got[k]["sequence"], want[k]["sequence"]);
       EXPECT_NEAR(got[k]["score"].get<double>(), want[k]["score"].get<double>(), kTol);
+    }
+  }
+}
+
+// `lightbert serve` answers /fill-mask on a SentencePiece family (XLM-R) with the golden
+// predictions: one mask gives its list, two masks a list per mask.
+TEST(FillMaskFamilies, ServerMatchesReference) {
+  TempDir t("mlm-serve");
+  const std::string dir = mlm_folder("xlm-roberta", t.dir);
+  ServerProcess server;
+  const int port = server.start({"--model", dir, "--threads", "1"});
+  ASSERT_GT(port, 0) << server.stderr_text();
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(60, 0);
+  for (const json& g : jsonl(test_data("families/xlm-roberta-mlm/golden.jsonl"))) {
+    SCOPED_TRACE(g["text"].get<std::string>());
+    auto res = client.Post("/fill-mask", json{{"inputs", g["text"]}, {"top_k", 5}}.dump(),
+                           "application/json");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    const json body = json::parse(res->body);
+    const bool single = g["output"].size() == 1;
+    for (size_t m = 0; m < g["output"].size(); ++m) {
+      const json& got = single ? body : body[m];
+      const json& want = g["output"][m];
+      ASSERT_EQ(got.size(), want.size()) << body.dump();
+      for (size_t k = 0; k < want.size(); ++k) {
+        EXPECT_EQ(got[k]["token"], want[k]["token"]);
+        EXPECT_EQ(got[k]["token_str"], want[k]["token_str"]);
+        EXPECT_EQ(got[k]["sequence"], want[k]["sequence"]);
+        EXPECT_NEAR(got[k]["score"].get<double>(), want[k]["score"].get<double>(), kTol);
+      }
     }
   }
 }
