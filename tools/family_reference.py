@@ -8,7 +8,8 @@ Contract: `build(cfg)` returns the nn.Module for a config.json dict (model_type 
 family); `module(input_ids, attention_mask, token_type_ids)` returns (last_hidden_state,
 pooler_output or None) for a right-padded batch, with Hugging Face's additive mask. `load(folder)`
 builds the module from FOLDER/config.json and loads FOLDER/model.safetensors strictly (every
-parameter present, prefix stripped, head tensors such as lm_head.* ignored). Independent of
+parameter present, prefix stripped, head tensors such as lm_head.* ignored); `mlm_logits(cfg,
+tensors, h)` is the family's *ForMaskedLM head (MLM_HEADS: names, activation, eps). Independent of
 lightbert: it shares nothing with the C++ code, only bertlib's safetensors reader and the
 BERT layer math of bertlib (itself HF BertLayer), which RoBERTa and ELECTRA reuse unchanged
 (modeling_roberta.RobertaLayer and modeling_electra.ElectraLayer are copies of BertLayer).
