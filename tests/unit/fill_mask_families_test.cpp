@@ -6,7 +6,8 @@
 // head H -> E; roberta-mlm with an untied decoder weight), the top-5 ids are the same and
 // token_str / sequence are transformers.js's decode (WordPiece, byte-level BPE with U+FFFD for a
 // partial character; for SentencePiece its Metaspace decoder as ported in the generator), also
-// with two masks (no special tokens skipped);
+// with two masks (no special tokens skipped), and tokenizer_config.json's
+// clean_up_tokenization_spaces switches the clean-up as in transformers.js;
 // `lightbert fill-mask` prints the same on the RoBERTa fixture and `lightbert serve`'s /fill-mask
 // on the XLM-R one; converted .lbt files (fp32, int8) keep the head; a *ForMaskedLM checkpoint
 // without a head tensor fails naming the file and the tensor. Each family prints its largest
@@ -23,10 +24,12 @@
 #include <nlohmann/json.hpp>
 
 #include "formats/checkpoint.h"
+#include "heads/text_decode.h"
 #include "kernels/kernels.h"
 #include "lightbert/error.h"
 #include "lightbert/model.h"
 #include "lightbert/tasks.h"
+#include "lightbert/tokenizer.h"
 #include "models/model_file_loader.h"
 #include "support/run_cli.h"
 #include "support/server_process.h"
@@ -136,6 +139,32 @@ TEST(FillMaskFamilies, CliMatchesReference) {
       EXPECT_NEAR(got[k]["score"].get<double>(), want[k]["score"].get<double>(), kTol);
     }
   }
+}
+
+// tokenizer_config.json's clean_up_tokenization_spaces: absent -> on, false -> off (the strings
+// are transformers.js's decode of these ids with roberta-tiny and with the flag set false).
+TEST(FillMaskFamilies, DecodeFollowsCleanUpTokenizationSpaces) {
+  const std::vector<int32_t> ids = {0,  315, 112, 411, 36, 50, 409, 114,
+                                    43, 120, 36,  297, 36, 67, 2};
+  TempDir t("mlm-cleanup");
+  for (const auto& e : fs::directory_iterator(test_data("tokenizers/roberta-tiny"))) {
+    fs::copy_file(e.path(), t.dir + "/" + e.path().filename().string());
+  }
+  const Tokenizer on = Tokenizer::from_folder(t.dir);
+  EXPECT_EQ(on.encode("hello . isn't it ?").input_ids, ids);
+  EXPECT_EQ(heads::decode_text(on, ids, true), "hello. isn't it?");
+  EXPECT_EQ(heads::decode_text(on, ids, false), "<s>hello. isn't it?</s>");
+  json cfg = json::parse(read_file(t.dir + "/tokenizer_config.json"));
+  cfg["clean_up_tokenization_spaces"] = false;
+  write_file(t.dir + "/tokenizer_config.json", cfg.dump());
+  const Tokenizer off = Tokenizer::from_folder(t.dir);
+  EXPECT_FALSE(off.config().clean_up_tokenization_spaces);
+  EXPECT_EQ(heads::decode_text(off, ids, true), "hello . isn't it ?");
+  // A lone continuation byte and a cut 3-byte character decode to U+FFFD each.
+  EXPECT_EQ(heads::utf8_lossy("a\x80"
+                              "b\xE6\x9D"),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD");
 }
 
 // `lightbert serve` answers /fill-mask on a SentencePiece family (XLM-R) with the golden
