@@ -3,11 +3,13 @@
 // Contract:
 //  * sgemm_tile<V, MR, NV, KC, MC>: rows [m0, m1) x panels [p0, p1) of C = act(A * W^T + bias)
 //    with W prepacked in panels of NR = NV * V::kWidth columns (kernels/packed_weights.h). Rows
-//    go in blocks of MC, K in blocks of KC: the MC x KC block of A is packed into MR-row strips
-//    (a stack buffer, no heap), the KC x NR slice of a panel stays in L1 while the strips stream
-//    over it, and the next panel's slice is prefetched meanwhile. C is the accumulator between K
-//    blocks; bias is the initial value, the activation is applied in registers at the last K
-//    block. Partial panels are masked: nothing outside the tile is read from C or written.
+//    go in blocks of MC, K in blocks of KC: the KC x NR slice of a panel stays in L1 while the
+//    MR-row strips of the MC x KC block of A stream over it, and the next panel's slice is
+//    prefetched meanwhile. A is read in place, as MLAS does (row i of a strip at a + i * lda):
+//    packing it into strips cost 2-6% and gained nothing (bench/README.md "Row tiles"). C is the
+//    accumulator between K blocks; bias is the initial value, the activation is applied in
+//    registers at the last K block. Partial panels are masked: nothing outside the tile is read
+//    from C or written.
 //  * gemm_nn<V>: C = A * B for plain row-major operands (attention), any m, n, k >= 0.
 #pragma once
 
@@ -20,14 +22,14 @@
 
 namespace lightbert::kernels::simd {
 
-// ROWS x NR block of C over kc steps of K. `a` is the packed A strip ([kc][ROWS], kernels read
-// a[k * ROWS + i]); `b` the panel's K-block (row stride NR). init: 0 = start from zero, 1 = start
-// from bias, 2 = accumulate onto C. `act` is applied before the store (kNone except on the last
-// K block). `pf` (or null) is the next panel's K-block: it is prefetched to L2 one line per step
-// while this block computes, so weights streamed from memory overlap with the FMAs.
+// ROWS x NR block of C over kc steps of K. `a` is the A strip in place (row i at a + i * lda); `b`
+// the panel's K-block (row stride NR). init: 0 = start from zero, 1 = start from bias, 2 =
+// accumulate onto C. `act` is applied before the store (kNone except on the last K block). `pf` (or
+// null) is the next panel's K-block: it is prefetched to L2 one line per step while this block
+// computes, so weights streamed from memory overlap with the FMAs.
 template <typename V, int ROWS, int NV>
-void micro_kernel(int64_t kc, const float* a, const float* b, const float* bias, int init, float* c,
-                  int64_t ldc, int nvalid, Act act, const float* pf) {
+void micro_kernel(int64_t kc, const float* a, int64_t lda, const float* b, const float* bias,
+                  int init, float* c, int64_t ldc, int nvalid, Act act, const float* pf) {
   constexpr int W = V::kWidth;
   constexpr int NR = NV * W;
   // Fewer than 8 accumulators cannot hide the FMA latency (4 cycles x 2 pipes): a second set
@@ -58,7 +60,7 @@ void micro_kernel(int64_t kc, const float* a, const float* b, const float* bias,
     V bv[NV];
     for (int j = 0; j < NV; ++j) bv[j] = V::load(b + k * NR + j * W);
     for (int i = 0; i < ROWS; ++i) {
-      V av = V::set1(a[k * ROWS + i]);
+      V av = V::set1(a[i * lda + k]);
       for (int j = 0; j < NV; ++j) sum[i][j] = V::fma(av, bv[j], sum[i][j]);
     }
   };
@@ -96,8 +98,8 @@ void micro_kernel(int64_t kc, const float* a, const float* b, const float* bias,
 }
 
 template <typename V, int NV>
-using MicroKernelFn = void (*)(int64_t, const float*, const float*, const float*, int, float*,
-                               int64_t, int, Act, const float*);
+using MicroKernelFn = void (*)(int64_t, const float*, int64_t, const float*, const float*, int,
+                               float*, int64_t, int, Act, const float*);
 
 // Table of micro_kernel<V, 1..MR, NV> indexed by rows - 1.
 template <typename V, int NV, int... Rows>
@@ -105,33 +107,12 @@ constexpr auto make_micro_kernels(std::integer_sequence<int, Rows...>) {
   return std::array<MicroKernelFn<V, NV>, sizeof...(Rows)>{&micro_kernel<V, Rows + 1, NV>...};
 }
 
-// Copies rows [0, rows) x [0, kc) of A (leading dimension lda) into strips of MR rows, strip s
-// at dst + s * MR * kc laid out [kc][strip rows] (the last strip may have fewer rows).
-template <int MR>
-void pack_a(const float* a, int64_t lda, int64_t rows, int64_t kc, float* dst) {
-  for (int64_t r0 = 0; r0 < rows; r0 += MR) {
-    const int h = static_cast<int>(rows - r0 < MR ? rows - r0 : MR);
-    float* out = dst + r0 * kc;
-    const float* src = a + r0 * lda;
-    if (h == MR) {
-      for (int64_t k = 0; k < kc; ++k) {
-        for (int i = 0; i < MR; ++i) out[k * MR + i] = src[i * lda + k];
-      }
-    } else {
-      for (int64_t k = 0; k < kc; ++k) {
-        for (int i = 0; i < h; ++i) out[k * h + i] = src[i * lda + k];
-      }
-    }
-  }
-}
-
-// Loop nest: blocks of MC rows; per K block the MC x KC block of A is packed (on the stack, it
-// stays in L2), then every panel's KC x NR slice (L1) meets each MR-row strip of it.
+// Loop nest: blocks of MC rows; per K block every panel's KC x NR slice (L1) meets each MR-row
+// strip of the MC x KC block of A (which stays in L2), read in place.
 template <typename V, int MR, int NV, int KC, int MC = 12 * MR>
 void sgemm_tile(const SgemmArgs& g, int64_t m0, int64_t m1, int64_t p0, int64_t p1) {
   constexpr int NR = NV * V::kWidth;
   static constexpr auto kMicro = make_micro_kernels<V, NV>(std::make_integer_sequence<int, MR>());
-  alignas(64) float apack[MC * KC];
   const PackedWeights& w = *g.w;
   const int64_t n = w.n;
   const int64_t k = w.k;
@@ -143,7 +124,7 @@ void sgemm_tile(const SgemmArgs& g, int64_t m0, int64_t m1, int64_t p0, int64_t 
       const bool last = k0 + kc >= k;
       const int init = k0 > 0 ? 2 : (g.use_bias ? 1 : 0);
       const Act act = last ? g.act : Act::kNone;
-      pack_a<MR>(g.a + mb * g.lda + k0, g.lda, rows, kc, apack);
+      const float* ablock = g.a + mb * g.lda + k0;
       for (int64_t p = p0; p < p1; ++p) {
         const float* bp = w.panel(p) + k0 * NR;
         const float* next = p + 1 < p1 ? w.panel(p + 1) + k0 * NR : nullptr;
@@ -152,8 +133,8 @@ void sgemm_tile(const SgemmArgs& g, int64_t m0, int64_t m1, int64_t p0, int64_t 
         const float* bias = w.bias.data() + n0;
         for (int64_t r = 0; r < rows; r += MR) {
           const int h = static_cast<int>(rows - r < MR ? rows - r : MR);
-          kMicro[h - 1](kc, apack + r * kc, bp, bias, init, g.c + (mb + r) * g.ldc + n0, g.ldc,
-                        nvalid, act, r == 0 ? next : nullptr);
+          kMicro[h - 1](kc, ablock + r * g.lda, g.lda, bp, bias, init, g.c + (mb + r) * g.ldc + n0,
+                        g.ldc, nvalid, act, r == 0 ? next : nullptr);
         }
       }
       k0 += kc;

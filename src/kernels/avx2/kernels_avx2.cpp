@@ -1,7 +1,7 @@
 // kernels/avx2/kernels_avx2.cpp: the AVX2+FMA kernel table (compiled with AVX2 flags only for
 // this folder; chosen at run time by kernels/dispatch.cpp when the CPU supports it).
 // Contract: fills KernelTable with the shared SIMD templates instantiated on 8-lane vectors;
-// GEMM micro-kernel 6 rows x 16 columns (12 ymm accumulators), K blocks of 256, A packed in
+// GEMM micro-kernel 6 rows x 16 columns (12 ymm accumulators), K blocks of 256, A read in place in
 // blocks of 72 rows (simd_gemm.h); the choice against oneDNN / OpenBLAS / libxsmm / ORT is
 // measured in bench/README.md ("GEMM choice").
 #include "kernels/avx2/quant_avx2.h"

@@ -1,7 +1,7 @@
 // kernels/avx512/kernels_avx512.cpp: the AVX-512 kernel table (compiled with AVX-512 flags only
 // for this folder; chosen at run time by kernels/dispatch.cpp when the CPU supports it).
 // Contract: fills KernelTable with the shared SIMD templates instantiated on 16-lane vectors;
-// GEMM micro-kernel 8 rows x 32 columns (16 zmm accumulators), K blocks of 256, A packed in
+// GEMM micro-kernel 8 rows x 32 columns (16 zmm accumulators), K blocks of 256, A read in place in
 // blocks of 96 rows (simd_gemm.h). int8 / bf16 weights: the VNNI / AVX512_BF16 GEMMs
 // (quant_avx512.h) when the CPU reports avx512_vnni / avx512_bf16, else the AVX2 ones
 // (quant_avx2.h; AVX-512 CPUs run AVX2), chosen once when the table is first used.
