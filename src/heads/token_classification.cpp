@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "heads/text_decode.h"
 #include "heads/wordpiece_decode.h"
 #include "lightbert/error.h"
 
@@ -99,7 +100,9 @@ std::string tokens_to_string(WordDecoder decoder, const std::vector<std::string>
       }
       out += all ? bytes : t;  // a character outside the alphabet: the token's own bytes
     }
-    return out;
+    // A word that cuts a character's bytes (byte-fallback tokens) decodes as Python's
+    // bytes.decode("utf-8", errors="replace"): U+FFFD, never invalid UTF-8 in the JSON.
+    return utf8_lossy(out);
   }
   static const std::string kMeta = "\xE2\x96\x81";  // U+2581
   for (size_t i = 0; i < tokens.size(); ++i) {

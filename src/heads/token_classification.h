@@ -16,7 +16,7 @@
 // (byte-level BPE) and XLM-R / ALBERT (SentencePiece) mark a token as a sub-word when it starts
 // after the text's first character and neither it nor the character before is a space, and
 // their words are convert_tokens_to_string of the raw tokens (tokens_to_string: ByteLevel maps
-// the GPT-2 alphabet back to bytes; Metaspace turns U+2581 into spaces and drops the first
+// the GPT-2 alphabet back to bytes, a cut character becoming U+FFFD; Metaspace turns U+2581 into spaces and drops the first
 // token's leading space); entity "word"s without aggregation are the raw tokens.
 #pragma once
 
