@@ -99,7 +99,7 @@ TEST(ServerBatching, ConcurrentClientsGetTheirOwnAnswersAndBatchesMerge) {
 TEST(ServerBatching, FullQueueIs429WithRetryAfter) {
   InProcessServer srv;
   srv.options.max_queue = 1;
-  srv.options.debug_batch_delay_ms = 500;
+  srv.options.debug_batch_delay_ms = 1500;  // the six clients must arrive while the first runs
   ASSERT_GT(srv.start(), 0);
   constexpr int kClients = 6;
   std::atomic<int> ok{0}, busy{0}, other{0};
@@ -204,6 +204,16 @@ class LoggingJob : public server::BatchJob {
   std::mutex& mu_;
 };
 
+// Waits until the batcher has taken every queued job (a fixed sleep was not enough on a loaded
+// machine: the next jobs then queued with the first and merged with it).
+void wait_until_taken(const server::Batcher& b) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (b.queue_depth() > 0 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(b.queue_depth(), 0u);
+}
+
 TEST(ServerBatching, JobsThatRunAloneRunBetweenBatchesInQueueOrder) {
   auto model = Model::load(test_data("tiny-bert"));
   const Encoding e = model->tokenizer().encode("the house", {});
@@ -225,7 +235,7 @@ TEST(ServerBatching, JobsThatRunAloneRunBetweenBatchesInQueueOrder) {
   std::vector<std::shared_ptr<server::BatchJob>> jobs = {embed("1"), embed("2"), head("1"),
                                                          embed("3"), head("2"),  head("3")};
   ASSERT_EQ(b.submit(jobs[0]), server::Batcher::Submit::kQueued);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // E1 is running
+  wait_until_taken(b);  // E1 is running (sleeping its debug delay)
   for (size_t i = 1; i < jobs.size(); ++i) {
     ASSERT_EQ(b.submit(jobs[i]), server::Batcher::Submit::kQueued);
   }
@@ -274,7 +284,7 @@ TEST(ServerBatching, HeadJobsWithTheSameKeyMergeAndFailAlone) {
       job("a", {"x"}),  job("a", {"yy", "zzz"}), job("a", {"bad"}),
       job("b", {"b1"}), job("a", {"after b"}),   job("a", std::vector<std::string>(12, "t"))};
   ASSERT_EQ(b.submit(jobs[0]), server::Batcher::Submit::kQueued);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // job 0 is running
+  wait_until_taken(b);  // job 0 is running
   for (size_t i = 1; i < jobs.size(); ++i) {
     ASSERT_EQ(b.submit(jobs[i]), server::Batcher::Submit::kQueued);
   }

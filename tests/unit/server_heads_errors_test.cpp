@@ -275,7 +275,9 @@ TEST(ServerHeadsErrors, ConcurrentHeadAndEmbedRequestsGetTheirOwnAnswers) {
 }
 
 TEST(ServerHeadsErrors, FullQueueIs429AndSigtermFinishesQueuedHeadRequests) {
-  HeadServer s("qa", {"--max-queue", "2", "--debug-batch-delay-ms", "1000", "--http-threads", "8"});
+  // Each job sleeps 2.5 s first: all six clients must arrive while the first one runs, which took
+  // more than the 1 s this test used to allow on a machine loaded by parallel builds.
+  HeadServer s("qa", {"--max-queue", "2", "--debug-batch-delay-ms", "2500", "--http-threads", "8"});
   ASSERT_GT(s.port, 0) << s.process.stderr_text();
   const json body = {{"question", "what is the capital?"},
                      {"context", "the city of paris is the capital of france."}};
@@ -293,10 +295,10 @@ TEST(ServerHeadsErrors, FullQueueIs429AndSigtermFinishesQueuedHeadRequests) {
       }
     });
   }
-  // One runs (sleeping 1 s), the queue holds two, the others are refused (usually three; four
+  // One runs (sleeping 2.5 s), the queue holds two, the others are refused (usually three; four
   // when two arrive before the batcher has taken the first); stop while some still wait.
   double rejected = -1;
-  for (int i = 0; i < 400; ++i) {
+  for (int i = 0; i < 1500; ++i) {
     const std::string m = s.get("/metrics").body;
     const double queued = metric(m, "lightbert_queue_depth");
     rejected = metric(m, "lightbert_rejected_requests_total");
