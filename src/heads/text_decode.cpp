@@ -67,16 +67,7 @@ std::string decode_text(const Tokenizer& tokenizer, const std::vector<int32_t>& 
   if (kind == TokenizerModelKind::kWordPiece) {
     return decode_ids(tokenizer, ids, skip_special_tokens);
   }
-  std::vector<std::string> tokens;
-  tokens.reserve(ids.size());
-  for (int32_t id : ids) {
-    if (skip_special_tokens &&
-        (id == tokenizer.cls_id() || id == tokenizer.sep_id() || id == tokenizer.pad_id() ||
-         id == tokenizer.unk_id() || id == tokenizer.mask_id())) {
-      continue;
-    }
-    tokens.push_back(tokenizer.id_to_token(id));
-  }
+  const std::vector<std::string> tokens = ids_to_tokens(tokenizer, ids, skip_special_tokens);
   std::string text = kind == TokenizerModelKind::kByteLevelBpe
                          ? utf8_lossy(tokens_to_string(WordDecoder::kByteLevel, tokens))
                          : tokens_to_string(WordDecoder::kMetaspace, tokens);

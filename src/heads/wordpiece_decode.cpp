@@ -53,8 +53,8 @@ std::string clean_up_tokenization(const std::string& text) {
   return s;
 }
 
-std::string decode_ids(const Tokenizer& tokenizer, const std::vector<int32_t>& ids,
-                       bool skip_special_tokens) {
+std::vector<std::string> ids_to_tokens(const Tokenizer& tokenizer, const std::vector<int32_t>& ids,
+                                       bool skip_special_tokens) {
   std::vector<std::string> tokens;
   tokens.reserve(ids.size());
   for (int32_t id : ids) {
@@ -65,6 +65,12 @@ std::string decode_ids(const Tokenizer& tokenizer, const std::vector<int32_t>& i
     }
     tokens.push_back(tokenizer.id_to_token(id));
   }
+  return tokens;
+}
+
+std::string decode_ids(const Tokenizer& tokenizer, const std::vector<int32_t>& ids,
+                       bool skip_special_tokens) {
+  const std::vector<std::string> tokens = ids_to_tokens(tokenizer, ids, skip_special_tokens);
   return clean_up_tokenization(decode_tokens(tokens));
 }
 

@@ -21,5 +21,8 @@ std::string decode_tokens(const std::vector<std::string>& tokens);
 std::string clean_up_tokenization(const std::string& text);
 std::string decode_ids(const Tokenizer& tokenizer, const std::vector<int32_t>& ids,
                        bool skip_special_tokens);
+// The ids' token strings, without the skipped specials above when skip_special_tokens.
+std::vector<std::string> ids_to_tokens(const Tokenizer& tokenizer, const std::vector<int32_t>& ids,
+                                       bool skip_special_tokens);
 
 }  // namespace lightbert::heads

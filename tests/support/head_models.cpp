@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <sstream>
 
 #include "formats/checkpoint.h"
@@ -77,6 +78,28 @@ std::vector<nlohmann::json> head_golden(const std::string& head) {
 void remove_dir(const std::string& dir) {
   if (dir.find("/lightbert-") == std::string::npos) return;  // only our temporary folders
   (void)std::system(("rm -rf " + shell_quote(dir)).c_str());
+}
+
+std::string family_head_folder(const std::string& family, const std::string& fixture,
+                               const std::string& dir) {
+  namespace fs = std::filesystem;
+  for (const char* f : {"config.json", "model.safetensors"}) {
+    fs::copy_file(test_data("families/" + family + "-" + fixture + "/") + f, dir + "/" + f);
+  }
+  const std::string tok = family == "roberta"       ? "tokenizers/roberta-tiny"
+                          : family == "xlm-roberta" ? "tokenizers/xlmr-tiny"
+                          : family == "albert"      ? "tokenizers/albert-tiny"
+                                                    : "";
+  if (tok.empty()) {
+    for (const char* f : {"vocab.txt", "tokenizer_config.json"}) {
+      fs::copy_file(test_data("tiny-bert/") + f, dir + "/" + f);
+    }
+  } else {
+    for (const auto& e : fs::directory_iterator(test_data(tok))) {
+      fs::copy_file(e.path(), dir + "/" + e.path().filename().string());
+    }
+  }
+  return dir;
 }
 
 }  // namespace lightbert::testing

@@ -4,6 +4,10 @@
 // tokenizer_config.json, and one model.safetensors holding tiny-bert's encoder tensors renamed
 // "bert.*" (the pooler only for *ForSequenceClassification) plus NAME/head.safetensors' tensors
 // minus those listed in `drop`. Golden records come from tests/data/heads/golden.jsonl.
+// family_head_folder("roberta", "mlm", dir) fills `dir` (which must exist) with
+// tests/data/families/roberta-mlm/{config.json, model.safetensors} and the family's test
+// tokenizer (tokenizers/roberta-tiny, xlmr-tiny, albert-tiny; tiny-bert's vocab.txt and
+// tokenizer_config.json for the WordPiece families) and returns `dir`.
 #pragma once
 
 #include <set>
@@ -17,5 +21,7 @@ namespace lightbert::testing {
 std::string make_head_model(const std::string& name, const std::set<std::string>& drop = {});
 std::vector<nlohmann::json> head_golden(const std::string& head);
 void remove_dir(const std::string& dir);
+std::string family_head_folder(const std::string& family, const std::string& fixture,
+                               const std::string& dir);
 
 }  // namespace lightbert::testing

@@ -31,6 +31,7 @@
 #include "lightbert/error.h"
 #include "lightbert/model.h"
 #include "lightbert/tasks.h"
+#include "support/head_models.h"
 #include "support/run_cli.h"
 #include "support/test_paths.h"
 
@@ -271,23 +272,7 @@ TEST(FamilyHeads, RobertaTakes512TokensAndRefuses513) {
 
 // ---- token classification and QA on every family -------------------------------------------
 std::string tokqa_folder(const std::string& family, const std::string& dir) {
-  for (const char* f : {"config.json", "model.safetensors"}) {
-    fs::copy_file(test_data("families/" + family + "-tokqa/") + f, dir + "/" + f);
-  }
-  const std::string tok = family == "roberta"       ? "tokenizers/roberta-tiny"
-                          : family == "xlm-roberta" ? "tokenizers/xlmr-tiny"
-                          : family == "albert"      ? "tokenizers/albert-tiny"
-                                                    : "";
-  if (tok.empty()) {
-    for (const char* f : {"vocab.txt", "tokenizer_config.json"}) {
-      fs::copy_file(test_data("tiny-bert/") + f, dir + "/" + f);
-    }
-  } else {
-    for (const auto& e : fs::directory_iterator(test_data(tok))) {
-      fs::copy_file(e.path(), dir + "/" + e.path().filename().string());
-    }
-  }
-  return dir;
+  return family_head_folder(family, "tokqa", dir);
 }
 
 double max_diff(const std::vector<float>& got, const std::vector<double>& want) {

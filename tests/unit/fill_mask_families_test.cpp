@@ -31,6 +31,7 @@
 #include "lightbert/tasks.h"
 #include "lightbert/tokenizer.h"
 #include "models/model_file_loader.h"
+#include "support/head_models.h"
 #include "support/run_cli.h"
 #include "support/server_process.h"
 #include "support/test_paths.h"
@@ -60,23 +61,7 @@ struct TempDir {
 
 // DIR = the fixture's config.json and model.safetensors + the family's test tokenizer.
 std::string mlm_folder(const std::string& family, const std::string& dir) {
-  for (const char* f : {"config.json", "model.safetensors"}) {
-    fs::copy_file(test_data("families/" + family + "-mlm/") + f, dir + "/" + f);
-  }
-  const std::string tok = family == "roberta"       ? "tokenizers/roberta-tiny"
-                          : family == "xlm-roberta" ? "tokenizers/xlmr-tiny"
-                          : family == "albert"      ? "tokenizers/albert-tiny"
-                                                    : "";
-  if (tok.empty()) {
-    for (const char* f : {"vocab.txt", "tokenizer_config.json"}) {
-      fs::copy_file(test_data("tiny-bert/") + f, dir + "/" + f);
-    }
-  } else {
-    for (const auto& e : fs::directory_iterator(test_data(tok))) {
-      fs::copy_file(e.path(), dir + "/" + e.path().filename().string());
-    }
-  }
-  return dir;
+  return family_head_folder(family, "mlm", dir);
 }
 
 TEST(FillMaskFamilies, LogitsTopKAndStringsMatchReference) {
