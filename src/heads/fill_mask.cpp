@@ -95,6 +95,27 @@ MaskedLmHead MaskedLmHead::load(const std::string& dir, const ModelConfig& confi
   return m;
 }
 
+namespace {
+
+// a . b in 16 float partial sums, which the compiler vectorises: the vocabulary projection reads
+// V x E weights per mask (bert-base: 94 MB), and a serial double sum made it ~4x slower than the
+// memory read. The rounding differs from a serial sum by ~1e-7 relative per partial sum.
+float dot(const float* a, const float* b, size_t n) {
+  constexpr size_t kLanes = 16;
+  float acc[kLanes] = {};
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (size_t j = 0; j < kLanes; ++j) acc[j] += a[i + j] * b[i + j];
+  }
+  float tail = 0.0f;
+  for (; i < n; ++i) tail += a[i] * b[i];
+  float s = tail;
+  for (float x : acc) s += x;
+  return s;
+}
+
+}  // namespace
+
 void MaskedLmHead::logits(const float* hidden, float* out) const {
   const size_t e = static_cast<size_t>(dense.out);
   std::vector<float> y(e);
@@ -125,10 +146,7 @@ void MaskedLmHead::logits(const float* hidden, float* out) const {
   for (size_t i = 0; i < e; ++i)
     t[i] = static_cast<float>((z[i] - mean) * inv * ln_gamma[i] + ln_beta[i]);
   for (size_t r = 0; r < static_cast<size_t>(vocab_size); ++r) {
-    const float* w = decoder.data() + r * e;
-    double s = bias[r];
-    for (size_t i = 0; i < e; ++i) s += static_cast<double>(w[i]) * t[i];
-    out[r] = static_cast<float>(s);
+    out[r] = bias[r] + dot(decoder.data() + r * e, t.data(), e);
   }
 }
 
