@@ -104,14 +104,26 @@ std::vector<FillMaskResult> MaskFiller::fill(const std::vector<std::string>& tex
                                                    tok.config().mask_token + ") in the text");
     }
   }
+  // Every mask row of the call in one pass over the decoder (bert-base: 94 MB per pass).
+  std::vector<const float*> rows;
+  std::vector<float*> outs;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    FillMaskResult& r = result[i];
+    r.logits.assign(r.mask_positions.size(), std::vector<float>(v));
+    for (size_t m = 0; m < r.mask_positions.size(); ++m) {
+      rows.push_back(out.token(i, static_cast<size_t>(r.mask_positions[m])));
+      outs.push_back(r.logits[m].data());
+    }
+  }
+  impl_->head.logits(rows, outs);
   std::vector<float> probs(v);
   std::vector<size_t> order(v);
   for (size_t i = 0; i < texts.size(); ++i) {
     FillMaskResult& r = result[i];
     const bool single = r.mask_positions.size() == 1;
-    for (int32_t pos : r.mask_positions) {
-      std::vector<float> logits(v);
-      impl_->head.logits(out.token(i, static_cast<size_t>(pos)), logits.data());
+    for (size_t m = 0; m < r.mask_positions.size(); ++m) {
+      const int32_t pos = r.mask_positions[m];
+      const std::vector<float>& logits = r.logits[m];
       heads::softmax(logits.data(), v, probs.data());
       std::iota(order.begin(), order.end(), 0);
       // torch.topk order: highest first; equal scores, lower id first.
@@ -133,7 +145,6 @@ std::vector<FillMaskResult> MaskFiller::fill(const std::vector<std::string>& tex
         p.sequence = heads::decode_text(tok, ids, single);
         preds.push_back(std::move(p));
       }
-      r.logits.push_back(std::move(logits));
       r.predictions.push_back(std::move(preds));
     }
   }
