@@ -128,7 +128,8 @@ struct TokenClassifier::Impl {
 };
 
 TokenClassifier::TokenClassifier(Model& model)
-    : impl_(new Impl{&model, heads::TokenClassificationHead::load(model.path(), model.config())}) {}
+    : impl_(new Impl{&model, heads::TokenClassificationHead::load(
+                                 model.path(), model.config(), model.tokenizer().model_kind())}) {}
 TokenClassifier::~TokenClassifier() = default;
 
 bool TokenClassifier::has_crf() const {

@@ -68,9 +68,10 @@ std::string decode_text(const Tokenizer& tokenizer, const std::vector<int32_t>& 
     return decode_ids(tokenizer, ids, skip_special_tokens);
   }
   const std::vector<std::string> tokens = ids_to_tokens(tokenizer, ids, skip_special_tokens);
-  std::string text = kind == TokenizerModelKind::kByteLevelBpe
-                         ? utf8_lossy(tokens_to_string(WordDecoder::kByteLevel, tokens))
-                         : tokens_to_string(WordDecoder::kMetaspace, tokens);
+  // tokens_to_string's byte-level branch already replaces invalid UTF-8 (utf8_lossy).
+  std::string text = tokens_to_string(
+      kind == TokenizerModelKind::kByteLevelBpe ? WordDecoder::kByteLevel : WordDecoder::kMetaspace,
+      tokens);
   return tokenizer.config().clean_up_tokenization_spaces ? clean_up_tokenization(text) : text;
 }
 

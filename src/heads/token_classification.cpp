@@ -203,16 +203,16 @@ Entity aggregate_word(const TokenClassificationHead& head, const std::vector<Pre
 }  // namespace
 
 TokenClassificationHead TokenClassificationHead::load(const std::string& dir,
-                                                      const ModelConfig& config) {
+                                                      const ModelConfig& config,
+                                                      TokenizerModelKind tokenizer) {
   const std::string task = "token classification";
   require_task(dir, config, task, {"ForTokenClassification"});
   formats::Checkpoint ck = open_head_checkpoint(dir);
   TokenClassificationHead h;
   h.classifier = read_linear(ck, "classifier", -1, config.hidden_size, task, config);
-  h.decoder = config.model_type == "roberta" ? WordDecoder::kByteLevel
-              : config.model_type == "xlm-roberta" || config.model_type == "albert"
-                  ? WordDecoder::kMetaspace
-                  : WordDecoder::kWordPiece;
+  h.decoder = tokenizer == TokenizerModelKind::kByteLevelBpe    ? WordDecoder::kByteLevel
+              : tokenizer == TokenizerModelKind::kSentencePiece ? WordDecoder::kMetaspace
+                                                                : WordDecoder::kWordPiece;
   h.crf = read_crf(ck, h.classifier.out, config);
   for (int i = 0; i < h.classifier.out; ++i) h.labels.push_back(label_name(config, i));
   return h;
