@@ -80,6 +80,15 @@ void remove_dir(const std::string& dir) {
   (void)std::system(("rm -rf " + shell_quote(dir)).c_str());
 }
 
+std::vector<nlohmann::json> read_jsonl(const std::string& path) {
+  std::vector<nlohmann::json> out;
+  std::istringstream ss(read_file(path));
+  for (std::string l; std::getline(ss, l);) {
+    if (!l.empty()) out.push_back(nlohmann::json::parse(l));
+  }
+  return out;
+}
+
 std::string family_head_folder(const std::string& family, const std::string& fixture,
                                const std::string& dir) {
   namespace fs = std::filesystem;

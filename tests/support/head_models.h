@@ -20,6 +20,8 @@ namespace lightbert::testing {
 
 std::string make_head_model(const std::string& name, const std::set<std::string>& drop = {});
 std::vector<nlohmann::json> head_golden(const std::string& head);
+// The JSON values of a JSON-lines file (blank lines skipped).
+std::vector<nlohmann::json> read_jsonl(const std::string& path);
 void remove_dir(const std::string& dir);
 std::string family_head_folder(const std::string& family, const std::string& fixture,
                                const std::string& dir);

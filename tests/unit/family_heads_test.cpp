@@ -43,12 +43,7 @@ using nlohmann::json;
 constexpr double kTol = 1e-4;
 
 std::vector<json> jsonl(const std::string& path) {
-  std::vector<json> out;
-  std::istringstream ss(read_file(path));
-  for (std::string l; std::getline(ss, l);) {
-    if (!l.empty()) out.push_back(json::parse(l));
-  }
-  return out;
+  return read_jsonl(path);
 }
 
 std::vector<float> floats(const std::string& path) {

@@ -45,12 +45,7 @@ constexpr double kTol = 1e-4;
 const char* const kFamilies[] = {"roberta", "xlm-roberta", "distilbert", "albert", "electra"};
 
 std::vector<json> jsonl(const std::string& path) {
-  std::vector<json> out;
-  std::istringstream ss(read_file(path));
-  for (std::string l; std::getline(ss, l);) {
-    if (!l.empty()) out.push_back(json::parse(l));
-  }
-  return out;
+  return read_jsonl(path);
 }
 
 struct TempDir {
