@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   if (kernels::cpu_supports("avx2")) {
     std::printf(
         "probes: fp32 FMA %.1f GFLOP/s, vpmaddubsw+vpmaddwd %.1f GOP/s, vpmaddwd %.1f GOP/s\n",
-        probe_rate(kernels::avx2_kernels().fma_probe), probe_rate(kernels::avx2::int8_probe),
+        probe_rate(kernels::kernel_probes(kernels::kernels_by_name("avx2")).fma), probe_rate(kernels::avx2::int8_probe),
         probe_rate(kernels::avx2::int8_probe_maddwd));
   }
   return 0;

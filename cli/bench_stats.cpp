@@ -48,7 +48,8 @@ double encoder_flops(const ModelConfig& cfg, const std::vector<int32_t>& lengths
 }
 
 double measure_peak_gflops(const kernels::KernelTable& table, int threads) {
-  return measure_peak(table.fma_probe, threads);
+  const kernels::KernelProbes& probes = kernels::kernel_probes(table);
+  return probes.fma != nullptr ? measure_peak(probes.fma, threads) : 0.0;
 }
 
 double measure_peak(double (*probe)(int64_t iterations), int threads) {
@@ -140,6 +141,13 @@ std::string report_text(const BenchReport& r) {
                   100.0 * gflops / r.int8_peak_gops, r.int8_peak_gops);
     text += buf;
   }
+  if (r.bf16_peak_gflops > 0) {
+    std::snprintf(buf, sizeof buf,
+                  "bf16: %.1f GFLOP/s = %.1f%% of the bf16 peak %.1f GFLOP/s (measured)\n", gflops,
+                  100.0 * gflops / r.bf16_peak_gflops, r.bf16_peak_gflops);
+    text += buf;
+  }
+  if (r.emulated) text += "note: this kernel variant is emulated (SIMDe / scalar tiles): tests only\n";
   return text;
 }
 
@@ -172,6 +180,11 @@ std::string report_json(const BenchReport& r) {
     j["int8_peak_gops"] = r.int8_peak_gops;
     j["pct_of_int8_peak"] = 100.0 * gflops / r.int8_peak_gops;
   }
+  if (r.bf16_peak_gflops > 0) {
+    j["bf16_peak_gflops"] = r.bf16_peak_gflops;
+    j["pct_of_bf16_peak"] = 100.0 * gflops / r.bf16_peak_gflops;
+  }
+  j["emulated"] = r.emulated;
   return j.dump() + "\n";
 }
 

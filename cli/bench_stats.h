@@ -26,7 +26,7 @@ Summary summarize(std::vector<double> values);
 
 double encoder_flops(const ModelConfig& cfg, const std::vector<int32_t>& lengths);
 double measure_peak_gflops(const kernels::KernelTable& table, int threads);
-// The same for any probe returning the operations it performed (e.g. KernelTable::int8_probe).
+// The same for any probe returning the operations it performed (e.g. KernelProbes::int8).
 double measure_peak(double (*probe)(int64_t iterations), int threads);
 
 struct ForkJoinCost {
@@ -49,7 +49,9 @@ struct BenchReport {
   bool peak_measured = true;
   std::string isa;
   std::string dtype = "fp32";
-  double int8_peak_gops = 0;  // > 0: report % of this int8 peak too
+  double int8_peak_gops = 0;    // > 0: report % of this int8 peak too
+  double bf16_peak_gflops = 0;  // > 0: report % of this bf16 peak too
+  bool emulated = false;        // the kernel variant is an emulation
   int threads = 1, runs = 0, warmup = 0;
   ForkJoinCost fork_join;
   double other_cpu_frac = 0, peak_rss_mb = 0;

@@ -185,9 +185,14 @@ int run_bench(const std::vector<std::string>& argv) {
   r.peak_measured = !(peak_opt > 0.0);
   r.isa = table.name;
   r.dtype = kernels::weight_dtype_name(weight_dtype);
-  if (weight_dtype == kernels::WeightDtype::kI8 && table.int8_probe != nullptr) {
-    r.int8_peak_gops = measure_peak(table.int8_probe, threads);
+  const kernels::KernelProbes& probes = kernels::kernel_probes(table);
+  if (weight_dtype == kernels::WeightDtype::kI8 && probes.int8 != nullptr) {
+    r.int8_peak_gops = measure_peak(probes.int8, threads);
   }
+  if (weight_dtype == kernels::WeightDtype::kBF16 && probes.bf16 != nullptr) {
+    r.bf16_peak_gflops = measure_peak(probes.bf16, threads);
+  }
+  r.emulated = table.emulated;
   r.threads = threads;
   r.fork_join = pool_cost;
   r.other_cpu_frac = other_cpu;

@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config git
       libgtest-dev libgmock-dev nlohmann-json3-dev libutf8proc-dev
       libsentencepiece-dev sentencepiece python3-sentencepiece
-      libcurl4-openssl-dev libssl-dev libcpp-httplib-dev
+      libcurl4-openssl-dev libssl-dev libcpp-httplib-dev libsimde-dev
       python3 python3-dev pybind11-dev python3-numpy python3-pytest)
 # LIGHTBERT_BENCH_DEPS=1: also the GEMM libraries bench/gemm_bench compares against
 # (-DLIGHTBERT_BUILD_BENCH=ON); the library itself does not link them.

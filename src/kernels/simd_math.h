@@ -12,10 +12,12 @@
 
 namespace lightbert::kernels::simd {
 
-// exp(x), x clamped to [-87.3, 88] (results stay normal, never inf). Cephes expf polynomial.
+// exp(x), x clamped to [-87.3, 88] (results stay normal, never inf), NaN propagated: the clamp
+// keeps x second in max / min, whose x86 instructions return the second operand when either is
+// NaN. Cephes expf polynomial.
 template <typename V>
 inline V exp(V x) {
-  x = V::min(V::max(x, V::set1(-87.33654f)), V::set1(88.0f));
+  x = V::min(V::set1(88.0f), V::max(V::set1(-87.33654f), x));
   V n = V::round_nearest(x * V::set1(1.44269504088896341f));
   V r = V::fma(n, V::set1(-0.693359375f), x);
   r = V::fma(n, V::set1(2.12194440e-4f), r);
@@ -32,7 +34,7 @@ inline V exp(V x) {
 // erf(x) = 1 - erfc(|x|) with sign; erfc from Numerical Recipes (fractional error < 1.2e-7).
 template <typename V>
 inline V erf(V x) {
-  V z = V::min(V::abs(x), V::set1(10.0f));
+  V z = V::min(V::set1(10.0f), V::abs(x));  // NaN stays NaN
   V t = V::set1(1.0f) / V::fma(z, V::set1(0.5f), V::set1(1.0f));
   V p = V::set1(0.17087277f);
   p = V::fma(p, t, V::set1(-0.82215223f));
@@ -51,7 +53,7 @@ inline V erf(V x) {
 // tanh(x) = sign(x) * (1 - 2 / (exp(2|x|) + 1)).
 template <typename V>
 inline V tanh(V x) {
-  V z = V::min(V::abs(x), V::set1(9.0f));
+  V z = V::min(V::set1(9.0f), V::abs(x));  // NaN stays NaN
   V e = exp(z + z);
   V r = V::set1(1.0f) - V::set1(2.0f) / (e + V::set1(1.0f));
   return V::copysign(r, x);
@@ -67,7 +69,7 @@ inline V apply(V x, Act act) {
       return V::set1(0.5f) * x * (V::set1(1.0f) + tanh(inner * V::set1(0.79788456080286536f)));
     }
     case Act::kRelu:
-      return V::max(x, V::zero());
+      return V::max(V::zero(), x);  // NaN stays NaN (second operand)
     case Act::kTanh:
       return tanh(x);
     case Act::kNone:

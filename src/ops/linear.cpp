@@ -8,6 +8,7 @@
 #include "ops/linear.h"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -76,15 +77,20 @@ void linear_int8(const OpContext& ctx, tensor::ConstMatrixView x, const kernels:
   const kernels::KernelTable& t = *ctx.kernels;
   thread_local CodeScratch scratch;
   const int64_t m = x.rows;
-  const int64_t kp = w.k_padded();
+  const int64_t align = std::max<int64_t>(t.i8_k_align, 1);
+  const int64_t kp = (w.k_padded() + align - 1) / align * align;  // codes per row the kernel reads
   const int64_t ldq = (kp + 31) / 32 * 32;  // codes per row, 64-byte multiple
-  const size_t bytes = static_cast<size_t>(m * ldq * t.i8_code_bytes);
+  // Whole i8_mr-row strips: a kernel may read the rows of its last strip past m (AMX tiles).
+  const int64_t m_strips = (m + t.i8_mr - 1) / t.i8_mr * t.i8_mr;
+  const size_t row_bytes = static_cast<size_t>(ldq * t.i8_code_bytes);
+  const size_t bytes = static_cast<size_t>(m_strips) * row_bytes;
   if (scratch.codes.size() * 8 < bytes) scratch.codes.resize(bytes / 8 + 1);
   if (scratch.scale.size() < static_cast<size_t>(m)) {
     scratch.scale.resize(static_cast<size_t>(m));
     scratch.zero.resize(static_cast<size_t>(m));
   }
   char* codes = reinterpret_cast<char*>(scratch.codes.data());
+  if (m_strips > m) std::memset(codes + m * row_bytes, 0, (m_strips - m) * row_bytes);
   float* scale = scratch.scale.data();
   int32_t* zero = scratch.zero.data();
   // Quantise rows in chunks over the workers.

@@ -24,8 +24,12 @@ float bf16_to_float(uint16_t b) {
 float quantize_weight_row_s8(const float* w, int64_t k, int8_t* q, int qmax) {
   const float top = static_cast<float>(qmax);
   float amax = 0.0f;
-  for (int64_t i = 0; i < k; ++i) amax = std::fabs(w[i]) > amax ? std::fabs(w[i]) : amax;
-  const float scale = amax > 0.0f ? amax / top : 1.0f;
+  bool finite = true;
+  for (int64_t i = 0; i < k; ++i) {
+    amax = std::fabs(w[i]) > amax ? std::fabs(w[i]) : amax;
+    finite = finite && std::isfinite(w[i]);
+  }
+  const float scale = !finite ? std::nanf("") : amax > 0.0f ? amax / top : 1.0f;
   for (int64_t i = 0; i < k; ++i) {
     float v = std::nearbyint(w[i] / scale);
     v = v >= -top ? (v > top ? top : v) : -top;  // NaN -> -qmax
@@ -47,13 +51,21 @@ void u8_params(float lo, float hi, float* scale, int32_t* zero) {
   *zero = static_cast<int32_t>(z);
 }
 
+void nonfinite_u8_params(float* scale, int32_t* zero) {
+  *scale = std::nanf("");
+  *zero = 0;
+}
+
 void quantize_row_u8(const float* x, int64_t k, uint8_t* q, float* scale, int32_t* zero) {
   float lo = 0.0f, hi = 0.0f;
+  bool finite = true;
   for (int64_t i = 0; i < k; ++i) {
     lo = x[i] < lo ? x[i] : lo;
     hi = x[i] > hi ? x[i] : hi;
+    finite = finite && std::isfinite(x[i]);
   }
   u8_params(lo, hi, scale, zero);
+  if (!finite) nonfinite_u8_params(scale, zero);
   const float inv = 1.0f / *scale;
   const float zf = static_cast<float>(*zero);
   for (int64_t i = 0; i < k; ++i) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "support/kernel_variants.h"
 #include "kernels/kernels.h"
 #include "lightbert/encoder.h"
 #include "lightbert/error.h"
@@ -109,13 +110,6 @@ ModelDir model_with_activation(const std::string& act) {
   testing::write_file(dir + "/config.json", cfg.dump());
   testing::write_file(dir + "/model.safetensors", read_file(src + "/model.safetensors"));
   return {dir, true};
-}
-
-std::vector<std::string> isa_names() {
-  std::vector<std::string> names;
-  for (const kernels::KernelTable* t : kernels::available_kernel_tables())
-    names.emplace_back(t->name);
-  return names;
 }
 
 class EncoderGoldenTest : public ::testing::TestWithParam<std::string> {};
@@ -225,9 +219,9 @@ TEST_P(EncoderGoldenTest, RaggedSteadyStateOnTwoThreadsDoesNotAllocate) {
   EXPECT_EQ(g_allocations.load(), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllIsas, EncoderGoldenTest, ::testing::ValuesIn(isa_names()),
+INSTANTIATE_TEST_SUITE_P(AllIsas, EncoderGoldenTest, ::testing::ValuesIn(test::test_variant_names()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
-                           return info.param;
+                           return test::variant_test_name(info.param);
                          });
 
 TEST(Encoder, PublicLoadUsesTheActiveIsaAndMatchesGolden) {

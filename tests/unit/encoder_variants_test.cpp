@@ -135,7 +135,7 @@ TEST(EncoderVariants, NoPoolerWeights) {
     t.erase("pooler.dense.bias");
   });
   const Golden g = golden_ragged();
-  for (const kernels::KernelTable* table : kernels::available_kernel_tables()) {
+  for (const kernels::KernelTable* table : kernels::every_kernel_variant()) {
     auto model = models::BertModel::load(dir.dir, *table, 2);
     EXPECT_FALSE(model->has_pooler());
     EncoderOutput out;
@@ -162,7 +162,7 @@ TEST(EncoderVariants, BertPrefixAndGammaBetaNames) {
     t = renamed;
   });
   const Golden g = golden_ragged();
-  for (const kernels::KernelTable* table : kernels::available_kernel_tables()) {
+  for (const kernels::KernelTable* table : kernels::every_kernel_variant()) {
     auto model = models::BertModel::load(dir.dir, *table, 2);
     EXPECT_TRUE(model->has_pooler());
     EncoderOutput out;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "support/kernel_variants.h"
 #include "heads/classification.h"
 #include "kernels/kernels.h"
 #include "lightbert/config.h"
@@ -117,13 +118,6 @@ struct TempModel {
   }
 };
 
-std::vector<std::string> isa_names() {
-  std::vector<std::string> names;
-  for (const kernels::KernelTable* t : kernels::available_kernel_tables())
-    names.emplace_back(t->name);
-  return names;
-}
-
 // Runs `batch` through the model in `dir` and compares with the golden case.
 void expect_matches(const std::string& dir, const kernels::KernelTable& table, int threads,
                     const SequenceBatch& batch, const GoldenCase& g, const std::string& what) {
@@ -210,9 +204,9 @@ TEST_P(FamilyGoldenTest, SequenceClassificationHeadsMatchPyTorch) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllIsas, FamilyGoldenTest, ::testing::ValuesIn(isa_names()),
+INSTANTIATE_TEST_SUITE_P(AllIsas, FamilyGoldenTest, ::testing::ValuesIn(test::test_variant_names()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
-                           return info.param;
+                           return test::variant_test_name(info.param);
                          });
 
 Error error_of(const std::function<void()>& f) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "support/kernel_variants.h"
 #include "kernels/kernels.h"
 #include "lightbert/error.h"
 
@@ -36,12 +37,6 @@ double ref_act(double x, Act act) {
       return x;
   }
   return x;
-}
-
-std::vector<std::string> table_names() {
-  std::vector<std::string> names;
-  for (const KernelTable* t : available_kernel_tables()) names.emplace_back(t->name);
-  return names;
 }
 
 class KernelsTest : public ::testing::TestWithParam<std::string> {
@@ -291,9 +286,9 @@ TEST_P(KernelsTest, PlainGemmMatchesDoubleReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllIsas, KernelsTest, ::testing::ValuesIn(table_names()),
+INSTANTIATE_TEST_SUITE_P(AllIsas, KernelsTest, ::testing::ValuesIn(test::test_variant_names()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
-                           return info.param;
+                           return test::variant_test_name(info.param);
                          });
 
 TEST(KernelDispatch, GenericIsAlwaysAvailableAndListedLast) {
@@ -304,37 +299,90 @@ TEST(KernelDispatch, GenericIsAlwaysAvailableAndListedLast) {
   EXPECT_STREQ(select_kernels("").name, tables.front()->name);
   EXPECT_STREQ(select_kernels("generic").name, "generic");
   EXPECT_NE(active_isa_name(), nullptr);
+  for (const KernelTable* t : tables) EXPECT_FALSE(t->emulated) << t->name;
 }
 
 TEST(KernelDispatch, UnknownIsaIsAClearError) {
-  try {
-    select_kernels("sse9");
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("sse9"), std::string::npos) << e.what();
-  }
-  EXPECT_THROW(select_kernels("AVX2 "), Error);
-}
-
-TEST(KernelDispatch, IsaTheCpuLacksIsRefused) {
-  for (const char* name : {"avx512", "avx2"}) {
-    if (cpu_supports(name)) {
-      EXPECT_STREQ(select_kernels(name).name, name);
-    } else {
-      EXPECT_THROW(select_kernels(name), Error) << name;
+  for (const char* bad : {"sse9", "AVX2 ", "avx2-emu", "generic-emu", "amx-emux", "-emu"}) {
+    try {
+      select_kernels(bad);
+      FAIL() << "no error for " << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << bad;
+      EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
     }
   }
 }
 
-// Makes a missing ISA visible in the test output: its table is compiled but not exercised here
-// (kernels_templates_test still covers its template logic on emulated vectors).
-TEST(KernelDispatch, EverySimdTableRunsOnThisCpu) {
-  std::string missing;
-  for (const char* name : {"avx512", "avx2"}) {
-    if (!cpu_supports(name)) missing += std::string(missing.empty() ? "" : ", ") + name;
+TEST(KernelDispatch, EveryVariantIsSelectableByName) {
+  const std::vector<std::string> want = {"amx", "avx512-bf16", "avx512-vnni", "avx512", "avx2",
+                                         "generic"};
+  EXPECT_EQ(kernel_variant_names(), want);
+  for (const std::string& name : want) {
+    if (cpu_supports(name)) {
+      EXPECT_EQ(select_kernels(name.c_str()).name, name);
+      EXPECT_FALSE(select_kernels(name.c_str()).emulated);
+    } else {
+      try {
+        select_kernels(name.c_str());
+        FAIL() << "no error for " << name;
+      } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::kUnsupported) << name;
+        EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+      }
+    }
+    if (can_emulate(name)) {
+      const KernelTable& t = select_kernels((name + "-emu").c_str());
+      EXPECT_EQ(t.name, name + "-emu");
+      EXPECT_TRUE(t.emulated);
+    }
   }
-  if (!missing.empty()) GTEST_SKIP() << "not exercised on this CPU: " << missing;
+}
+
+// The variants compose as documented in kernels.h (field by field).
+TEST(KernelDispatch, VariantsHaveTheirKernels) {
+  std::vector<const KernelTable*> tables = every_kernel_variant();
+  auto by = [&](const std::string& base) -> const KernelTable* {
+    for (const KernelTable* t : tables) {
+      if (t->name == base || t->name == base + "-emu") return t;
+    }
+    return nullptr;
+  };
+  for (const KernelTable* t : tables) {
+    EXPECT_NE(t->sgemm_tile, nullptr) << t->name;
+    EXPECT_NE(t->i8_gemm_tile, nullptr) << t->name;
+    EXPECT_NE(t->bf16_gemm_tile, nullptr) << t->name;
+    EXPECT_NE(t->quantize_rows_u8, nullptr) << t->name;
+    EXPECT_EQ(t->i8_k_align % t->i8_kgroup, 0) << t->name;
+  }
+  if (const KernelTable* t = by("avx512-vnni")) {
+    EXPECT_EQ(t->i8_code_bytes, 1);
+    EXPECT_EQ(packed_layout(*t, WeightDtype::kI8), "int8.k4.nr32");
+    EXPECT_FALSE(t->bf16_activations);
+  }
+  if (const KernelTable* t = by("avx512-bf16")) {
+    EXPECT_TRUE(t->bf16_activations);
+    EXPECT_EQ(packed_layout(*t, WeightDtype::kBF16), "bf16.k2.nr32");
+  }
+  if (const KernelTable* t = by("amx")) {  // shares its files' layouts with the AVX-512 GEMMs
+    EXPECT_EQ(packed_layout(*t, WeightDtype::kI8), "int8.k4.nr32");
+    EXPECT_EQ(packed_layout(*t, WeightDtype::kBF16), "bf16.k2.nr32");
+    EXPECT_EQ(t->i8_k_align, 64);
+  }
+  if (const KernelTable* t = by("avx512")) {
+    EXPECT_EQ(t->i8_code_bytes, 2);  // AVX2's int8 GEMM
+  }
+}
+
+// Says which variants ran natively and which emulated on this machine (the test log keeps it).
+TEST(KernelDispatch, EveryVariantRunsNativelyOrEmulated) {
+  std::string native, emulated;
+  for (const KernelTable* t : every_kernel_variant()) {
+    (t->emulated ? emulated : native) += std::string(" ") + t->name;
+  }
+  std::printf("[variants] native:%s; emulated:%s\n", native.c_str(), emulated.c_str());
+  EXPECT_EQ(every_kernel_variant().size(), kernel_variant_names().size())
+      << "a variant can neither run natively nor be emulated on this CPU (no AVX2?)";
 }
 
 TEST(PackedWeights, LayoutIsPanelMajorWithZeroPadding) {

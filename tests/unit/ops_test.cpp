@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/kernel_variants.h"
 #include "kernels/kernels.h"
 #include "lightbert/error.h"
 #include "ops/activation.h"
@@ -33,13 +34,6 @@ std::vector<float> random_vector(size_t n, uint32_t seed, float lo = -1.0f, floa
   std::vector<float> v(n);
   for (float& x : v) x = dist(rng);
   return v;
-}
-
-std::vector<std::string> isa_names() {
-  std::vector<std::string> names;
-  for (const kernels::KernelTable* t : kernels::available_kernel_tables())
-    names.emplace_back(t->name);
-  return names;
 }
 
 class OpsTest : public ::testing::TestWithParam<std::string> {
@@ -284,9 +278,9 @@ TEST_P(OpsTest, ActivationOpAndConfigMapping) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllIsas, OpsTest, ::testing::ValuesIn(isa_names()),
+INSTANTIATE_TEST_SUITE_P(AllIsas, OpsTest, ::testing::ValuesIn(test::test_variant_names()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
-                           return info.param;
+                           return test::variant_test_name(info.param);
                          });
 
 TEST(ThreadPool, EveryIndexOnceWithDistinctWorkers) {

@@ -87,7 +87,7 @@ TEST(Prune, EveryGoldenCaseMatchesPyTorch) {
     }
     EXPECT_EQ(l.config.num_hidden_layers, c["num_hidden_layers"].get<int>());
     EXPECT_EQ(l.config.pruned_heads, head_map(c["pruned_heads"]));
-    for (const kernels::KernelTable* table : kernels::available_kernel_tables()) {
+    for (const kernels::KernelTable* table : kernels::every_kernel_variant()) {
       SCOPED_TRACE(table->name);
       auto model = models::BertModel::from_tensors(l.config, l.tensors, *table, 1,
                                                    kernels::WeightDtype::kF32);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "support/kernel_variants.h"
 #include "kernels/kernels.h"
 #include "kernels/packed_weights.h"
 #include "ops/linear.h"
@@ -21,21 +22,17 @@
 namespace lightbert::kernels {
 namespace {
 
-std::vector<std::string> isa_names() {
-  std::vector<std::string> names;
-  for (const KernelTable* t : available_kernel_tables()) names.emplace_back(t->name);
-  return names;
-}
-
 class QuantKernels : public ::testing::TestWithParam<std::string> {
  protected:
   const KernelTable& table() const { return kernels_by_name(GetParam()); }
 };
 
 // Codes stored at the table's width.
+// Rows are allocated in whole strips of `mr` (zero past m), as ops/linear provides them.
 std::vector<uint8_t> store_codes(const std::vector<int32_t>& codes, int64_t m, int64_t k,
-                                 int64_t lda, int bytes) {
-  std::vector<uint8_t> out(static_cast<size_t>(m * lda * bytes) + 64, 0);
+                                 int64_t lda, int bytes, int mr) {
+  const int64_t rows = (m + mr - 1) / mr * mr;
+  std::vector<uint8_t> out(static_cast<size_t>(rows * lda * bytes) + 64, 0);
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t j = 0; j < k; ++j) {
       const int32_t v = codes[static_cast<size_t>(i * k + j)];
@@ -80,8 +77,10 @@ TEST_P(QuantKernels, Int8SumsAreExactOnEdgeShapesAndExtremes) {
           const PackedWeights pw =
               pack_weights_int8(w.data(), n, k, nullptr, t.i8_nr, t.i8_kgroup, t.i8_qmax);
           ASSERT_EQ(pw.layout, packed_layout(t, WeightDtype::kI8));
-          const int64_t lda = pw.k_padded() + 5;
-          const std::vector<uint8_t> codes = store_codes(a, m, k, lda, t.i8_code_bytes);
+          // Codes zero past k up to the table's K alignment (AMX tiles read whole 64-code steps).
+          const int64_t kq = (pw.k_padded() + t.i8_k_align - 1) / t.i8_k_align * t.i8_k_align;
+          const int64_t lda = kq + 5;
+          const std::vector<uint8_t> codes = store_codes(a, m, k, lda, t.i8_code_bytes, t.i8_mr);
           const int64_t ldc = n + 3;
           std::vector<float> c(static_cast<size_t>(m * ldc), -99.0f);
           I8GemmArgs g;
@@ -95,9 +94,11 @@ TEST_P(QuantKernels, Int8SumsAreExactOnEdgeShapesAndExtremes) {
           g.c = c.data();
           g.ldc = ldc;
           const int64_t panels = pw.num_panels();
-          t.i8_gemm_tile(g, 0, m / 2, 0, panels / 2);
-          t.i8_gemm_tile(g, 0, m / 2, panels / 2, panels);
-          t.i8_gemm_tile(g, m / 2, m, 0, panels);
+          const int64_t half = (m / 2) / t.i8_mr * t.i8_mr;  // tiles start on strips
+          t.i8_gemm_tile(g, 0, half, 0, panels / 2);
+          t.i8_gemm_tile(g, 0, half, panels / 2, panels);
+          t.i8_gemm_tile(g, half, m, 0, panels / 2);
+          t.i8_gemm_tile(g, half, m, panels / 2, panels);
           for (int64_t i = 0; i < m; ++i) {
             for (int64_t j = 0; j < ldc; ++j) {
               const float got = c[static_cast<size_t>(i * ldc + j)];
@@ -285,8 +286,12 @@ TEST_P(QuantKernels, Bf16GemmMatchesADoubleProductOfRoundedWeights) {
               for (int64_t q = 0; q < k; ++q) {
                 const double wr =
                     quant::bf16_to_float(quant::float_to_bf16(w[static_cast<size_t>(j * k + q)]));
-                ref += double(x[static_cast<size_t>(i * lda + q)]) * wr;
-                mag += std::fabs(double(x[static_cast<size_t>(i * lda + q)]) * wr);
+                // Tables with bf16 dot products round the activations to bf16 too (kernels.h).
+                const float xv = x[static_cast<size_t>(i * lda + q)];
+                const double xr =
+                    t.bf16_activations ? quant::bf16_to_float(quant::float_to_bf16(xv)) : xv;
+                ref += xr * wr;
+                mag += std::fabs(xr * wr);
               }
               if (act == Act::kGeluTanh)
                 ref = 0.5 * ref *
@@ -301,13 +306,17 @@ TEST_P(QuantKernels, Bf16GemmMatchesADoubleProductOfRoundedWeights) {
   }
 }
 
-TEST_P(QuantKernels, Int8ProbeCountsOps) {
-  ASSERT_NE(table().int8_probe, nullptr);
-  EXPECT_GT(table().int8_probe(1000), 0.0);
+TEST_P(QuantKernels, ProbesCountOps) {
+  const KernelProbes& p = kernel_probes(table());
+  ASSERT_NE(p.int8, nullptr);
+  EXPECT_GT(p.int8(10), 0.0);
+  ASSERT_NE(p.fma, nullptr);
+  EXPECT_GT(p.fma(10), 0.0);
+  if (p.bf16 != nullptr) EXPECT_GT(p.bf16(10), 0.0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Tables, QuantKernels, ::testing::ValuesIn(isa_names()),
-                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Tables, QuantKernels, ::testing::ValuesIn(test::test_variant_names()),
+                         [](const auto& info) { return test::variant_test_name(info.param); });
 
 }  // namespace
 }  // namespace lightbert::kernels

@@ -229,7 +229,7 @@ TEST(PackedSerialisation, BadHeadersAndArraysThrowFormatErrors) {
 }
 
 TEST(PackedLayouts, EveryTableNamesItsLayouts) {
-  for (const KernelTable* t : available_kernel_tables()) {
+  for (const KernelTable* t : every_kernel_variant()) {
     EXPECT_EQ(packed_layout(*t, WeightDtype::kF32), "fp32.nr" + std::to_string(t->gemm_nr));
     EXPECT_EQ(packed_layout(*t, WeightDtype::kBF16), "bf16.k2.nr" + std::to_string(t->bf16_nr));
     EXPECT_EQ(packed_layout(*t, WeightDtype::kI8),

@@ -7,6 +7,7 @@
 #include "kernels/avx2/quant_avx2.h"
 #include "kernels/avx2/vec_avx2.h"
 #include "kernels/kernels.h"
+#include "kernels/variants.h"
 #include "kernels/simd_attention.h"
 #include "kernels/simd_gemm.h"
 #include "kernels/simd_math.h"
@@ -20,34 +21,35 @@ constexpr int kMr = 6;
 constexpr int kNv = 2;
 constexpr int kKc = 256;
 
-const KernelTable kTable = {
-    "avx2",
-    kNv* Vec::kWidth,
-    kMr,
-    kKc,
-    &simd::sgemm_tile<Vec, kMr, kNv, kKc>,
-    &simd::activation<Vec>,
-    &simd::layer_norm<Vec>,
-    &simd::softmax<Vec>,
-    &simd::attention_gemm_nn<Vec>,
-    &simd::fma_probe<Vec>,
-    16,  // bf16_nr: the AVX2 bf16 GEMM (quant_avx2.h)
-    &avx2::bf16_gemm_tile,
-    avx2::kI8Nr,
-    avx2::kI8KGroup,
-    avx2::kI8QMax,
-    avx2::kI8Mr,
-    avx2::kI8CodeBytes,
-    &avx2::quantize_rows_u8,
-    &avx2::i8_gemm_tile,
-    &avx2::int8_probe,
-};
-
 }  // namespace
-}  // namespace avx2
 
-const KernelTable& avx2_kernels() {
-  return avx2::kTable;
+void fill(KernelTable& t) {
+  t.gemm_nr = kNv * Vec::kWidth;
+  t.gemm_mr = kMr;
+  t.gemm_kc = kKc;
+  t.sgemm_tile = &simd::sgemm_tile<Vec, kMr, kNv, kKc>;
+  t.activation = &simd::activation<Vec>;
+  t.layer_norm = &simd::layer_norm<Vec>;
+  t.softmax = &simd::softmax<Vec>;
+  t.gemm_nn = &simd::attention_gemm_nn<Vec>;
+  t.bf16_nr = 16;  // the AVX2 bf16 GEMM (quant_avx2.h): bf16 weights, fp32 activations
+  t.bf16_activations = false;
+  t.bf16_gemm_tile = &bf16_gemm_tile;
+  t.i8_nr = kI8Nr;
+  t.i8_kgroup = kI8KGroup;
+  t.i8_qmax = kI8QMax;
+  t.i8_mr = kI8Mr;
+  t.i8_code_bytes = kI8CodeBytes;
+  t.i8_k_align = kI8KGroup;
+  t.quantize_rows_u8 = &quantize_rows_u8;
+  t.i8_gemm_tile = &i8_gemm_tile;
 }
 
+void fill_probes(KernelProbes& p) {
+  p.fma = &simd::fma_probe<Vec>;
+  p.int8 = &int8_probe;
+  p.bf16 = &simd::fma_probe<Vec>;  // bf16 weights run on fp32 FMAs here
+}
+
+}  // namespace avx2
 }  // namespace lightbert::kernels

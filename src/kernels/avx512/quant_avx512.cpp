@@ -1,17 +1,16 @@
-// kernels/avx512/quant_avx512.cpp: see quant_avx512.h. Compiled with this folder's AVX-512 flags
-// (incl. -mavx512vnni -mavx512bf16); only reached through table entries dispatch installs when
-// the CPU has those instructions. The loop logic is simd_quant_dot.h's (tested on an emulation in
-// quant_templates_test); this file supplies the intrinsics.
+// kernels/avx512/quant_avx512.cpp: see quant_avx512.h. Compiled natively with this folder's
+// AVX-512 flags (incl. -mavx512vnni -mavx512bf16; reached only through variants whose CPU check
+// passed) and emulated through SIMDe (isa_avx512.h). The loop logic is simd_quant_dot.h's; this
+// file supplies the intrinsics.
 #include "kernels/avx512/quant_avx512.h"
-
-#include <immintrin.h>
 
 #include <cstring>
 
 #include "kernels/avx512/vec_avx512.h"
 #include "kernels/simd_quant_dot.h"
+#include "quant/quantize.h"
 
-namespace lightbert::kernels::avx512 {
+namespace lightbert::kernels::LIGHTBERT_ISA_NS {
 
 namespace {
 
@@ -43,6 +42,55 @@ struct Bf16Dot {
 
 }  // namespace
 
+void quantize_rows_u8_1b(const float* x, int64_t ldx, int64_t rows, int64_t k, int64_t kp, void* q,
+                         int64_t ldq, float* scale, int32_t* zero) {
+  constexpr int W = Vec::kWidth;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* src = x + r * ldx;
+    uint8_t* dst = static_cast<uint8_t*>(q) + r * ldq;
+    Vec lo = Vec::zero(), hi = Vec::zero(), bad = Vec::zero();  // bad: NaN if any x non-finite
+    int64_t i = 0;
+    for (; i + W <= k; i += W) {
+      const Vec v = Vec::load(src + i);
+      lo = Vec::min(lo, v);
+      hi = Vec::max(hi, v);
+      bad = Vec::fma(v, Vec::zero(), bad);
+    }
+    if (i < k) {
+      const Vec v = Vec::load_partial(src + i, static_cast<int>(k - i));  // zeros beyond k
+      lo = Vec::min(lo, v);
+      hi = Vec::max(hi, v);
+      bad = Vec::fma(v, Vec::zero(), bad);
+    }
+    alignas(64) float lanes[W];
+    lo.store(lanes);
+    float lo_s = 0.0f, hi_s = 0.0f;
+    for (float l : lanes) lo_s = l < lo_s ? l : lo_s;
+    hi.store(lanes);
+    for (float h : lanes) hi_s = h > hi_s ? h : hi_s;
+    quant::u8_params(lo_s, hi_s, &scale[r], &zero[r]);
+    if (Vec::reduce_add(bad) != 0.0f) quant::nonfinite_u8_params(&scale[r], &zero[r]);  // NaN
+    const Vec inv = Vec::set1(1.0f / scale[r]);
+    const Vec zf = Vec::set1(static_cast<float>(zero[r]));
+    // nearbyint(x * inv) + zero, clamped to [0, 255] (max(0, NaN) -> 0: zero second operand).
+    auto codes = [&](Vec v) {
+      Vec c = Vec::round_nearest(v * inv) + zf;
+      c = Vec::min(Vec::max(c, Vec::zero()), Vec::set1(255.0f));
+      return _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(c.v));
+    };
+    for (i = 0; i + W <= k; i += W) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), codes(Vec::load(src + i)));
+    }
+    if (i < k) {
+      alignas(16) uint8_t tail[W];
+      _mm_store_si128(reinterpret_cast<__m128i*>(tail),
+                      codes(Vec::load_partial(src + i, static_cast<int>(k - i))));
+      std::memcpy(dst + i, tail, static_cast<size_t>(k - i));
+    }
+    if (kp > k) std::memset(dst + k, 0, static_cast<size_t>(kp - k));
+  }
+}
+
 void vnni_i8_gemm_tile(const I8GemmArgs& g, int64_t m0, int64_t m1, int64_t p0, int64_t p1) {
   simd::dot_i8_gemm_tile<VnniDot, Vec, kVnniMr>(g, m0, m1, p0, p1);
 }
@@ -66,4 +114,23 @@ double vnni_int8_probe(int64_t iterations) {
   return 2.0 * 64.0 * kChains * static_cast<double>(iterations);
 }
 
-}  // namespace lightbert::kernels::avx512
+double dpbf16_probe(int64_t iterations) {
+  constexpr int kChains = 12;
+  __m512 acc[kChains];
+  for (int c = 0; c < kChains; ++c) acc[c] = _mm512_set1_ps(static_cast<float>(c));
+  const __m512i y = _mm512_set1_epi16(0x3f80);  // bf16 1.0
+  const __m512i x = _mm512_set1_epi16(0x3380);  // bf16 ~6e-8
+  for (int64_t i = 0; i < iterations; ++i) {
+    for (int c = 0; c < kChains; ++c) {
+      acc[c] = _mm512_dpbf16_ps(acc[c], reinterpret_cast<const __m512bh&>(x),
+                                reinterpret_cast<const __m512bh&>(y));
+    }
+  }
+  __m512 sum = acc[0];
+  for (int c = 1; c < kChains; ++c) sum = _mm512_add_ps(sum, acc[c]);
+  volatile float sink = _mm512_reduce_add_ps(sum);
+  (void)sink;
+  return 2.0 * 32.0 * kChains * static_cast<double>(iterations);
+}
+
+}  // namespace lightbert::kernels::LIGHTBERT_ISA_NS

@@ -1,15 +1,16 @@
 // kernels/avx512/vec_avx512.h: the 16-lane fp32 vector type the shared SIMD templates
 // (kernels/simd_math.h, kernels/simd_gemm.h) are instantiated with for the AVX-512 table.
-// Contract: include only from src/kernels/avx512/*.cpp (compiled with AVX-512 flags). Partial
-// loads read exactly n < 16 floats and fill the rest with zeros; partial stores write exactly n.
+// Contract: include only from src/kernels/avx512/*.cpp and amx/*.cpp (compiled natively with
+// AVX-512 flags, or emulated through SIMDe: isa_avx512.h); the type lives in that build's
+// namespace (LIGHTBERT_ISA_NS). Partial loads read exactly n < 16 floats and fill the rest with
+// zeros; partial stores write exactly n.
 #pragma once
 
-// GCC 12's _mm512_reduce_* expand to self-initialised `__Y` temporaries and warn falsely.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
+#include <cstdint>
 
-namespace lightbert::kernels::avx512 {
+#include "kernels/avx512/isa_avx512.h"
+
+namespace lightbert::kernels::LIGHTBERT_ISA_NS {
 
 struct Vec {
   static constexpr int kWidth = 16;
@@ -56,4 +57,4 @@ struct Vec {
   static float reduce_max(Vec a) { return _mm512_reduce_max_ps(a.v); }
 };
 
-}  // namespace lightbert::kernels::avx512
+}  // namespace lightbert::kernels::LIGHTBERT_ISA_NS

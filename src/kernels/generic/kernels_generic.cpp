@@ -8,6 +8,7 @@
 
 #include "kernels/generic/quant_generic.h"
 #include "kernels/kernels.h"
+#include "kernels/variants.h"
 
 namespace lightbert::kernels {
 namespace generic {
@@ -24,7 +25,7 @@ inline float apply(float x, Act act) {
     case Act::kGeluTanh:
       return 0.5f * x * (1.0f + std::tanh(0.79788456080286536f * (x + 0.044715f * x * x * x)));
     case Act::kRelu:
-      return x > 0.0f ? x : 0.0f;
+      return x < 0.0f ? 0.0f : x;  // NaN stays NaN (as the SIMD tables' max(0, x))
     case Act::kTanh:
       return std::tanh(x);
     case Act::kNone:
@@ -140,34 +141,35 @@ double fma_probe(int64_t iterations) {
   return 16.0 * static_cast<double>(iterations);
 }
 
-const KernelTable kTable = {
-    "generic",
-    kNr,
-    kMr,
-    kKc,
-    &sgemm_tile,
-    &activation,
-    &layer_norm,
-    &softmax,
-    &gemm_nn,
-    &fma_probe,
-    kNr,  // bf16_nr
-    &bf16_gemm_tile,
-    kNr,  // i8_nr
-    2,    // i8_kgroup
-    127,  // i8_qmax
-    kMr,  // i8_mr
-    1,    // i8_code_bytes
-    &quantize_rows_u8,
-    &i8_gemm_tile,
-    &int8_probe,
-};
-
 }  // namespace
-}  // namespace generic
 
-const KernelTable& generic_kernels() {
-  return generic::kTable;
+void fill(KernelTable& t) {
+  t.gemm_nr = kNr;
+  t.gemm_mr = kMr;
+  t.gemm_kc = kKc;
+  t.sgemm_tile = &sgemm_tile;
+  t.activation = &activation;
+  t.layer_norm = &layer_norm;
+  t.softmax = &softmax;
+  t.gemm_nn = &gemm_nn;
+  t.bf16_nr = kNr;
+  t.bf16_activations = false;
+  t.bf16_gemm_tile = &bf16_gemm_tile;
+  t.i8_nr = kNr;
+  t.i8_kgroup = 2;
+  t.i8_qmax = 127;
+  t.i8_mr = kMr;
+  t.i8_code_bytes = 1;
+  t.i8_k_align = 2;
+  t.quantize_rows_u8 = &quantize_rows_u8;
+  t.i8_gemm_tile = &i8_gemm_tile;
 }
 
+void fill_probes(KernelProbes& p) {
+  p.fma = &fma_probe;
+  p.int8 = &int8_probe;
+  p.bf16 = nullptr;
+}
+
+}  // namespace generic
 }  // namespace lightbert::kernels
