@@ -53,7 +53,7 @@ inline V erf(V x) {
 // tanh(x) = sign(x) * (1 - 2 / (exp(2|x|) + 1)).
 template <typename V>
 inline V tanh(V x) {
-  V z = V::min(V::set1(9.0f), V::abs(x));  // NaN stays NaN
+  V z = V::min(V::set1(10.0f), V::abs(x));  // NaN stays NaN; tanh(+-10) rounds to +-1 exactly
   V e = exp(z + z);
   V r = V::set1(1.0f) - V::set1(2.0f) / (e + V::set1(1.0f));
   return V::copysign(r, x);
