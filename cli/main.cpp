@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
     return args.empty() ? 2 : 0;
   }
   if (args[0] == "--version") {
-    std::printf("%s\n", lightbert::version_string().c_str());
+    std::printf("%s\n%s\n", lightbert::version_string().c_str(),
+                lightbert::kernel_variants_string().c_str());
     return 0;
   }
   for (const auto& c : lightbert::cli::commands()) {

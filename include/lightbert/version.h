@@ -9,5 +9,8 @@ namespace lightbert {
 
 const char* version() noexcept;
 std::string version_string();
+// "kernel variants: native: NAMES; emulated (...): NAMES": which kernel variants this CPU runs
+// natively and which only emulated (kernels.h), best first.
+std::string kernel_variants_string();
 
 }  // namespace lightbert

@@ -120,7 +120,8 @@ struct KernelTable {
   // (quant/quantize.h rule, bit-exact).
   void (*quantize_rows_u8)(const float* x, int64_t ldx, int64_t rows, int64_t k, int64_t kp,
                            void* q, int64_t ldq, float* scale, int32_t* zero) = nullptr;
-  // Rows [m0, m1) x panels [p0, p1) of the I8GemmArgs product (panels of i8_nr columns).
+  // Rows [m0, m1) x panels [p0, p1) of the I8GemmArgs product (panels of i8_nr columns); m0 is
+  // a multiple of i8_mr and the codes hold whole i8_mr-row strips (see i8_mr).
   void (*i8_gemm_tile)(const I8GemmArgs& args, int64_t m0, int64_t m1, int64_t p0,
                        int64_t p1) = nullptr;
 };

@@ -7,10 +7,12 @@
 #include <cmath>
 #include <sstream>
 #include <string>
+#include <algorithm>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "kernels/kernels.h"
 #include "support/run_cli.h"
 #include "support/test_paths.h"
 
@@ -242,6 +244,26 @@ TEST(Cli, VersionNamesTheIsa) {
   CliResult r = run_cli("--version", "");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("isa: "), std::string::npos) << r.out;
+  // Every variant is named once, as native or as emulated.
+  const size_t nat = r.out.find("kernel variants: native: ");
+  ASSERT_NE(nat, std::string::npos) << r.out;
+  const size_t semi = r.out.find(';', nat);
+  const size_t emu = r.out.find("): ", semi);
+  ASSERT_NE(emu, std::string::npos) << r.out;
+  auto words = [](const std::string& text) {
+    std::vector<std::string> w;
+    std::istringstream in(text);
+    for (std::string x; in >> x;) w.push_back(x);
+    return w;
+  };
+  const auto native = words(r.out.substr(nat + 25, semi - nat - 25));
+  const auto emulated = words(r.out.substr(emu + 3, r.out.find('\n', emu) - emu - 3));
+  for (const std::string& v : kernels::kernel_variant_names()) {
+    const bool in_native = std::count(native.begin(), native.end(), v) == 1;
+    const bool in_emulated = std::count(emulated.begin(), emulated.end(), v) == 1;
+    EXPECT_EQ(in_native, kernels::cpu_supports(v)) << v << " in " << r.out;
+    EXPECT_EQ(in_emulated, !kernels::cpu_supports(v) && kernels::can_emulate(v)) << v << r.out;
+  }
 }
 
 }  // namespace
