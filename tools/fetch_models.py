@@ -171,17 +171,25 @@ def extract_source(src, files, tmp, out):
     return notes
 
 
+def verified(name, root):
+    """The stamp of CACHE/NAME when the folder is complete (every file its source had) and every
+    file matches its pinned sha256; else None."""
+    folder = root / name
+    stamp = folder / STAMP
+    if not stamp.is_file():
+        return None
+    s = json.loads(stamp.read_text())
+    present = {k: v for k, v in MODELS[name]["files"].items() if k not in s.get("left_out", [])}
+    return s if "model.safetensors" in present and folder_ok(folder, present) else None
+
+
 def fetch(name, root):
     spec = MODELS[name]
     folder = root / name
-    stamp = folder / STAMP
-    required = {k: v for k, v in spec["files"].items()}
-    if stamp.is_file():
-        s = json.loads(stamp.read_text())
-        present = {k: v for k, v in required.items() if k not in s.get("left_out", [])}
-        if folder_ok(folder, present):
-            log(f"{name}: cached, verified ({s['source']})")
-            return folder
+    s = verified(name, root)
+    if s:
+        log(f"{name}: cached, verified ({s['source']})")
+        return folder
     root.mkdir(parents=True, exist_ok=True)
     errors = []
     for src in spec["sources"]:
