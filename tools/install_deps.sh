@@ -12,6 +12,12 @@ PKGS=(build-essential cmake ninja-build pkg-config git
 if [ "${LIGHTBERT_BENCH_DEPS:-0}" = 1 ]; then
   PKGS+=(libdnnl-dev libopenblas-dev libxsmm-dev)
 fi
+# LIGHTBERT_REAL_DEPS=1: also what tools/real_env.sh needs for the real-model tests: Debian's torch
+# (the reference sentence-transformers runs on; the PyPI wheel pulls GBs of NVIDIA libraries) and
+# venv/pip for the virtual environment holding Hugging Face's libraries.
+if [ "${LIGHTBERT_REAL_DEPS:-0}" = 1 ]; then
+  PKGS+=(python3-torch python3-venv python3-pip)
+fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

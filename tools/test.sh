@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # tools/test.sh: builds lightbert (Release) and runs the whole test suite with ctest; with
 # --sanitize it also builds and tests an AddressSanitizer + UndefinedBehaviorSanitizer build.
+# With LIGHTBERT_REAL_MODELS=1 in the environment the Release build also registers and runs the
+# real-model tests (ctest label real_models; run tools/real_env.sh first, as .ci/run does).
 # Exit status is non-zero when any build or test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +20,12 @@ run_suite() {  # build-dir, extra cmake args...
   cmake --build "$dir" -j "$JOBS"
   ctest --test-dir "$dir" --output-on-failure -j "$JOBS"
 }
-run_suite build -DLIGHTBERT_PYTHON=ON
+real=(-DLIGHTBERT_REAL_MODELS=OFF)
+if [ "${LIGHTBERT_REAL_MODELS:-0}" = 1 ]; then
+  real=(-DLIGHTBERT_REAL_MODELS=ON
+        "-DLIGHTBERT_REAL_PYTHON=${LIGHTBERT_VENV:-$HOME/.cache/lightbert/venv}/bin/python")
+fi
+run_suite build -DLIGHTBERT_PYTHON=ON "${real[@]}"
 if [ $sanitize = 1 ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   # The Python module is left out here: a sanitized extension needs libasan preloaded into python.
