@@ -12,6 +12,12 @@ PKGS=(build-essential cmake ninja-build pkg-config git
 if [ "${LIGHTBERT_BENCH_DEPS:-0}" = 1 ]; then
   PKGS+=(libdnnl-dev libopenblas-dev libxsmm-dev)
 fi
+# LIGHTBERT_FIXTURE_DEPS=1: also torch (Debian's python3-torch), which only
+# tools/make_torch_fixtures.py needs to regenerate tests/data/formats/torch; the tests read the
+# committed files and need no torch.
+if [ "${LIGHTBERT_FIXTURE_DEPS:-0}" = 1 ]; then
+  PKGS+=(python3-torch)
+fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
