@@ -92,6 +92,7 @@ struct ZipOptions {
   int64_t cd_offset_delta = 0;
   int64_t local_offset_delta = 0;
   bool bad_crc = false;
+  bool zip64 = false;  // sizes, offsets and counts only in zip64 fields, as for files > 4 GB
 };
 
 std::string make_zip(const std::vector<std::pair<std::string, std::string>>& entries,
@@ -102,13 +103,29 @@ std::string make_zip(const std::vector<std::pair<std::string, std::string>>& ent
     const uint64_t at = out.size();
     out += le(0x04034b50, 4) + le(20, 2) + le(0, 2) + le(o.method, 2) + le(0, 4) + le(crc, 4) +
            le(data.size(), 4) + le(data.size(), 4) + le(name.size(), 2) + le(0, 2) + name + data;
+    const uint64_t local = static_cast<uint64_t>(static_cast<int64_t>(at) + o.local_offset_delta);
+    if (o.zip64) {
+      cd += le(0x02014b50, 4) + le(45, 2) + le(45, 2) + le(0, 2) + le(o.method, 2) + le(0, 4) +
+            le(crc, 4) + le(0xFFFFFFFFu, 4) + le(0xFFFFFFFFu, 4) + le(name.size(), 2) + le(28, 2) +
+            le(0, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(0xFFFFFFFFu, 4) + name + le(1, 2) +
+            le(24, 2) + le(data.size(), 8) + le(data.size(), 8) + le(local, 8);
+      continue;
+    }
     cd += le(0x02014b50, 4) + le(20, 2) + le(20, 2) + le(0, 2) + le(o.method, 2) + le(0, 4) +
           le(crc, 4) + le(data.size(), 4) + le(data.size(), 4) + le(name.size(), 2) + le(0, 2) +
-          le(0, 2) + le(0, 2) + le(0, 2) + le(0, 4) +
-          le(static_cast<uint64_t>(static_cast<int64_t>(at) + o.local_offset_delta), 4) + name;
+          le(0, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(local, 4) + name;
   }
   const uint64_t cd_at = out.size();
   out += cd;
+  if (o.zip64) {
+    const uint64_t rec = out.size();
+    out += le(0x06064b50, 4) + le(44, 8) + le(45, 2) + le(45, 2) + le(0, 4) + le(0, 4) +
+           le(entries.size(), 8) + le(entries.size(), 8) + le(cd.size(), 8) + le(cd_at, 8);
+    out += le(0x07064b50, 4) + le(0, 4) + le(rec, 8) + le(1, 4);
+    out += le(0x06054b50, 4) + le(0, 2) + le(0, 2) + le(0xFFFF, 2) + le(0xFFFF, 2) +
+           le(0xFFFFFFFFu, 4) + le(0xFFFFFFFFu, 4) + le(0, 2);
+    return out;
+  }
   out += le(0x06054b50, 4) + le(0, 2) + le(0, 2) + le(entries.size(), 2) + le(entries.size(), 2) +
          le(cd.size(), 4) +
          le(static_cast<uint64_t>(static_cast<int64_t>(cd_at) + o.cd_offset_delta), 4) + le(0, 2);
@@ -400,6 +417,24 @@ TEST(TorchCheckpoint, HandMadeFilesMatchTheFormat) {
   std::memcpy(v, t[0].data, 16);
   EXPECT_EQ(v[0], 3.0f);
   EXPECT_EQ(v[3], 6.0f);
+  // Zip64 directories (what torch writes past 4 GB).
+  ZipOptions z64;
+  z64.zip64 = true;
+  t = parse(torch_zip(dict_pickle({off}), {{"0", f32_bytes({1, 2, 3, 4, 5, 6})}}, z64));
+  ASSERT_EQ(t.size(), 1u);
+  std::memcpy(v, t[0].data, 16);
+  EXPECT_EQ(v[0], 3.0f);
+  // A zip64 end record without its locator, or pointing outside the file.
+  std::string no_locator =
+      torch_zip(dict_pickle({off}), {{"0", f32_bytes({1, 2, 3, 4, 5, 6})}}, z64);
+  no_locator[no_locator.size() - 22 - 20] = 'X';
+  Error e = catch_error([&] { parse(no_locator); });
+  EXPECT_EQ(e.code(), ErrorCode::kFormat);
+  EXPECT_TRUE(contains(e, "zip64")) << e.what();
+  std::string far = torch_zip(dict_pickle({off}), {{"0", f32_bytes({1, 2, 3, 4, 5, 6})}}, z64);
+  far[far.size() - 22 - 20 + 8 + 5] = '\x01';  // the record's offset += 2^40
+  e = catch_error([&] { parse(far); });
+  EXPECT_TRUE(contains(e, "zip64 end-of-central-directory record")) << e.what();
 }
 
 TEST(TorchCheckpoint, HostilePicklesGiveTypedErrors) {
