@@ -402,6 +402,7 @@ class Unpickler {
           break;
         }
         case '(':  // MARK
+          if (marks_.size() >= kMaxNodes) error(ErrorCode::kFormat, "too many MARKs");
           marks_.push_back(stack_.size());
           break;
         case 't': {  // TUPLE
@@ -591,7 +592,18 @@ class Unpickler {
     }
   }
 
+  // Container elements are references, so a few opcodes (BINGET, APPENDS) can make many: they
+  // are counted against a limit too.
+  void count_items(size_t k) {
+    items_ += k;
+    if (items_ > 4 * kMaxNodes) {
+      error(ErrorCode::kFormat, "the pickle's containers hold more than " +
+                                    std::to_string(4 * kMaxNodes) + " elements");
+    }
+  }
+
   uint32_t tuple(std::vector<uint32_t> items) {
+    count_items(items.size());
     const uint32_t id = make(Kind::kTuple);
     for (uint32_t c : items) deepen(id, c);
     nodes_[id].items = std::move(items);
@@ -604,6 +616,7 @@ class Unpickler {
                                     " on an object that is not a " +
                                     (want == Kind::kDict ? "dict" : "list"));
     }
+    count_items(items.size());
     for (uint32_t c : items) {
       deepen(target, c);
       nodes_[target].items.push_back(c);
@@ -790,7 +803,7 @@ class Unpickler {
   std::string where_;
   PersistentIds pids_;
   const uint8_t* b_ = nullptr;
-  size_t n_ = 0, pos_ = 0, op_at_ = 0;
+  size_t n_ = 0, pos_ = 0, op_at_ = 0, items_ = 0;
   std::vector<Node> nodes_;
   std::vector<uint32_t> stack_;
   std::vector<size_t> marks_;

@@ -24,7 +24,8 @@
 // be a dict of str -> tensor (a key stored twice is an error). A tensor's storage offset and
 // extent must lie inside its storage and its strides must be those of the contiguous layout
 // (size-1 dimensions excepted); several tensors may share one storage (tied weights). Limits
-// (errors, not crashes): 1M pickle objects, nesting depth 100, rank 64.
+// (errors, not crashes): 1M pickle objects, stack entries and MARKs, 4M container elements,
+// nesting depth 100, rank 64.
 #pragma once
 
 #include <cstddef>

@@ -591,6 +591,26 @@ TEST(TorchCheckpoint, HostilePicklesGiveTypedErrors) {
   }
 }
 
+// A few opcodes can reference one object many times; every count has a limit.
+TEST(TorchCheckpoint, PickleResourceLimits) {
+  std::string refs;
+  for (int i = 0; i < 900000; ++i) refs += std::string("h\0", 2);  // BINGET 0
+  std::string many("\x80\x02](K\x01q\0", 8);                       // a list, MARK, 1 in memo 0
+  many += refs + "e";  // APPENDS: 1 and 900000 references to it
+  for (int k = 0; k < 4; ++k) many += "(" + refs + "e";
+  Error items = catch_error([&] { parse(torch_zip(many + ".")); });
+  EXPECT_TRUE(contains(items, "more than 4194304 elements")) << items.what();
+  Error stack =
+      catch_error([&] { parse(torch_zip(std::string("\x80\x02]q\0", 5) + refs + refs + ".")); });
+  EXPECT_TRUE(contains(stack, "stack too deep")) << stack.what();
+  Error marks =
+      catch_error([&] { parse(torch_zip("\x80\x02" + std::string(1100000, '(') + ".")); });
+  EXPECT_TRUE(contains(marks, "too many MARKs")) << marks.what();
+  Error objects =
+      catch_error([&] { parse(torch_zip("\x80\x02" + std::string(1100000, '}') + ".")); });
+  EXPECT_TRUE(contains(objects, "more than 1048576 objects")) << objects.what();
+}
+
 TEST(TorchCheckpoint, HostileZipsGiveTypedErrors) {
   const std::string pickle = dict_pickle({TensorSpec{}});
   const std::string good = torch_zip(pickle);
