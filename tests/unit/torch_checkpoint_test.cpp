@@ -403,7 +403,9 @@ TEST(TorchCheckpoint, RejectsWhatTorchCanWriteButLightbertDoesNotRead) {
 TEST(TorchCheckpoint, HandMadeFilesMatchTheFormat) {
   // The writer here makes files the reader accepts, so that the hostile cases below fail for the
   // fault they carry.
-  std::vector<TensorInfo> t = parse(torch_zip(dict_pickle({TensorSpec{}})));
+  // (TensorInfo points into the bytes parsed: keep them alive.)
+  const std::string plain = torch_zip(dict_pickle({TensorSpec{}}));
+  std::vector<TensorInfo> t = parse(plain);
   ASSERT_EQ(t.size(), 1u);
   EXPECT_EQ(t[0].shape, (std::vector<int64_t>{2, 3}));
   float v[6];
@@ -413,14 +415,17 @@ TEST(TorchCheckpoint, HandMadeFilesMatchTheFormat) {
   off.offset = 2;
   off.size = {4};
   off.stride = {1};
-  t = parse(torch_zip(dict_pickle({off})));
+  const std::string offset = torch_zip(dict_pickle({off}));
+  t = parse(offset);
   std::memcpy(v, t[0].data, 16);
   EXPECT_EQ(v[0], 3.0f);
   EXPECT_EQ(v[3], 6.0f);
   // Zip64 directories (what torch writes past 4 GB).
   ZipOptions z64;
   z64.zip64 = true;
-  t = parse(torch_zip(dict_pickle({off}), {{"0", f32_bytes({1, 2, 3, 4, 5, 6})}}, z64));
+  const std::string wide =
+      torch_zip(dict_pickle({off}), {{"0", f32_bytes({1, 2, 3, 4, 5, 6})}}, z64);
+  t = parse(wide);
   ASSERT_EQ(t.size(), 1u);
   std::memcpy(v, t[0].data, 16);
   EXPECT_EQ(v[0], 3.0f);
