@@ -154,14 +154,15 @@ struct TensorSpec {
   int64_t numel = 6;
   int64_t offset = 0;
   std::vector<int64_t> size{2, 3}, stride{3, 1};
+  std::string legacy_view;  // legacy persistent ids: their 6th element ("N" or a pickled tuple)
 };
 
 // _rebuild_tensor_v2(('storage', torch.T, key, 'cpu', numel), offset, size, stride, False,
 // OrderedDict()), as torch.save writes it (without memo opcodes).
 std::string tensor_pickle(const TensorSpec& t) {
   return global("torch._utils", "_rebuild_tensor_v2") + "((" + uni("storage") +
-         global("torch", t.storage_type) + uni(t.storage_key) + uni("cpu") + long8(t.numel) + "tQ" +
-         long8(t.offset) + ints(t.size) + ints(t.stride) + "\x89" +
+         global("torch", t.storage_type) + uni(t.storage_key) + uni("cpu") + long8(t.numel) +
+         t.legacy_view + "tQ" + long8(t.offset) + ints(t.size) + ints(t.stride) + "\x89" +
          global("collections", "OrderedDict") + ")RtR";
 }
 
@@ -186,6 +187,28 @@ std::string torch_zip(
   for (const auto& [k, v] : storages) e.emplace_back("archive/data/" + k, v);
   e.emplace_back("archive/version", "3\n");
   return make_zip(e, o);
+}
+
+// The legacy format: magic, protocol and sys_info pickles, the object pickle, the storage keys
+// pickle, then each storage as an int64 element count and its bytes.
+std::string legacy_file(const std::string& object_pickle, const std::vector<std::string>& keys,
+                        const std::vector<std::string>& data, bool little_endian = true,
+                        const std::string& keys_pickle = "") {
+  const std::string magic("\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19", 10);
+  std::string s = "\x80\x02\x8a\x0a" + magic + ".";
+  s += "\x80\x02M\xe9\x03.";  // 1001
+  s += "\x80\x02}(" + uni("protocol_version") + "M\xe9\x03" + uni("little_endian") +
+       (little_endian ? "\x88" : "\x89") + uni("type_sizes") + "}u.";
+  s += object_pickle;
+  if (keys_pickle.empty()) {
+    s += "\x80\x02](";
+    for (const std::string& k : keys) s += uni(k);
+    s += "e.";
+  } else {
+    s += keys_pickle;
+  }
+  for (const std::string& d : data) s += le(d.size() / 4, 8) + d;
+  return s;
 }
 
 // ---- real files ------------------------------------------------------------------------------
@@ -614,6 +637,68 @@ TEST(TorchCheckpoint, PickleResourceLimits) {
   Error objects =
       catch_error([&] { parse(torch_zip("\x80\x02" + std::string(1100000, '}') + ".")); });
   EXPECT_TRUE(contains(objects, "more than 1048576 objects")) << objects.what();
+}
+
+TEST(TorchCheckpoint, HandMadeLegacyFiles) {
+  TensorSpec plain;
+  plain.legacy_view = "N";
+  TensorSpec view = plain;  // a storage view: elements [2, 6) of storage "0", as old torch wrote
+  view.key = "v";
+  view.legacy_view = "(" + uni("0v") + long8(2) + long8(4) + "t";
+  view.size = {2, 2};
+  view.stride = {2, 1};
+  view.offset = 0;
+  const std::string six = f32_bytes({1, 2, 3, 4, 5, 6});
+  const std::string good = legacy_file(dict_pickle({plain, view}), {"0"}, {six});
+  std::vector<TensorInfo> t = parse(good);
+  ASSERT_EQ(t.size(), 2u);
+  float v[4];
+  std::memcpy(v, t[0].data, 16);  // "v" sorts first
+  EXPECT_EQ(t[0].name, "v");
+  EXPECT_EQ(v[0], 3.0f);
+  EXPECT_EQ(v[3], 6.0f);
+  EXPECT_EQ(t[1].data + 8, t[0].data);
+
+  TensorSpec wide = view;  // the view [2, 2 + 5) passes the 6-element storage
+  wide.legacy_view = "(" + uni("0v") + long8(2) + long8(5) + "t";
+  TensorSpec past = view;  // 2 x 3 elements in a 4-element view
+  past.size = {2, 3};
+  past.stride = {3, 1};
+  struct Case {
+    std::string what, bytes;
+    ErrorCode code;
+    std::string needle;
+  };
+  const std::string cut = legacy_file(dict_pickle({plain}), {"0"}, {six});
+  const Case cases[] = {
+      {"big-endian", legacy_file(dict_pickle({plain}), {"0"}, {six}, false),
+       ErrorCode::kUnsupported, "big-endian"},
+      {"wrong magic", "\x80\x02\x8a\x0a" + std::string(10, 'x') + ".", ErrorCode::kFormat,
+       "legacy magic number"},
+      {"view outside its storage", legacy_file(dict_pickle({wide}), {"0"}, {six}),
+       ErrorCode::kFormat, "storage view [2, +5) lies outside storage '0'"},
+      {"tensor outside its view", legacy_file(dict_pickle({past}), {"0"}, {six}),
+       ErrorCode::kFormat, "reach past its storage '0' (4 elements)"},
+      {"storage missing", legacy_file(dict_pickle({plain}), {}, {}), ErrorCode::kFormat,
+       "storage '0' has no data"},
+      {"key listed but unused", legacy_file(dict_pickle({plain}), {"0", "9"}, {six, six}),
+       ErrorCode::kFormat, "storage '9' is listed but unused"},
+      {"storage cut", cut.substr(0, cut.size() - 10), ErrorCode::kFormat,
+       "runs past the end of the file"},
+      {"storage of the wrong size", legacy_file(dict_pickle({plain}), {"0"}, {six + six}),
+       ErrorCode::kFormat, "holds 12 elements where 6 are declared"},
+      {"zip persistent id in a legacy file", legacy_file(dict_pickle({TensorSpec{}}), {"0"}, {six}),
+       ErrorCode::kFormat, "persistent id"},
+      {"persistent id in the keys pickle",
+       legacy_file(dict_pickle({plain}), {}, {}, true, "\x80\x02(" + uni("storage") + "tQ."),
+       ErrorCode::kFormat, "where no storage can be"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    Error e = catch_error([&] { parse(c.bytes, "hostile.bin"); });
+    EXPECT_EQ(e.code(), c.code) << e.what();
+    EXPECT_TRUE(contains(e, "hostile.bin: ") && contains(e, c.needle)) << e.what();
+  }
 }
 
 TEST(TorchCheckpoint, HostileZipsGiveTypedErrors) {
