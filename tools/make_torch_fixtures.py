@@ -22,6 +22,7 @@ legacy storages by object id). Needs torch and numpy only. Writes:
   complex.bin         a complex64 tensor: rejected
   list.bin            a list of tensors instead of a dict: rejected
   hostile-reduce.bin  torch.save of an object whose __reduce__ is os.system: rejected, never run
+  st-dense/2_Dense/pytorch_model.bin  the weights of tests/data/heads/st-dense/2_Dense
 Run from the repository root: /usr/bin/python3 tools/make_torch_fixtures.py
 """
 import collections
@@ -129,6 +130,12 @@ def main():
     torch.save({"c": torch.zeros(2, dtype=torch.complex64)}, os.path.join(OUT, "complex.bin"))
     torch.save([torch.zeros(2)], os.path.join(OUT, "list.bin"))
     torch.save({"w": torch.zeros(2), "x": Evil()}, os.path.join(OUT, "hostile-reduce.bin"))
+
+    dense = os.path.join(OUT, "st-dense", "2_Dense")
+    os.makedirs(dense)
+    torch.save(load_safetensors(os.path.join(ROOT, "tests", "data", "heads", "st-dense", "2_Dense",
+                                             "model.safetensors")),
+               os.path.join(dense, "pytorch_model.bin"))
 
     # Self-check: torch reads back what it wrote.
     back = torch.load(os.path.join(OUT, "ner", "pytorch_model.bin"))

@@ -135,7 +135,7 @@ class Fetcher {
   }
 
   // modules.json, then {module path}/config.json for each sentence-transformers module, and a
-  // Dense module's weights ({module path}/model.safetensors).
+  // Dense module's weights ({module path}/model.safetensors, else pytorch_model.bin).
   void fetch_module_configs() {
     fetch("modules.json");
     const auto j = read_json_file(cache_.snapshot_file(commit_, "modules.json"), "modules.json");
@@ -147,7 +147,11 @@ class Fetcher {
       if (dir.empty()) continue;
       fetch_if_listed(dir + "/config.json");
       if (m.contains("type") && m["type"] == "sentence_transformers.models.Dense") {
-        fetch_if_listed(dir + "/model.safetensors");
+        if (listed_.count(dir + "/model.safetensors")) {
+          fetch(dir + "/model.safetensors");
+        } else {
+          fetch_if_listed(dir + "/pytorch_model.bin");
+        }
       }
     }
   }
