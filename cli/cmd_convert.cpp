@@ -46,12 +46,16 @@ uint64_t file_size(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
 }
 
-// Bytes of the folder's weights: model.safetensors, or the index and its shards.
+// Bytes of the folder's weights: the files its tensors come from (one file, or the shards) plus
+// the index of a sharded folder.
 uint64_t weights_size(const std::string& dir, const formats::Checkpoint& ck) {
-  if (uint64_t single = file_size(dir + "/model.safetensors")) return single;
   std::set<std::string> files;
   for (const std::string& name : ck.names()) files.insert(ck.get(name).file);
-  uint64_t total = file_size(dir + "/model.safetensors.index.json");
+  uint64_t total = 0;
+  if (files.size() > 1) {
+    total = file_size(dir + "/model.safetensors.index.json") +
+            file_size(dir + "/pytorch_model.bin.index.json");
+  }
   for (const std::string& f : files) total += file_size(f);
   return total;
 }

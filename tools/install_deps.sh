@@ -18,6 +18,12 @@ fi
 if [ "${LIGHTBERT_REAL_DEPS:-0}" = 1 ]; then
   PKGS+=(python3-torch python3-venv python3-pip)
 fi
+# LIGHTBERT_FIXTURE_DEPS=1: also torch (Debian's python3-torch), which only
+# tools/make_torch_fixtures.py needs to regenerate tests/data/formats/torch; the tests read the
+# committed files and need no torch.
+if [ "${LIGHTBERT_FIXTURE_DEPS:-0}" = 1 ]; then
+  PKGS+=(python3-torch)
+fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,6 @@
 // lightbert/encoder.h: the transformer encoder (BERT family), fp32 reference path.
-// Contract: Encoder::load reads a model folder (config.json + model.safetensors or a sharded
-// index) and packs the weights once. forward() takes a ragged batch without padding (sequences
+// Contract: Encoder::load reads a model folder (config.json + model.safetensors or
+// pytorch_model.bin, or a sharded index of either) and packs the weights once. forward() takes a ragged batch without padding (sequences
 // concatenated, with their lengths) and writes the hidden state of every real token and the
 // pooler output of every sequence. Outputs match Hugging Face BertModel within 1e-4 (fp32).
 // Cost follows the number of real tokens. One forward() at a time per Encoder (it reuses its

@@ -1,6 +1,6 @@
 // lightbert/hub.h: downloading models from the Hugging Face hub and finding them in its cache.
-// Contract: download() fetches only the files lightbert reads (config, tokenizer, safetensors
-// weights, sentence-transformers settings) into a cache laid out exactly like huggingface_hub's
+// Contract: download() fetches only the files lightbert reads (config, tokenizer, weights:
+// safetensors, else pytorch_model.bin; sentence-transformers settings) into a cache laid out exactly like huggingface_hub's
 // ({cache}/models--ORG--NAME/{blobs,snapshots,refs}), verifying size and sha256 / git sha1, and
 // returns the snapshot folder. resolve_model_path() turns a --model argument (a folder, or a
 // repo id ORG/NAME[@REV] already in the cache) into a folder. Every failure (network, HTTP

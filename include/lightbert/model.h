@@ -1,7 +1,7 @@
 // lightbert/model.h: a model folder as a user sees it: tokenizer + encoder + embedding settings.
 // Contract: Model::load(path) reads a Hugging Face folder or a .lbt model file (lightbert
-// convert; docs/model-file-format.md). A folder holds (config.json, model.safetensors or a
-// sharded index, vocab.txt or tokenizer.json, tokenizer_config.json) and, when present, the
+// convert; docs/model-file-format.md). A folder holds (config.json, model.safetensors or
+// pytorch_model.bin or a sharded index of either, vocab.txt or tokenizer.json, tokenizer_config.json) and, when present, the
 // sentence-transformers files (modules.json, 1_Pooling/config.json, sentence_bert_config.json,
 // Dense modules such as 2_Dense/{config.json, model.safetensors}, a Normalize module) that set
 // the default pooling, the embedding's projection, normalisation and maximum length.

@@ -1,8 +1,11 @@
-// formats/checkpoint.cpp: Checkpoint over one or more safetensors files (see checkpoint.h).
+// formats/checkpoint.cpp: Checkpoint over one or more safetensors or torch.save files (see
+// checkpoint.h).
 // Contract: all files are mapped and validated when opened; afterwards lookups are read-only
 // and safe to call from several threads (set_prefixes() is not: call it before sharing). Sharded
 // folders are checked against their index: every shard listed exists and holds the tensors the
-// index assigns to it, and no tensor is stored twice.
+// index assigns to it, and no tensor is stored twice. A file is read as torch.save's format
+// (formats/torch_checkpoint.h) when its name ends in .bin, .pt or .pth, or does not end in
+// .safetensors and starts as torch.save's files do; else as safetensors.
 #include "formats/checkpoint.h"
 
 #include <sys/stat.h>
@@ -16,6 +19,7 @@
 #include "formats/dtype.h"
 #include "formats/json_text.h"
 #include "formats/safetensors.h"
+#include "formats/torch_checkpoint.h"
 #include "lightbert/error.h"
 #include "runtime/mapped_file.h"
 
@@ -54,17 +58,37 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
-constexpr const char* kConvertHint =
-    "convert it with transformers: AutoModel.from_pretrained(DIR).save_pretrained(DIR, "
-    "safe_serialization=True), or with torch + safetensors: save_file({k: v.contiguous() for k, "
-    "v in torch.load('pytorch_model.bin').items()}, 'model.safetensors', metadata={'format': "
-    "'pt'})";
+// A mapped weights file and its tensors (pointing into `file`).
+struct WeightsFile {
+  runtime::MappedFile file;
+  std::vector<TensorInfo> tensors;
+};
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+WeightsFile open_weights_file(const std::string& path) {
+  if (ends_with(path, ".safetensors")) {
+    SafetensorsFile st = open_safetensors(path);
+    return WeightsFile{std::move(st.file), std::move(st.content.tensors)};
+  }
+  WeightsFile f{runtime::MappedFile(path), {}};
+  if (looks_like_torch_checkpoint(f.file.data(), f.file.size()) || ends_with(path, ".bin") ||
+      ends_with(path, ".pt") || ends_with(path, ".pth")) {
+    f.tensors = parse_torch_checkpoint(f.file.data(), f.file.size(), path);
+  } else {
+    f.tensors = parse_safetensors(f.file.data(), f.file.size(), path).tensors;
+  }
+  return f;
+}
 
 }  // namespace
 
 struct Checkpoint::Impl {
   std::string source;
-  std::vector<SafetensorsFile> files;
+  std::vector<WeightsFile> files;
   std::unordered_map<std::string, const TensorInfo*> by_name;
   std::vector<std::string> prefixes{"", "bert."};
   std::vector<TensorInfo> memory_tensors;  // from_memory()
@@ -72,7 +96,7 @@ struct Checkpoint::Impl {
 
   // Indexes every tensor of files.back(); a name stored twice is an error.
   void index_last_file() {
-    for (const TensorInfo& t : files.back().content.tensors) {
+    for (const TensorInfo& t : files.back().tensors) {
       auto [it, inserted] = by_name.emplace(t.name, &t);
       if (!inserted) {
         throw Error(ErrorCode::kFormat, source + ": tensor " + quote_name(t.name) +
@@ -93,10 +117,10 @@ Checkpoint::Checkpoint(Checkpoint&&) noexcept = default;
 Checkpoint& Checkpoint::operator=(Checkpoint&&) noexcept = default;
 Checkpoint::~Checkpoint() = default;
 
-Checkpoint Checkpoint::open_file(const std::string& safetensors_path) {
+Checkpoint Checkpoint::open_file(const std::string& path) {
   auto impl = std::make_unique<Impl>();
-  impl->source = safetensors_path;
-  impl->files.push_back(open_safetensors(safetensors_path));
+  impl->source = path;
+  impl->files.push_back(open_weights_file(path));
   impl->index_last_file();
   return Checkpoint(std::move(impl));
 }
@@ -118,28 +142,32 @@ Checkpoint Checkpoint::from_memory(std::string source, std::vector<TensorInfo> t
 
 Checkpoint Checkpoint::open_folder(const std::string& dir) {
   if (!is_dir(dir)) throw Error(ErrorCode::kNotFound, dir + ": not a folder");
-  const std::string single = dir + "/model.safetensors";
-  if (is_file(single)) {
-    Checkpoint c = open_file(single);
-    c.impl_->source = dir;
-    return c;
-  }
-  const std::string index_path = dir + "/model.safetensors.index.json";
-  if (!is_file(index_path)) {
-    for (const char* other : {"pytorch_model.bin", "pytorch_model.bin.index.json", "tf_model.h5",
-                              "flax_model.msgpack", "model.ckpt.index"}) {
-      if (is_file(dir + "/" + other)) {
-        throw Error(ErrorCode::kUnsupported,
-                    dir + ": found " + other +
-                        " but lightbert reads only safetensors "
-                        "(model.safetensors or model.safetensors.index.json); " +
-                        kConvertHint);
-      }
+  // Transformers' order of preference: safetensors first, then torch.save files.
+  for (const char* weights : {"model.safetensors", "pytorch_model.bin"}) {
+    const std::string single = dir + "/" + weights;
+    if (is_file(single)) {
+      Checkpoint c = open_file(single);
+      c.impl_->source = dir;
+      return c;
     }
-    throw Error(ErrorCode::kNotFound,
-                dir + ": no model.safetensors or model.safetensors.index.json in this folder");
+    const std::string index_path = single + ".index.json";
+    if (is_file(index_path)) return open_index(dir, index_path);
   }
+  for (const char* other : {"tf_model.h5", "flax_model.msgpack", "model.ckpt.index"}) {
+    if (is_file(dir + "/" + other)) {
+      throw Error(ErrorCode::kUnsupported,
+                  dir + ": found " + other +
+                      " but lightbert reads only model.safetensors and pytorch_model.bin (or "
+                      "their .index.json shards); convert it with transformers: "
+                      "AutoModel.from_pretrained(DIR, from_tf=True).save_pretrained(DIR)");
+    }
+  }
+  throw Error(ErrorCode::kNotFound, dir +
+                                        ": no model.safetensors, pytorch_model.bin or their "
+                                        ".index.json in this folder");
+}
 
+Checkpoint Checkpoint::open_index(const std::string& dir, const std::string& index_path) {
   runtime::MappedFile index_file(index_path);
   json index = json::parse(index_file.data(), index_file.data() + index_file.size(), nullptr,
                            /*allow_exceptions=*/false);
@@ -184,7 +212,7 @@ Checkpoint Checkpoint::open_folder(const std::string& dir) {
                                             " (listed for " + quote_name(tensors.front()) +
                                             ") does not exist");
     }
-    impl->files.push_back(open_safetensors(shard_path));
+    impl->files.push_back(open_weights_file(shard_path));
     impl->index_last_file();
     for (const std::string& tensor : tensors) {
       const TensorInfo* t = impl->lookup(tensor);
@@ -256,8 +284,8 @@ std::vector<float> Checkpoint::read_f32(std::string_view canonical_name,
 
 std::vector<std::string> Checkpoint::names() const {
   std::vector<std::string> out;
-  for (const SafetensorsFile& f : impl_->files) {
-    for (const TensorInfo& t : f.content.tensors) out.push_back(t.name);
+  for (const WeightsFile& f : impl_->files) {
+    for (const TensorInfo& t : f.tensors) out.push_back(t.name);
   }
   for (const TensorInfo& t : impl_->memory_tensors) out.push_back(t.name);
   return out;

@@ -1,8 +1,12 @@
-// formats/checkpoint.h: named tensors of a Hugging Face checkpoint (one or more safetensors
-// files), memory-mapped, validated, with the name variants of real checkpoints resolved.
-// Contract: open_folder() reads DIR/model.safetensors, or DIR/model.safetensors.index.json and
-// its shards. Every header is validated (length, JSON, dtype, shape x dtype size == byte range,
-// ranges inside the file, no overlaps) and errors name the file and tensor. Lookups take the
+// formats/checkpoint.h: named tensors of a Hugging Face checkpoint (one or more safetensors or
+// torch.save files), memory-mapped, validated, with the name variants of real checkpoints
+// resolved.
+// Contract: open_folder() reads the first of DIR/model.safetensors,
+// DIR/model.safetensors.index.json and its shards, DIR/pytorch_model.bin,
+// DIR/pytorch_model.bin.index.json and its shards. Every safetensors header is validated
+// (length, JSON, dtype, shape x dtype size == byte range, ranges inside the file, no overlaps),
+// every torch.save file is read without running pickle (formats/torch_checkpoint.h), and errors
+// name the file and tensor. Lookups take the
 // canonical Hugging Face BertModel name ("encoder.layer.0.attention.self.query.weight") and also
 // find "bert."-prefixed names and the old LayerNorm.gamma/beta spellings. read_f32() converts
 // F32/F16/BF16 to float and checks the shape, throwing an error that names the tensor.
@@ -35,7 +39,8 @@ struct TensorInfo {
 class Checkpoint {
  public:
   static Checkpoint open_folder(const std::string& dir);
-  static Checkpoint open_file(const std::string& safetensors_path);
+  // One safetensors or torch.save file (the format is told by its name and first bytes).
+  static Checkpoint open_file(const std::string& path);
   // Tensors already in memory (a .lbt model file's head tensors, formats/model_file.h): their
   // data pointers must stay valid while `owner` lives; `source` names them in messages.
   static Checkpoint from_memory(std::string source, std::vector<TensorInfo> tensors,
@@ -59,6 +64,7 @@ class Checkpoint {
  private:
   struct Impl;
   explicit Checkpoint(std::unique_ptr<Impl> impl);
+  static Checkpoint open_index(const std::string& dir, const std::string& index_path);
   std::unique_ptr<Impl> impl_;
 };
 

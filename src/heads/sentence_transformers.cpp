@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "formats/checkpoint.h"
 #include "formats/dtype.h"
-#include "formats/safetensors.h"
 #include "lightbert/error.h"
 
 namespace lightbert::heads {
@@ -76,11 +76,11 @@ int get_positive_int(const json& j, const char* key, const std::string& path) {
   return static_cast<int>(j[key].get<long long>());
 }
 
-// `name` of `st` as floats with exactly `shape`; kNotFound / kFormat / kUnsupported name it.
-std::vector<float> read_dense_tensor(const formats::SafetensorsFile& st, const std::string& path,
+// `name` of `ck` as floats with exactly `shape`; kNotFound / kFormat / kUnsupported name it.
+std::vector<float> read_dense_tensor(const formats::Checkpoint& ck, const std::string& path,
                                      const std::string& name, const std::vector<int64_t>& shape) {
-  for (const formats::TensorInfo& t : st.content.tensors) {
-    if (t.name != name) continue;
+  if (const formats::TensorInfo* found = ck.find(name)) {
+    const formats::TensorInfo& t = *found;
     if (t.dtype != formats::DType::kF32 && t.dtype != formats::DType::kF16 &&
         t.dtype != formats::DType::kBF16) {
       throw Error(ErrorCode::kUnsupported,
@@ -127,18 +127,19 @@ DenseModule read_dense_module(const std::string& dir, const std::string& sub) {
                       "torch.nn.modules.linear.Identity)");
     }
   }
-  const std::string weights = base + "/model.safetensors";
-  if (!file_exists(weights)) {
-    if (file_exists(base + "/pytorch_model.bin")) {
-      throw Error(ErrorCode::kUnsupported,
-                  base + "/pytorch_model.bin: the Dense module's weights are read only from " +
-                      weights + " (convert it to safetensors)");
-    }
-    throw Error(ErrorCode::kNotFound, weights + ": missing (the Dense module's weights)");
+  // model.safetensors, else pytorch_model.bin (torch.save; formats/torch_checkpoint.h).
+  std::string weights = base + "/model.safetensors";
+  if (!file_exists(weights) && file_exists(base + "/pytorch_model.bin")) {
+    weights = base + "/pytorch_model.bin";
   }
-  formats::SafetensorsFile st = formats::open_safetensors(weights);
-  d.weight = read_dense_tensor(st, weights, "linear.weight", {d.out_features, d.in_features});
-  if (bias) d.bias = read_dense_tensor(st, weights, "linear.bias", {d.out_features});
+  if (!file_exists(weights)) {
+    throw Error(ErrorCode::kNotFound,
+                weights + ": missing (the Dense module's weights; or pytorch_model.bin)");
+  }
+  formats::Checkpoint ck = formats::Checkpoint::open_file(weights);
+  ck.set_prefixes({""});
+  d.weight = read_dense_tensor(ck, weights, "linear.weight", {d.out_features, d.in_features});
+  if (bias) d.bias = read_dense_tensor(ck, weights, "linear.bias", {d.out_features});
   return d;
 }
 

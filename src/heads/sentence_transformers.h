@@ -5,9 +5,9 @@
 // max_seq_length (0 when absent). A Dense module (type sentence_transformers.models.Dense) reads
 // PATH/config.json {in_features, out_features, bias (default true), activation_function
 // "torch.nn.modules.activation.Tanh" (default) or "torch.nn.modules.linear.Identity"} and
-// PATH/model.safetensors (linear.weight [out, in], linear.bias [out]; F32/F16/BF16); the first
-// Dense takes hidden_size features (checked by the caller), each next one the previous one's
-// out_features. Malformed files, a Dense folder with only pytorch_model.bin, unsupported modules
+// PATH/model.safetensors, else PATH/pytorch_model.bin (linear.weight [out, in], linear.bias
+// [out]; F32/F16/BF16); the first Dense takes hidden_size features (checked by the caller), each
+// next one the previous one's out_features. Malformed files, unsupported modules
 // or fields (another activation, mean_sqrt_len or weighted-mean pooling) are lightbert::Error
 // naming the file and field.
 #pragma once

@@ -1,6 +1,7 @@
 // hub/hub_download.cpp: lightbert::hub::download (lightbert/hub.h): lists the repo at a
-// revision, picks the files lightbert reads, fetches each into the cache unless its snapshot
-// entry is already there, and records refs/{revision}.
+// revision, picks the files lightbert reads (pytorch_model.bin only when there is no
+// safetensors file), fetches each into the cache unless its snapshot entry is already there, and
+// records refs/{revision}.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -63,13 +64,18 @@ class Fetcher {
     commit_ = info.commit;
     listed_ = std::set<std::string>(info.files.begin(), info.files.end());
     for (const char* name : kPlainFiles) fetch_if_listed(name);
+    // The weights, in the order Checkpoint::open_folder prefers them.
     if (listed_.count("model.safetensors")) {
       fetch("model.safetensors");
     } else if (listed_.count("model.safetensors.index.json")) {
-      fetch_shards();
+      fetch_shards("model.safetensors.index.json");
+    } else if (listed_.count("pytorch_model.bin")) {
+      fetch("pytorch_model.bin");
+    } else if (listed_.count("pytorch_model.bin.index.json")) {
+      fetch_shards("pytorch_model.bin.index.json");
     } else if (opts_.progress) {
       std::fprintf(stderr,
-                   "warning: %s has no model.safetensors; only safetensors weights can "
+                   "warning: %s has no model.safetensors or pytorch_model.bin; no weights can "
                    "be loaded (tokenize still works)\n",
                    repo_id_.c_str());
     }
@@ -108,8 +114,7 @@ class Fetcher {
     cache_.link_snapshot_file(commit_, path, meta.etag);
   }
 
-  void fetch_shards() {
-    const std::string index = "model.safetensors.index.json";
+  void fetch_shards(const std::string& index) {
     fetch(index);
     const auto j = read_json_file(cache_.snapshot_file(commit_, index), index);
     std::set<std::string> shards;
@@ -130,7 +135,7 @@ class Fetcher {
   }
 
   // modules.json, then {module path}/config.json for each sentence-transformers module, and a
-  // Dense module's weights ({module path}/model.safetensors).
+  // Dense module's weights ({module path}/model.safetensors, else pytorch_model.bin).
   void fetch_module_configs() {
     fetch("modules.json");
     const auto j = read_json_file(cache_.snapshot_file(commit_, "modules.json"), "modules.json");
@@ -142,7 +147,11 @@ class Fetcher {
       if (dir.empty()) continue;
       fetch_if_listed(dir + "/config.json");
       if (m.contains("type") && m["type"] == "sentence_transformers.models.Dense") {
-        fetch_if_listed(dir + "/model.safetensors");
+        if (listed_.count(dir + "/model.safetensors")) {
+          fetch(dir + "/model.safetensors");
+        } else {
+          fetch_if_listed(dir + "/pytorch_model.bin");
+        }
       }
     }
   }

@@ -2,7 +2,8 @@
 // model_file_loader.h, docs/model-file-format.md).
 // Contract: small files are the tokenizer files, tokenizer_config.json,
 // special_tokens_map.json, added_tokens.json and the sentence-transformers files (modules.json,
-// each module's config.json, a Dense module's model.safetensors, sentence_bert_config.json,
+// each module's config.json, a Dense module's model.safetensors or pytorch_model.bin,
+// sentence_bert_config.json,
 // config_sentence_transformers.json) that exist; head tensors are the float tensors outside the
 // encoder (not under embeddings., encoder., pooler., or a family prefix such as bert.), stored
 // as F32. The edited config.json keeps the family's own field for the depth (DistilBERT's
@@ -132,9 +133,13 @@ ModelFolderExtras read_model_folder_extras(const std::string& dir,
         const std::string rel = sub + "/config.json";
         if (is_file(dir + "/" + rel)) x.files[rel] = read_text(dir + "/" + rel);
         const bool dense = m.contains("type") && m["type"] == "sentence_transformers.models.Dense";
-        const std::string weights = sub + "/model.safetensors";
-        if (dense && is_file(dir + "/" + weights))
-          x.files[weights] = read_text(dir + "/" + weights);
+        for (const char* file : {"/model.safetensors", "/pytorch_model.bin"}) {
+          const std::string weights = sub + file;  // the one read_dense_module reads
+          if (dense && is_file(dir + "/" + weights)) {
+            x.files[weights] = read_text(dir + "/" + weights);
+            break;
+          }
+        }
       }
     }
   }

@@ -328,12 +328,19 @@ TEST(Checkpoint, ExplainsMissingOrUnsupportedFiles) {
   EXPECT_EQ(nodir.code(), ErrorCode::kNotFound);
   EXPECT_TRUE(contains(nodir, dir + "/nope")) << nodir.what();
 
+  write_file(dir + "/tf_model.h5", "HDF");
+  Error tf = catch_error([&] { Checkpoint::open_folder(dir); });
+  EXPECT_EQ(tf.code(), ErrorCode::kUnsupported);
+  EXPECT_TRUE(contains(tf, "tf_model.h5") &&
+              contains(tf, "model.safetensors and pytorch_model.bin") &&
+              contains(tf, "save_pretrained"))
+      << tf.what();
+
+  // pytorch_model.bin is read (torch_checkpoint_test.cpp); a damaged one is a format error.
   write_file(dir + "/pytorch_model.bin", "PK");
   Error bin = catch_error([&] { Checkpoint::open_folder(dir); });
-  EXPECT_EQ(bin.code(), ErrorCode::kUnsupported);
-  EXPECT_TRUE(contains(bin, "pytorch_model.bin") && contains(bin, "only safetensors") &&
-              contains(bin, "save_pretrained"))
-      << bin.what();
+  EXPECT_EQ(bin.code(), ErrorCode::kFormat);
+  EXPECT_TRUE(contains(bin, dir + "/pytorch_model.bin")) << bin.what();
 
   // model.safetensors wins over the index and other formats.
   write_safetensors(dir + "/model.safetensors", {{"a", {"F32", {1}, f32_bytes({1})}}});

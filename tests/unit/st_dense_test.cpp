@@ -191,6 +191,31 @@ void write_dense_config(const std::string& dir, const std::string& text) {
   write_file(dir + "/2_Dense/config.json", text);
 }
 
+// The Dense module's weights as torch.save wrote them (tools/make_torch_fixtures.py), also
+// through a .lbt model file.
+TEST(StDense, DenseFromPytorchModelBin) {
+  Folder f("st-dense");
+  fs::remove(f.dir + "/2_Dense/model.safetensors");
+  fs::copy_file(test_data("formats/torch/st-dense/2_Dense/pytorch_model.bin"),
+                f.dir + "/2_Dense/pytorch_model.bin");
+  const auto gold = golden("st-dense");
+  std::vector<TextInput> inputs;
+  for (const json& g : gold) inputs.push_back({g["text"], std::nullopt});
+  auto model = Model::load(f.dir);
+  const auto got = model->embed(inputs, model->default_embedding(), false);
+  double worst = 0;
+  for (size_t i = 0; i < gold.size(); ++i)
+    worst = std::max(worst, max_diff(got[i], gold[i]["embedding"]));
+  EXPECT_LE(worst, kTol);
+  const std::string lbt = f.dir + "/model.lbt";
+  const auto r = run_cli("convert " + f.dir + " " + lbt + " --runs 1", "");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto packed = Model::load(lbt);
+  EXPECT_LE(
+      max_diff(packed->embed(inputs, packed->default_embedding(), false)[0], gold[0]["embedding"]),
+      kTol);
+}
+
 TEST(StDense, ErrorsNameFileAndField) {
   expect_load_error(
       [](const std::string& d) {
@@ -216,11 +241,12 @@ TEST(StDense, ErrorsNameFileAndField) {
         write_dense_config(d, R"({"in_features": 16, "out_features": 24})");
       },
       ErrorCode::kFormat, {"2_Dense/model.safetensors", "linear.weight"});
+  // (pytorch_model.bin is read when there is no model.safetensors: DenseFromPytorchModelBin.)
   expect_load_error(
       [](const std::string& d) {
         fs::rename(d + "/2_Dense/model.safetensors", d + "/2_Dense/pytorch_model.bin");
       },
-      ErrorCode::kUnsupported, {"2_Dense/pytorch_model.bin", "model.safetensors"});
+      ErrorCode::kFormat, {"2_Dense/pytorch_model.bin", "not a PyTorch checkpoint"});
   expect_load_error([](const std::string& d) { fs::remove(d + "/2_Dense/model.safetensors"); },
                     ErrorCode::kNotFound, {"2_Dense/model.safetensors"});
   expect_load_error(
@@ -261,6 +287,23 @@ TEST(StDense, HubDownloadFetchesTheDenseModule) {
   auto model = Model::load(snap);
   std::vector<TextInput> in = {{gold[0]["text"], std::nullopt}};
   EXPECT_LE(max_diff(model->embed(in, model->default_embedding(), false)[0], gold[0]["embedding"]),
+            kTol);
+  // A Dense module with only pytorch_model.bin: that is fetched.
+  std::vector<FakeRepoFile> bin_files;
+  for (const FakeRepoFile& f : files) {
+    if (f.path.rfind("2_Dense/", 0) != 0 || f.path == "2_Dense/config.json") {
+      bin_files.push_back(f);
+    }
+  }
+  bin_files.push_back({"2_Dense/pytorch_model.bin",
+                       read_file(test_data("formats/torch/st-dense/2_Dense/pytorch_model.bin")),
+                       true});
+  hub.add_repo("acme/st-dense-bin", commit, bin_files);
+  const std::string bin_snap = hub::download("acme/st-dense-bin", o);
+  EXPECT_FALSE(fs::exists(bin_snap + "/2_Dense/model.safetensors"));
+  auto bin_model = Model::load(bin_snap);
+  EXPECT_LE(max_diff(bin_model->embed(in, bin_model->default_embedding(), false)[0],
+                     gold[0]["embedding"]),
             kTol);
   fs::remove_all(cache);
 }
