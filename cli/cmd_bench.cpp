@@ -186,10 +186,11 @@ int run_bench(const std::vector<std::string>& argv) {
   r.isa = table.name;
   r.dtype = kernels::weight_dtype_name(weight_dtype);
   const kernels::KernelProbes& probes = kernels::kernel_probes(table);
-  if (weight_dtype == kernels::WeightDtype::kI8 && probes.int8 != nullptr) {
+  // An emulated variant's peaks mean nothing (and its tile probe would take minutes).
+  if (weight_dtype == kernels::WeightDtype::kI8 && probes.int8 != nullptr && !table.emulated) {
     r.int8_peak_gops = measure_peak(probes.int8, threads);
   }
-  if (weight_dtype == kernels::WeightDtype::kBF16 && probes.bf16 != nullptr) {
+  if (weight_dtype == kernels::WeightDtype::kBF16 && probes.bf16 != nullptr && !table.emulated) {
     r.bf16_peak_gflops = measure_peak(probes.bf16, threads);
   }
   r.emulated = table.emulated;

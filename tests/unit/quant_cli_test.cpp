@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kernels/kernels.h"
 #include "support/run_cli.h"
 #include "support/test_paths.h"
 
@@ -64,20 +65,30 @@ TEST(QuantCli, BenchReportsTheDtypeAndTheInt8Peak) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const json j = json::parse(r.out_lines().at(0));
     EXPECT_EQ(j["dtype"].get<std::string>(), dtype);
-    if (std::string(dtype) == "int8") {
+    const bool emulated = j["emulated"].get<bool>();
+    EXPECT_EQ(emulated, kernels::active_kernels().emulated);
+    if (emulated) {  // LIGHTBERT_ISA=<variant>-emu: no peaks are measured
+      EXPECT_FALSE(j.contains("int8_peak_gops"));
+      EXPECT_FALSE(j.contains("bf16_peak_gflops"));
+    } else if (std::string(dtype) == "int8") {
       ASSERT_TRUE(j.contains("int8_peak_gops"));
       EXPECT_GT(j["int8_peak_gops"].get<double>(), 0.0);
       EXPECT_NEAR(j["pct_of_int8_peak"].get<double>(),
                   100.0 * j["gflops"].get<double>() / j["int8_peak_gops"].get<double>(), 1e-6);
     } else {
       EXPECT_FALSE(j.contains("int8_peak_gops"));
+      EXPECT_EQ(j.contains("bf16_peak_gflops"), std::string(dtype) == "bf16");
     }
   }
   CliResult text = run_cli(
       "bench --model " + kModel + " --batch 1 --seq 8 --runs 1 --warmup 0 --dtype int8", "");
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("dtype: int8"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("of the int8 peak"), std::string::npos) << text.out;
+  if (kernels::active_kernels().emulated) {
+    EXPECT_NE(text.out.find("emulated"), std::string::npos) << text.out;
+  } else {
+    EXPECT_NE(text.out.find("of the int8 peak"), std::string::npos) << text.out;
+  }
 }
 
 TEST(QuantCli, HiddenAndEmbedFollowFp32WithinTheirPrecision) {
