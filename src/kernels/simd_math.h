@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "kernels/kernels.h"
+#include "quant/quantize.h"
 
 namespace lightbert::kernels::simd {
 
@@ -166,6 +167,35 @@ void layer_norm(const float* x, const float* bias, const float* residual, const 
     V y = (load(out + i, rest) - vmean) * rstd;
     store(V::fma(y, load(gamma + i, rest), load(beta + i, rest)), out + i, rest);
   }
+}
+
+// The u8 quantisation parameters of one row of k floats (quant/quantize.h's rule, bit-exact:
+// range [min(0, min x), max(0, max x)]; a row holding a non-finite value gets scale NaN, zero 0).
+template <typename V>
+void u8_row_params(const float* src, int64_t k, float* scale, int32_t* zero) {
+  constexpr int W = V::kWidth;
+  V lo = V::zero(), hi = V::zero(), bad = V::zero();  // bad: NaN if any x is non-finite
+  int64_t i = 0;
+  for (; i + W <= k; i += W) {
+    const V v = V::load(src + i);
+    lo = V::min(lo, v);
+    hi = V::max(hi, v);
+    bad = V::fma(v, V::zero(), bad);
+  }
+  if (i < k) {
+    const V v = V::load_partial(src + i, static_cast<int>(k - i));  // zeros beyond k
+    lo = V::min(lo, v);
+    hi = V::max(hi, v);
+    bad = V::fma(v, V::zero(), bad);
+  }
+  alignas(64) float lanes[W];
+  float lo_s = 0.0f, hi_s = 0.0f;
+  lo.store(lanes);
+  for (float l : lanes) lo_s = l < lo_s ? l : lo_s;
+  hi.store(lanes);
+  for (float h : lanes) hi_s = h > hi_s ? h : hi_s;
+  quant::u8_params(lo_s, hi_s, scale, zero);
+  if (V::reduce_add(bad) != 0.0f) quant::nonfinite_u8_params(scale, zero);  // NaN
 }
 
 }  // namespace lightbert::kernels::simd

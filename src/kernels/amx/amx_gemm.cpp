@@ -23,6 +23,7 @@
 #include "kernels/avx512/vec_avx512.h"
 #include "kernels/kernels.h"
 #include "kernels/simd_math.h"
+#include "kernels/simd_quant_dot.h"
 #include "kernels/variants.h"
 
 namespace lightbert::kernels::LIGHTBERT_ISA_NS {
@@ -128,12 +129,7 @@ void amx_i8_gemm_tile(const I8GemmArgs& g, int64_t m0, int64_t m1, int64_t p0, i
             Vec out = Vec::fma(Vec{_mm512_cvtepi32_ps(fixed)}, Vec::set1(g.a_scale[rr]) * wscale,
                                bias);
             if (g.act != Act::kNone) out = simd::apply(out, g.act);
-            float* dst = g.c + rr * g.ldc + n0 + 16 * j;
-            if (rest >= 16) {
-              out.store(dst);
-            } else {
-              out.store_partial(dst, rest);
-            }
+            simd::store_masked(out, g.c + rr * g.ldc + n0 + 16 * j, rest);
           }
         }
       }
@@ -235,11 +231,7 @@ void amx_bf16_gemm_tile(const SgemmArgs& g, int64_t m0, int64_t m1, int64_t p0, 
                 out = out + (rest >= 16 ? Vec::load(dst) : Vec::load_partial(dst, rest));
               }
               if (last && g.act != Act::kNone) out = simd::apply(out, g.act);
-              if (rest >= 16) {
-                out.store(dst);
-              } else {
-                out.store_partial(dst, rest);
-              }
+              simd::store_masked(out, dst, rest);
             }
           }
         }

@@ -45,32 +45,12 @@ void quantize_rows_u8(const float* x, int64_t ldx, int64_t rows, int64_t k, int6
   for (int64_t r = 0; r < rows; ++r) {
     const float* src = x + r * ldx;
     uint8_t* dst = static_cast<uint8_t*>(q) + r * ldq * kI8CodeBytes;
-    Vec lo = Vec::zero(), hi = Vec::zero(), bad = Vec::zero();  // bad: NaN if any x non-finite
-    int64_t i = 0;
-    for (; i + 8 <= k; i += 8) {
-      const Vec v = Vec::load(src + i);
-      lo = Vec::min(lo, v);
-      hi = Vec::max(hi, v);
-      bad = Vec::fma(v, Vec::zero(), bad);
-    }
-    if (i < k) {
-      const Vec v = Vec::load_partial(src + i, static_cast<int>(k - i));  // zeros beyond k
-      lo = Vec::min(lo, v);
-      hi = Vec::max(hi, v);
-      bad = Vec::fma(v, Vec::zero(), bad);
-    }
-    float lo_s = 0.0f, hi_s = 0.0f;
-    float lanes[8];
-    lo.store(lanes);
-    for (float l : lanes) lo_s = l < lo_s ? l : lo_s;
-    hi.store(lanes);
-    for (float h : lanes) hi_s = h > hi_s ? h : hi_s;
-    quant::u8_params(lo_s, hi_s, &scale[r], &zero[r]);
-    if (Vec::reduce_add(bad) != 0.0f) quant::nonfinite_u8_params(&scale[r], &zero[r]);  // NaN
+    simd::u8_row_params<Vec>(src, k, &scale[r], &zero[r]);
     const __m256 inv = _mm256_set1_ps(1.0f / scale[r]);
     const __m256 zf = _mm256_set1_ps(static_cast<float>(zero[r]));
     const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80));
-    for (i = 0; i + 8 <= k; i += 8) {  // two quads: [s0..s3][|s0..s3|][s4..s7][|s4..s7|]
+    int64_t i = 0;
+    for (; i + 8 <= k; i += 8) {  // two quads: [s0..s3][|s0..s3|][s4..s7][|s4..s7|]
       const __m128i c = codes8(_mm256_loadu_ps(src + i), inv, zf);
       const __m128i sv = _mm_xor_si128(_mm_packus_epi16(c, c), flip);
       _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 2 * i),

@@ -48,28 +48,7 @@ void quantize_rows_u8_1b(const float* x, int64_t ldx, int64_t rows, int64_t k, i
   for (int64_t r = 0; r < rows; ++r) {
     const float* src = x + r * ldx;
     uint8_t* dst = static_cast<uint8_t*>(q) + r * ldq;
-    Vec lo = Vec::zero(), hi = Vec::zero(), bad = Vec::zero();  // bad: NaN if any x non-finite
-    int64_t i = 0;
-    for (; i + W <= k; i += W) {
-      const Vec v = Vec::load(src + i);
-      lo = Vec::min(lo, v);
-      hi = Vec::max(hi, v);
-      bad = Vec::fma(v, Vec::zero(), bad);
-    }
-    if (i < k) {
-      const Vec v = Vec::load_partial(src + i, static_cast<int>(k - i));  // zeros beyond k
-      lo = Vec::min(lo, v);
-      hi = Vec::max(hi, v);
-      bad = Vec::fma(v, Vec::zero(), bad);
-    }
-    alignas(64) float lanes[W];
-    lo.store(lanes);
-    float lo_s = 0.0f, hi_s = 0.0f;
-    for (float l : lanes) lo_s = l < lo_s ? l : lo_s;
-    hi.store(lanes);
-    for (float h : lanes) hi_s = h > hi_s ? h : hi_s;
-    quant::u8_params(lo_s, hi_s, &scale[r], &zero[r]);
-    if (Vec::reduce_add(bad) != 0.0f) quant::nonfinite_u8_params(&scale[r], &zero[r]);  // NaN
+    simd::u8_row_params<Vec>(src, k, &scale[r], &zero[r]);
     const Vec inv = Vec::set1(1.0f / scale[r]);
     const Vec zf = Vec::set1(static_cast<float>(zero[r]));
     // nearbyint(x * inv) + zero, clamped to [0, 255] (max(0, NaN) -> 0: zero second operand).
@@ -78,7 +57,8 @@ void quantize_rows_u8_1b(const float* x, int64_t ldx, int64_t rows, int64_t k, i
       c = Vec::min(Vec::max(c, Vec::zero()), Vec::set1(255.0f));
       return _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(c.v));
     };
-    for (i = 0; i + W <= k; i += W) {
+    int64_t i = 0;
+    for (; i + W <= k; i += W) {
       _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), codes(Vec::load(src + i)));
     }
     if (i < k) {
