@@ -202,6 +202,21 @@ def main():
     sh([SYS_PY, os.path.join(a.oracle, "make_cases.py"), a.cases_json],
        stdout=subprocess.DEVNULL, check=True)
 
+    # a case the model cannot take (ids past its vocabulary, longer than its positions) is left
+    # out for that model, said here, and shows as "-" in the table
+    with open(a.cases_json) as f:
+        case_shapes = {c["name"]: (max(c["input_ids"]), c["seq_len"]) for c in json.load(f)}
+    model_cases = {}
+    for name, d in models.items():
+        with open(os.path.join(d, "config.json")) as f:
+            cfg = json.load(f)
+        model_cases[name] = [c for c in a.cases if case_shapes[c][0] < cfg["vocab_size"]
+                             and case_shapes[c][1] <= cfg.get("max_position_embeddings", 512)]
+        left = [c for c in a.cases if c not in model_cases[name]]
+        if left:
+            log(f"== {name}: cases {' '.join(left)} left out (ids >= vocab_size "
+                f"{cfg['vocab_size']} or longer than max_position_embeddings)")
+
     peers = [r for r in a.runtimes if r in PEER_RTS]
     works = {}
     for name, d in models.items():
@@ -252,6 +267,8 @@ def main():
     lb_ok = True
     for r in range(1, a.rounds + 1):
         for name in models:
+            if not model_cases[name]:
+                continue
             log(f"== round {r}/{a.rounds}  {name}  (load average "
                 f"{open('/proc/loadavg').read().split()[0]})")
             n = len(entries)
@@ -260,9 +277,9 @@ def main():
                 key = rt + (f"@{isa}" if isa else "")
                 raw = os.path.join(a.out, "raw", f"{key}__{name}__r{r}.json")
                 if rt in LIGHTBERT_RTS:
-                    lb_ok &= run_lightbert(a, rt, isa, name, models[name], a.cases, raw)
+                    lb_ok &= run_lightbert(a, rt, isa, name, models[name], model_cases[name], raw)
                 else:
-                    run_peer(a, rt, name, works[name], a.cases, raw)
+                    run_peer(a, rt, name, works[name], model_cases[name], raw)
     log(f"== table  ({time.time() - start:.0f} s; rounds {a.rounds}, runs {a.runs}, runs-big "
         f"{a.runs_big}, threads {a.threads})")
     table = sh([sys.executable, os.path.join(ROOT, "bench", "compare_table.py"), "--out", a.out,

@@ -65,7 +65,7 @@ def make_ort(rt, work, threads):
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     path = os.path.join(work, ONNX_FILES[rt])
     if not os.path.exists(path):
-        raise Skip(f"{ONNX_FILES[rt]} was not prepared (see prepare.log)")
+        raise Skip(f"{ONNX_FILES[rt]} was not prepared (see prepare.json)")
     sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
     inputs = [(i.name, i.type) for i in sess.get_inputs()]
 
@@ -85,7 +85,7 @@ def make_openvino(rt, work, threads):
     core = ov.Core()
     path = os.path.join(work, ONNX_FILES[rt])
     if not os.path.exists(path):
-        raise Skip(f"{ONNX_FILES[rt]} was not prepared (see prepare.log)")
+        raise Skip(f"{ONNX_FILES[rt]} was not prepared (see prepare.json)")
     model = core.read_model(path)
     config = {"INFERENCE_NUM_THREADS": threads, "NUM_STREAMS": 1, "PERFORMANCE_HINT": "LATENCY",
               "INFERENCE_PRECISION_HINT": "bf16" if rt == "openvino-bf16" else "f32"}
@@ -122,7 +122,7 @@ def make_ct2(rt, work, threads):
     import ctranslate2
     path = os.path.join(work, "ct2")
     if not os.path.exists(os.path.join(path, "model.bin")):
-        raise Skip("ct2/ was not converted (see prepare.log)")
+        raise Skip("ct2/ was not converted (see prepare.json)")
     compute = "int8" if rt == "ct2-int8" else "float32"
     enc = ctranslate2.Encoder(path, device="cpu", compute_type=compute, intra_threads=threads,
                               inter_threads=1)
