@@ -1,156 +1,251 @@
-"""bench/compare_table.py: the tables of bench/compare.sh (Markdown on stdout).
+"""bench/compare_table.py: the tables of bench/peers/compare.py (and bench/compare.sh), Markdown.
 
-Contract: reads OUT/raw/<runtime>__<model>__r<round>.json (lightbert: a list of
-{"name", "result": bench --json object}; ORT / PyTorch: the oracle's bench JSON), OUT/peak.txt
-and the oracle's cases.json / model configs; per model and case keeps each runtime's best
-process median (lowest over the rounds), and prints ms per runtime, lightbert GFLOP/s (real
-tokens only) and % of the measured peak, the ratio lightbert / best ORT (plain or fused) against
-the issue's target (ok / MISS), the useful GFLOP/s of the best ORT, and the largest share of the
-CPUs other processes used during any of the row's timed runs. When reduced-precision runtimes
-ran (lightbert-int8 / lightbert-bf16 / ort-int8 / ort-int8-fused / torch-int8), a second table
-gives their ms, the ratios lightbert-int8 / best ORT int8 (plain or fused), lightbert-int8 /
-lightbert fp32 and lightbert-bf16 / lightbert fp32 against the issue's targets, and lightbert
-int8's GOP/s as % of the int8 peak its bench measured (the int8 probe).
-usage: compare_table.py --out OUT --oracle DIR --models M... --cases C...
+Contract: standard library only. Reads OUT/raw/<runtime>__<model>__r<round>.json, OUT/cases.json
+(the oracle's cases) and OUT/meta.json (peak, CPU, and each model's config.json path for the FLOP
+count). A lightbert raw file is {"runtime", "isa", "cases": [{"name", "result": bench --json}]}
+(the older bare list of {"name", "result"} is read too); a peer's is the oracle's bench format
+{"cases": [{"name", "median_s", "other_cpu_frac"}], "sample", "versions"}; either may instead be
+{"error": reason}. A runtime key may carry a LIGHTBERT_ISA variant (lightbert-int8@avx2): rows
+are then per model x case x lightbert ISA, the ISA column giving the kernel table bench reported.
+Per model and case it keeps each runtime's best process median (lowest over the rounds: the
+oracle's rule for this noisy shared VM) and prints:
+ * fp32: ms per runtime (lightbert, ORT plain / fused, OpenVINO, CTranslate2, PyTorch), lightbert
+   GFLOP/s over the real tokens and its % of the peak (bench's pct_of_peak), the best ORT's useful
+   GFLOP/s, lightbert / best ORT against the issue's target (ok / MISS), lightbert / best peer
+   (naming it), and the largest CPU share other processes used during any of the row's runs;
+ * reduced precision (when an int8 / bf16 runtime ran): ms of lightbert fp32 / int8 / bf16 and of
+   the int8 (ORT plain / fused, OpenVINO, CTranslate2, PyTorch) and bf16 (OpenVINO) peers, the
+   ratios lightbert-int8 / best ORT int8, lightbert-int8 / best int8 peer, lightbert-bf16 / best
+   bf16 peer, int8 / fp32 and bf16 / fp32 (issue 5 targets), and int8's % of the int8 peak;
+ * missing columns: every runtime with no timing for a model, with its reason;
+ * an output check: max |diff| of each peer's last_hidden_state[0, :4, :8] (first case) against
+   ort-fp32's (else torch-fp32's), so a peer that computes something else is visible.
+usage: compare_table.py --out OUT --models M... --cases C...
 """
 import argparse
 import glob
 import json
 import os
-import sys
 
 TARGETS = {"b1_s16": 0.75, "b1_s128": 0.90, "b1_s512": 0.90, "b32_s128": 0.90,
            "b32_var8-128": 0.50}
-PEERS = ["ort-fp32", "ort-fp32-fused", "torch-fp32"]
-REDUCED = ["lightbert-int8", "lightbert-bf16", "ort-int8", "ort-int8-fused", "torch-int8"]
+FP32_PEERS = [("ort-fp32", "ORT"), ("ort-fp32-fused", "ORT fused"), ("openvino-fp32", "OpenVINO"),
+              ("ct2-fp32", "CT2"), ("torch-fp32", "PyTorch")]
+INT8_PEERS = [("ort-int8", "ORT int8"), ("ort-int8-fused", "ORT int8 fused"),
+              ("openvino-int8", "OpenVINO int8"), ("ct2-int8", "CT2 int8"),
+              ("torch-int8", "PyTorch int8")]
+BF16_PEERS = [("openvino-bf16", "OpenVINO bf16")]
+LIGHTBERT = ["lightbert", "lightbert-int8", "lightbert-bf16"]
 # issue 5 targets (set for VNNI / AVX512-BF16 CPUs)
 INT8_VS_ORT = {"b1_s128": 0.6, "b32_s128": 0.6, "b32_var8-128": 0.4}
 INT8_VS_FP32 = {"b32_s128": 0.35}
 BF16_VS_FP32 = 0.6
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--oracle", required=True)
-    ap.add_argument("--models", nargs="+", required=True)
-    ap.add_argument("--cases", nargs="+", required=True)
-    a = ap.parse_args()
-    sys.path.insert(0, a.oracle)
-    import bertlib  # noqa: E402  (the oracle's FLOP count)
+def encoder_flops(cfg, batch, seq_len):
+    """bertlib.encoder_flops: dense layers + Q K^T + P V + pooler, 2 FLOPs per multiply-add."""
+    h, i, layers = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
+    tokens = batch * seq_len
+    dense = 2 * tokens * (4 * h * h + 2 * h * i)
+    attn = 2 * 2 * batch * seq_len * seq_len * h
+    return layers * (dense + attn) + 2 * batch * h * h
 
-    peak = float(open(os.path.join(a.out, "peak.txt")).read())
-    with open(os.path.join(a.out, "cases.json")) as f:
-        cases = {c["name"]: c for c in json.load(f)}
-    # best[(runtime, model, case)] = (median_s, other_cpu_frac, all process medians)
-    best = {}
-    int8_pct = {}  # (model, case) -> % of the int8 peak of lightbert-int8's best process
-    for p in sorted(glob.glob(os.path.join(a.out, "raw", "*.json"))):
-        rt, model, _ = os.path.basename(p)[:-5].split("__")
+
+def load(out):
+    """best[(key, model, case)] = dict(med, other, meds, isa, pct, pct8); errors; samples."""
+    best, errors, samples = {}, {}, {}
+    for p in sorted(glob.glob(os.path.join(out, "raw", "*.json"))):
+        key, model, _ = os.path.basename(p)[:-5].split("__")
         try:
             with open(p) as f:
                 data = json.load(f)
-        except (OSError, ValueError):
+        except (OSError, ValueError) as e:
+            errors.setdefault((key, model), f"unreadable result file ({e})")
             continue
+        if isinstance(data, dict) and data.get("error"):
+            errors.setdefault((key, model), data["error"])
         rows = []
-        if rt.startswith("lightbert"):
-            for e in data:
+        if key.split("@")[0] in LIGHTBERT:
+            entries = data if isinstance(data, list) else data.get("cases", [])
+            for e in entries:
                 r = e["result"]
-                rows.append((e["name"], r["median_ms"] / 1e3, r["other_cpu_frac"]))
-                if rt == "lightbert-int8" and "pct_of_int8_peak" in r:
-                    old = best.get((rt, model, e["name"]))
-                    if old is None or r["median_ms"] / 1e3 < old[0]:
-                        int8_pct[(model, e["name"])] = r["pct_of_int8_peak"]
+                rows.append((e["name"], r["median_ms"] / 1e3, r.get("other_cpu_frac", 0.0),
+                             {"isa": r.get("isa"), "pct": r.get("pct_of_peak"),
+                              "pct8": r.get("pct_of_int8_peak")}))
         else:
-            for c in data["cases"]:
-                rows.append((c["name"], c["median_s"], c.get("other_cpu_frac", 0.0)))
-        for name, med, other in rows:
-            key = (rt, model, name)
-            old = best.get(key)
-            meds = (old[2] if old else []) + [med]
-            if old is None or med < old[0]:
-                best[key] = (med, other, meds)
+            for c in data.get("cases", []):
+                rows.append((c["name"], c["median_s"], c.get("other_cpu_frac", 0.0), {}))
+            if data.get("sample") and (key, model) not in samples:
+                samples[(key, model)] = data["sample"]
+        for name, med, other, extra in rows:
+            k = (key, model, name)
+            old = best.get(k)
+            meds = (old["meds"] if old else []) + [med]
+            if old is None or med < old["med"]:
+                best[k] = dict(extra, med=med, other=other, meds=meds)
             else:
-                best[key] = (old[0], old[1], meds)
+                old["meds"] = meds
+    return best, errors, samples
 
-    print(f"peak: {peak:.1f} GFLOP/s (OUT/peak.txt: YMM peak_fma or PEAK=); times are the best process "
-          f"median over the rounds, in ms")
+
+def ms(v):
+    return f"{v['med'] * 1e3:.2f}" if v else "-"
+
+
+def ratio(x, y, target=None):
+    if not x or not y:
+        return "-"
+    r = x["med"] / y["med"]
+    if target is None:
+        return f"{r:.2f}"
+    return f"{r:.2f} (<= {target:.2f} {'ok' if r <= target else 'MISS'})"
+
+
+def best_of(v, peers):
+    got = [(v[k], label) for k, label in peers if v.get(k)]
+    return min(got, key=lambda t: t[0]["med"]) if got else (None, None)
+
+
+def variants(best, model):
+    """The lightbert ISA suffixes seen for a model ('' = default kernels)."""
+    out = sorted({k[0].partition("@")[2] for k in best
+                  if k[1] == model and k[0].split("@")[0] in LIGHTBERT})
+    return out or [""]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--models", nargs="+", required=True)
+    ap.add_argument("--cases", nargs="+", required=True)
+    a = ap.parse_args()
+    with open(os.path.join(a.out, "cases.json")) as f:
+        cases = {c["name"]: c for c in json.load(f)}
+    meta = {}
+    if os.path.exists(os.path.join(a.out, "meta.json")):
+        with open(os.path.join(a.out, "meta.json")) as f:
+            meta = json.load(f)
+    cfgs = {}
+    for m in a.models:
+        with open(meta.get("models", {}).get(m, os.path.join(a.out, "work", m, "config.json"))) as f:
+            cfgs[m] = json.load(f)
+    best, errors, samples = load(a.out)
+
+    peak = meta.get("peak")
+    print(f"CPU: {meta.get('cpu', '?')} ({' '.join(meta.get('flags', []))}); {meta.get('date', '')}; "
+          f"{meta.get('threads', '?')} threads; {meta.get('lightbert', '')}")
+    print(f"peak: {f'{peak:.1f} GFLOP/s (YMM peak_fma or --peak)' if peak else 'lightbert probe'}; "
+          f"times are the best process median over {meta.get('rounds', '?')} rounds, in ms")
     print()
-    print("| model | case | lightbert | ORT | ORT fused | PyTorch | lightbert GFLOP/s | % peak "
-          "| best-ORT GFLOP/s | lightbert / best ORT | target | other CPU |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+    print("| model | case | ISA | lightbert | " + " | ".join(l for _, l in FP32_PEERS) +
+          " | lightbert GFLOP/s | % peak | best-ORT GFLOP/s | lightbert / best ORT | target "
+          "| lightbert / best peer | other CPU |")
+    print("|---|---|---|" + "---:|" * (1 + len(FP32_PEERS) + 3) + "---:|---|---|---:|")
     misses = 0
     for m in a.models:
-        with open(os.path.join(a.oracle, "models", m, "config.json")) as f:
-            cfg = json.load(f)
-        for c in a.cases:
-            case = cases[c]
-            _, useful = bertlib.case_flops(cfg, case)
-            lb = best.get(("lightbert", m, c))
-            peers = {rt: best.get((rt, m, c)) for rt in PEERS}
-            ort = [peers[k][0] for k in ("ort-fp32", "ort-fp32-fused") if peers[k]]
-
-            def ms(v):
-                return f"{v[0] * 1e3:.2f}" if v else "-"
-            gf = useful / lb[0] / 1e9 if lb else None
-            ratio = lb[0] / min(ort) if lb and ort else None
-            target = TARGETS.get(c)
-            mark = "-" if ratio is None or target is None else (
-                "ok" if ratio <= target else "MISS")
-            misses += mark == "MISS"
-            others = [v[1] for v in [lb, *peers.values()] if v]
-            print(f"| {m} | {c} | {ms(lb)} | {ms(peers['ort-fp32'])} | "
-                  f"{ms(peers['ort-fp32-fused'])} | {ms(peers['torch-fp32'])} | "
-                  f"{gf:.1f} | {100 * gf / peak:.0f}% | "
-                  f"{useful / min(ort) / 1e9:.1f} | " if gf and ort else
-                  f"| {m} | {c} | {ms(lb)} | {ms(peers['ort-fp32'])} | "
-                  f"{ms(peers['ort-fp32-fused'])} | {ms(peers['torch-fp32'])} | - | - | - | ",
-                  end="")
-            print(f"{ratio:.2f} | <= {target:.2f} {mark} | " if ratio else f"- | <= {target} - | ",
-                  end="")
-            print(f"{100 * max(others):.0f}% |" if others else "- |")
+        for var in variants(best, m):
+            sfx = f"@{var}" if var else ""
+            for c in a.cases:
+                useful = sum(encoder_flops(cfgs[m], 1, n) for n in cases[c]["lengths"])
+                v = {k: best.get((k, m, c)) for k, _ in FP32_PEERS}
+                lb = best.get(("lightbert" + sfx, m, c))
+                ort, _ = best_of(v, FP32_PEERS[:2])
+                peer, peer_label = best_of(v, FP32_PEERS)
+                target = TARGETS.get(c)
+                r = lb["med"] / ort["med"] if lb and ort else None
+                mark = "-" if r is None or target is None else ("ok" if r <= target else "MISS")
+                misses += mark == "MISS"
+                isa = next((x["isa"] for x in (best.get((k + sfx, m, c)) for k in LIGHTBERT)
+                            if x and x.get("isa")), var or "-")
+                others = [x["other"] for x in [lb, *v.values()] if x]
+                cells = [m, c, isa, ms(lb)] + [ms(v[k]) for k, _ in FP32_PEERS]
+                cells += [f"{useful / lb['med'] / 1e9:.1f}" if lb else "-",
+                          f"{lb['pct']:.0f}%" if lb and lb.get("pct") is not None else "-",
+                          f"{useful / ort['med'] / 1e9:.1f}" if ort else "-",
+                          f"{r:.2f}" if r is not None else "-",
+                          f"<= {target:.2f} {mark}" if target else "-",
+                          f"{ratio(lb, peer)} ({peer_label})" if lb and peer else "-",
+                          f"{100 * max(others):.0f}%" if others else "-"]
+                print("| " + " | ".join(cells) + " |")
     print()
     print(f"targets missed: {misses}")
-    if any(k[0] in REDUCED for k in best):
-        reduced_table(a, best, int8_pct)
+    reduced = [k for k, _ in INT8_PEERS + BF16_PEERS] + ["lightbert-int8", "lightbert-bf16"]
+    if any(k[0].split("@")[0] in reduced for k in best):
+        reduced_table(a, best)
+    missing_and_checks(a, best, errors, samples)
 
 
-def reduced_table(a, best, int8_pct):
-    def ms(v):
-        return f"{v[0] * 1e3:.2f}" if v else "-"
-
-    def ratio(x, y, target):
-        if not x or not y:
-            return "-"
-        r = x[0] / y[0]
-        if target is None:
-            return f"{r:.2f}"
-        return f"{r:.2f} (<= {target:.2f} {'ok' if r <= target else 'MISS'})"
-
+def reduced_table(a, best):
     print()
-    print("reduced precision (int8: dynamic, per-row u8 activations x per-channel s8 weights; "
-          "bf16 weights): best process median in ms")
+    print("reduced precision (int8: dynamic, per-row u8 activations x s8 weights; bf16 weights): "
+          "best process median in ms")
     print()
-    print("| model | case | lightbert fp32 | lightbert int8 | lightbert bf16 | ORT int8 | "
-          "ORT int8 fused | PyTorch int8 | int8 / best ORT int8 | int8 / fp32 | bf16 / fp32 "
-          "| int8 % of int8 peak | other CPU |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---|---|---|---:|---:|")
+    cols = ["lightbert fp32", "lightbert int8", "lightbert bf16"] + \
+        [l for _, l in INT8_PEERS + BF16_PEERS]
+    ratios = ["int8 / best ORT int8", "int8 / best int8 peer", "bf16 / best bf16 peer",
+              "int8 / fp32", "bf16 / fp32"]
+    print("| model | case | ISA | " + " | ".join(cols + ratios) + " | int8 % of int8 peak "
+          "| other CPU |")
+    print("|---|---|---|" + "---:|" * len(cols) + "---|" * len(ratios) + "---:|---:|")
     for m in a.models:
-        for c in a.cases:
-            v = {rt: best.get((rt, m, c)) for rt in ["lightbert", *REDUCED]}
-            if not any(v[rt] for rt in REDUCED):
+        for var in variants(best, m):
+            sfx = f"@{var}" if var else ""
+            for c in a.cases:
+                v = {k: best.get((k, m, c)) for k, _ in INT8_PEERS + BF16_PEERS}
+                lb = {k: best.get((k + sfx, m, c)) for k in LIGHTBERT}
+                if not any(v.values()) and not lb["lightbert-int8"] and not lb["lightbert-bf16"]:
+                    continue
+                ort8, _ = best_of(v, INT8_PEERS[:2])
+                p8, p8_label = best_of(v, INT8_PEERS)
+                p16, p16_label = best_of(v, BF16_PEERS)
+                isa = next((x["isa"] for x in lb.values() if x and x.get("isa")), var or "-")
+                i8 = lb["lightbert-int8"]
+                others = [x["other"] for x in [*v.values(), *lb.values()] if x]
+                cells = [m, c, isa] + [ms(lb[k]) for k in LIGHTBERT] + \
+                    [ms(v[k]) for k, _ in INT8_PEERS + BF16_PEERS]
+                cells += [ratio(i8, ort8, INT8_VS_ORT.get(c)),
+                          f"{ratio(i8, p8)} ({p8_label})" if i8 and p8 else "-",
+                          f"{ratio(lb['lightbert-bf16'], p16)} ({p16_label})"
+                          if lb["lightbert-bf16"] and p16 else "-",
+                          ratio(i8, lb["lightbert"], INT8_VS_FP32.get(c)),
+                          ratio(lb["lightbert-bf16"], lb["lightbert"], BF16_VS_FP32),
+                          f"{i8['pct8']:.0f}%" if i8 and i8.get("pct8") is not None else "-",
+                          f"{100 * max(others):.0f}%" if others else "-"]
+                print("| " + " | ".join(cells) + " |")
+
+
+def missing_and_checks(a, best, errors, samples):
+    timed = {(k[0], k[1]) for k in best}
+    missing = sorted((k, m, why) for (k, m), why in errors.items()
+                     if m in a.models and (k, m) not in timed)
+    partial = sorted((k, m, why) for (k, m), why in errors.items()
+                     if m in a.models and (k, m) in timed)
+    print()
+    if missing or partial:
+        print("missing columns (runtime, model: reason):")
+        print()
+        for k, m, why in missing:
+            print(f"* `{k}`, {m}: {why}")
+        for k, m, why in partial:
+            print(f"* `{k}`, {m}: failed in some round or case: {why}")
+    else:
+        print("missing columns: none")
+    print()
+    print("output check: max |diff| of last_hidden_state[0, :4, :8] (first case) vs the reference")
+    print()
+    for m in a.models:
+        ref_key = next((k for k in ("ort-fp32", "torch-fp32") if (k, m) in samples), None)
+        if ref_key is None:
+            print(f"* {m}: no reference sample (ort-fp32 / torch-fp32 did not run)")
+            continue
+        ref = samples[(ref_key, m)]
+        diffs = []
+        for (k, mm), s in sorted(samples.items()):
+            if mm != m or k == ref_key:
                 continue
-            orts = [v[k] for k in ("ort-int8", "ort-int8-fused") if v[k]]
-            best_ort = min(orts) if orts else None
-            pct = int8_pct.get((m, c))
-            others = [x[1] for x in v.values() if x]
-            print(f"| {m} | {c} | {ms(v['lightbert'])} | {ms(v['lightbert-int8'])} | "
-                  f"{ms(v['lightbert-bf16'])} | {ms(v['ort-int8'])} | {ms(v['ort-int8-fused'])} | "
-                  f"{ms(v['torch-int8'])} | {ratio(v['lightbert-int8'], best_ort, INT8_VS_ORT.get(c))} | "
-                  f"{ratio(v['lightbert-int8'], v['lightbert'], INT8_VS_FP32.get(c))} | "
-                  f"{ratio(v['lightbert-bf16'], v['lightbert'], BF16_VS_FP32)} | "
-                  f"{f'{pct:.0f}%' if pct is not None else '-'} | "
-                  f"{f'{100 * max(others):.0f}%' if others else '-'} |")
+            d = max(abs(x - y) for ra, rb in zip(s, ref) for x, y in zip(ra, rb))
+            diffs.append(f"{k} {d:.2g}")
+        print(f"* {m} (vs {ref_key}): " + (", ".join(diffs) if diffs else "no other peer"))
 
 
 if __name__ == "__main__":
