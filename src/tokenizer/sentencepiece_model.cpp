@@ -53,6 +53,7 @@ std::shared_ptr<const SentencePieceModel> SentencePieceModel::load(const std::st
   lower.handle_chinese_chars = false;
   lower.lowercase = true;
   lower.strip_accents = false;
+  lower.final_sigma = true;  // Python's str.lower
   m->state_->lower = BertNormalizer(lower);
   const auto& sp = m->state_->sp;
   const int n = sp.GetPieceSize();
