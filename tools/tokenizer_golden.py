@@ -353,8 +353,9 @@ def build_corpus():
     singles = ENGLISH + SCRIPTS + EMOJI + CONTROL + TECHNICAL + SPECIAL
     for i in range(0, len(singles) - 1, 3):
         add(singles[i], singles[(i * 7 + 5) % len(singles)])
-    # Pairs with an empty or blank side. (An empty text_pair is left out: transformers.js treats
-    # "" as no pair at all, Hugging Face encodes [CLS] A [SEP] [SEP]; a unit test covers it.)
+    # Pairs with an empty or blank side. (An empty text_pair is left out: transformers' single
+    # __call__ (and transformers.js) treat "" as no pair at all, tokenizers and transformers'
+    # batched call encode [CLS] A [SEP] [SEP]; a unit test covers it.)
     add("", "only the second text")
     add(" ", "\u200b")
     add("\u200b\u00ad", "   ")

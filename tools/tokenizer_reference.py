@@ -13,11 +13,29 @@ truncated; with it, truncation=True (longest_first) at max_length N, Hugging Fac
 Replaces the transformers.js scripts (the oracle's tok/tokenize.mjs and the former
 tools/tokenizer_bpe_reference.mjs); pinned versions: tools/requirements-real.txt.
 
+Generators running under another interpreter call run(), which starts this script with the
+pinned venv's python ($LIGHTBERT_REF_PYTHON, default ~/.cache/lightbert/venv/bin/python).
+
 usage: ~/.cache/lightbert/venv/bin/python tools/tokenizer_reference.py MODEL_DIR [--max-length N] < in.jsonl
 """
 import argparse
 import json
+import os
+import subprocess
 import sys
+
+REF_PYTHON = os.environ.get("LIGHTBERT_REF_PYTHON",
+                            os.path.expanduser("~/.cache/lightbert/venv/bin/python"))
+
+
+def run(model_dir, records, max_length=None):
+    """The reference rows for a list of {"text", "text_pair"?} records, in a subprocess."""
+    cmd = [REF_PYTHON, os.path.abspath(__file__), model_dir]
+    if max_length:
+        cmd += ["--max-length", str(max_length)]
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    out = subprocess.run(cmd, input=lines.encode("utf-8"), capture_output=True, check=True)
+    return [json.loads(x) for x in out.stdout.decode("utf-8").splitlines() if x.strip()]
 
 
 def load(model_dir):
@@ -48,13 +66,17 @@ def main():
     parser.add_argument("model_dir")
     parser.add_argument("--max-length", type=int, default=None)
     args = parser.parse_args()
+    # tokenizers 0.19 prints notes ("Ignored unknown kwarg option ...") on fd 1 from native
+    # code: the JSON lines go to a copy of stdout, fd 1 itself to stderr.
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
     tok = load(args.model_dir)
-    out = sys.stdout
     for line in sys.stdin.buffer.read().decode("utf-8").split("\n"):
         if not line.strip():
             continue
         row = encode(tok, json.loads(line), args.max_length)
         out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+    out.flush()
 
 
 if __name__ == "__main__":
