@@ -16,7 +16,7 @@ Nothing here uses lightbert.
 
 usage: ~/.cache/lightbert/venv/bin/python tools/check_hf_goldens.py
 """
-import json, os, sys, glob
+import json, os, sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 from transformers import AutoTokenizer
 D = os.path.join(ROOT, 'tests', 'data')

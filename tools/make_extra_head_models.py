@@ -63,7 +63,7 @@ import bertlib  # noqa: E402
 import head_reference as href  # noqa: E402
 import tokenizer_reference  # noqa: E402  (Hugging Face's Python tokenizer, in the pinned venv)
 from make_family_models import write_folder  # noqa: E402
-from make_head_models import ORACLE, SHARED, read_vocab, tokenizer_folder  # noqa: E402
+from make_head_models import SHARED, read_vocab, tokenizer_folder  # noqa: E402
 from make_head_models import r9 as r9_any  # noqa: E402
 
 DATA = os.path.join(ROOT, "tests", "data")

@@ -42,7 +42,7 @@ import family_reference as fref  # noqa: E402
 import bertlib  # noqa: E402
 import make_extra_head_models as extra  # noqa: E402
 from make_family_models import write_folder  # noqa: E402
-from make_head_models import ORACLE, SHARED, read_vocab, tokenizer_folder  # noqa: E402
+from make_head_models import SHARED, read_vocab, tokenizer_folder  # noqa: E402
 
 DATA = extra.DATA
 TINY = extra.TINY
