@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """tools/cli_golden_diff.py: max abs differences of the lightbert CLI against the committed PyTorch
-goldens of tests/data/tiny-bert (tools/make_cli_golden.py: bertlib float64, transformers.js ids).
+goldens of tests/data/tiny-bert (tools/make_cli_golden.py: bertlib float64, Hugging Face ids).
 
 Contract: runs `lightbert hidden` and `lightbert embed --pooling P [--normalize]` (P: mean, cls,
 max) on tests/data/tiny-bert/golden/cli_inputs.jsonl with --truncate (as the goldens were made)

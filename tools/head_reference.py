@@ -5,7 +5,7 @@ Contract: ports, from transformers' pipelines (token_classification.py, question
 fill_mask.py, text_classification.py), tokenizers' WordPiece decoder and tokenizers'
 Encoding::truncate (overflowing windows), and pytorch-crf's _viterbi_decode, with a fast BERT
 tokenizer's behaviour; offsets and word ids are derived independently of lightbert by aligning
-the transformers.js tokens with the text (ASCII / CJK texts without accents).
+the reference tokens with the text (ASCII / CJK texts without accents).
 """
 import unicodedata
 

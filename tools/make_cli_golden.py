@@ -2,11 +2,11 @@
 """tools/make_cli_golden.py: golden outputs for the CLI tests, from the independent references.
 
 Contract: for the texts in tests/data/tiny-bert/golden/cli_inputs.jsonl, tokenizes with
-transformers.js (the oracle's tok/tokenize.mjs, on a tokenizer.json made from tiny-bert's
-vocab.txt and bert-base-uncased's tokenizer.json settings), runs tiny-bert through bertlib's
+Hugging Face's Python tokenizer (tools/tokenizer_reference.py in the pinned venv, on a
+tokenizer.json made from tiny-bert's vocab.txt and bert-base-uncased's tokenizer.json settings), runs tiny-bert through bertlib's
 PyTorch BertModel in float64, and writes tests/data/tiny-bert/golden/cli_expected.jsonl, one line
 per input: input_ids, token_type_ids (no truncation; null when the input is too long for the
-model), the same truncated to 128 tokens ("truncated"), and, on the truncated ids,
+model), the same truncated to 128 tokens by Hugging Face ("truncated"), and, on the truncated ids,
 last_hidden_state, pooler_output and the sentence embeddings mean / cls / max, raw and L2-normalised
 (sentence-transformers semantics: mean over all real tokens, specials included).
 usage: /usr/bin/python3 tools/make_cli_golden.py [ORACLE_DIR]
@@ -14,7 +14,6 @@ usage: /usr/bin/python3 tools/make_cli_golden.py [ORACLE_DIR]
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -28,6 +27,7 @@ SHARED = os.path.join(ROOT, "..", "shared")
 sys.path.insert(0, ORACLE)
 import bertlib  # noqa: E402
 sys.path.insert(0, HERE)
+import tokenizer_reference  # noqa: E402  (Hugging Face's Python tokenizer)
 from tokenizer_golden import truncate  # noqa: E402  (Hugging Face's longest_first rule)
 
 MODEL = os.path.join(ROOT, "tests", "data", "tiny-bert")
@@ -53,10 +53,9 @@ def make_tokenizer_folder(tmp):
     return folder
 
 
-def tokenize(folder, lines):
-    cmd = ["node", os.path.join(ORACLE, "tok", "tokenize.mjs"), folder]
-    out = subprocess.run(cmd, input="\n".join(lines) + "\n", capture_output=True, text=True, check=True)
-    return [json.loads(x) for x in out.stdout.splitlines() if x.strip()]
+def tokenize(folder, lines, max_length=None):
+    """Hugging Face's Python tokenizer (tools/tokenizer_reference.py, in the pinned venv)."""
+    return tokenizer_reference.run(folder, [json.loads(x) for x in lines], max_length)
 
 
 def round_floats(x):
@@ -75,9 +74,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         folder = make_tokenizer_folder(tmp)
         full = tokenize(folder, lines)
-    # transformers.js 4.3.1 truncates by chopping the final id list (dropping [SEP]); Hugging
-    # Face truncates the sequences before adding the special tokens: apply its rule.
-    trunc = [truncate(f, "text_pair" in json.loads(x), MAX_LEN) for f, x in zip(full, lines)]
+        trunc = tokenize(folder, lines, MAX_LEN)  # Hugging Face's own longest_first
+    for f, t, x in zip(full, trunc, lines):  # the restated rule agrees with it
+        assert truncate(f, "text_pair" in json.loads(x), MAX_LEN)["input_ids"] == t["input_ids"], x
     out = []
     for f, t in zip(full, trunc):
         ids = torch.tensor([t["input_ids"]])

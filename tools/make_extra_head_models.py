@@ -7,20 +7,20 @@ Contract: writes, from seeded random weights (same torch + seeds -> same bytes):
   (modules.json, 1_Pooling/config.json, 2_Dense/{config.json, model.safetensors},
   sentence_bert_config.json) that the tests join with tests/data/tiny-bert (config.json,
   model.safetensors, vocab.txt, tokenizer_config.json), plus golden.jsonl: per text the
-  transformers.js input_ids and the float64 embedding of sentence-transformers' module chain
+  Hugging Face input_ids and the float64 embedding of sentence-transformers' module chain
   (bertlib BertModel -> Pooling -> Dense: nn.Linear then Tanh / Identity -> F.normalize).
   st-dense: mean pooling, Dense 32 -> 24 with bias and Tanh, Normalize. st-dense-identity: cls
   pooling, Dense 32 -> 16 without bias, Identity, no Normalize.
 - tests/data/families/electra-disc/: an ElectraForPreTraining folder (config.json with
   embedding_size 16 != hidden_size 32, model.safetensors with "electra." names and
   discriminator_predictions.{dense,dense_prediction}.*, tiny-bert's vocab.txt and
-  tokenizer_config.json) and golden.jsonl: per text the transformers.js ids and tokens, the
+  tokenizer_config.json) and golden.jsonl: per text Hugging Face's ids and tokens, the
   character offsets (tools/head_reference.align) and the float64 per-token logits of
   modeling_electra.ElectraDiscriminatorPredictions (dense -> act(hidden_act) ->
   dense_prediction) on tools/family_reference.py's ElectraModel, with sigmoid scores.
 - tests/data/families/roberta-514/: a 1-layer RoBERTa with max_position_embeddings 514 (its
   tokenizer is tests/data/tokenizers/roberta-tiny, joined by the tests) and golden.json +
-  golden.f32: the transformers.js ids of a text of exactly 512 tokens and the float64
+  golden.f32: Hugging Face's ids of a text of exactly 512 tokens and the float64
   last_hidden_state of family_reference's RobertaModel (positions up to 513, the last row).
 - tests/data/families/distilbert-keep1/golden.json + golden.f32: what `lightbert convert
   --keep-layers 1` of tests/data/families/distilbert must give: the reference DistilBertModel
@@ -30,7 +30,7 @@ Contract: writes, from seeded random weights (same torch + seeds -> same bytes):
   *ForQuestionAnswering, with the heads' top-level tensors classifier.{weight [5, H], bias} and
   qa_outputs.{weight [2, H], bias} (no pooler, as Hugging Face saves these heads); the tests join
   the family's test tokenizer (tiny-bert's vocab.txt, tokenizers/roberta-tiny, albert-tiny,
-  xlmr-tiny). golden.jsonl: per NER text the reference tokenizer's ids (transformers.js for
+  xlmr-tiny). golden.jsonl: per NER text the reference tokenizer's ids (Hugging Face's Python tokenizer for
   WordPiece and byte-level BPE, tools/tokenizer_spm_golden.py's slow-tokenizer port for
   SentencePiece) and the float64 logits classifier(h); per QA pair (question, context: one
   window) the ids and start / end logits qa_outputs(h), and one long context cut into
@@ -48,7 +48,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -62,8 +61,9 @@ sys.path.insert(0, HERE)
 import family_reference as fref  # noqa: E402  (puts bertlib on the path)
 import bertlib  # noqa: E402
 import head_reference as href  # noqa: E402
+import tokenizer_reference  # noqa: E402  (Hugging Face's Python tokenizer, in the pinned venv)
 from make_family_models import write_folder  # noqa: E402
-from make_head_models import ORACLE, SHARED, read_vocab, tokenizer_folder  # noqa: E402
+from make_head_models import SHARED, read_vocab, tokenizer_folder  # noqa: E402
 from make_head_models import r9 as r9_any  # noqa: E402
 
 DATA = os.path.join(ROOT, "tests", "data")
@@ -78,10 +78,7 @@ TEXTS = ["A man is eating food.",
 
 
 def tokenize(folder, texts):
-    cmd = ["node", os.path.join(ORACLE, "tok", "tokenize.mjs"), folder]
-    lines = "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts)
-    out = subprocess.run(cmd, input=lines, capture_output=True, text=True, check=True)
-    return [json.loads(x) for x in out.stdout.splitlines() if x.strip()]
+    return tokenizer_reference.run(folder, [{"text": t} for t in texts])
 
 
 def dump_json(path, obj):
@@ -212,10 +209,7 @@ def roberta_514(tmp):
         shutil.copy(os.path.join(ROBERTA_TOK, f), both)
     # "the" then words of one token each (" the" -> "Ġthe"), with <s> and </s> 512 tokens.
     def ref_tokens(text):
-        out = subprocess.run(["node", os.path.join(HERE, "tokenizer_bpe_reference.mjs"), ORACLE,
-                              both], input=json.dumps({"text": text}) + "\n",
-                             capture_output=True, text=True, check=True)
-        return json.loads(out.stdout.splitlines()[0])
+        return tokenizer_reference.run(both, [{"text": text}])[0]
 
     first = len(ref_tokens("the")["input_ids"])
     text = "the" + " the" * (512 - first)
@@ -382,17 +376,11 @@ def reference_ids(family, tmp, records):
         folder = tokenizer_folder(tmp, vocab, os.path.join(SHARED, "vocab", "bert-base-uncased",
                                                            "tokenizer.json"),
                                   os.path.join(TINY, "tokenizer_config.json"))
-        cmd = ["node", os.path.join(ORACLE, "tok", "tokenize.mjs"), folder]
-        lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-        out = subprocess.run(cmd, input=lines, capture_output=True, text=True, check=True)
         return [(x["input_ids"], x["token_type_ids"], x["tokens"]) for x in
-                (json.loads(y) for y in out.stdout.splitlines() if y.strip())]
+                tokenizer_reference.run(folder, records)]
     if model_type == "roberta":
-        lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-        out = subprocess.run(["node", os.path.join(HERE, "tokenizer_bpe_reference.mjs"), ORACLE,
-                              tok], input=lines, capture_output=True, text=True, check=True)
-        rows = [json.loads(y) for y in out.stdout.splitlines() if y.strip()]
-        return [(r["input_ids"], [0] * len(r["input_ids"]), r["tokens"]) for r in rows]
+        rows = tokenizer_reference.run(tok, records)
+        return [(r["input_ids"], r["token_type_ids"], r["tokens"]) for r in rows]
     import tokenizer_spm_golden as spm_ref
     r = spm_ref.Reference(os.path.basename(tok))
     inverse = {v: k for k, v in r.specials.items()}

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """tools/make_head_models.py: task-head fixtures and golden outputs from the independent
-references (bertlib's PyTorch BertModel in float64, transformers.js tokenization, and the Hugging
+references (bertlib's PyTorch BertModel in float64, Hugging Face's Python tokenization, and the Hugging
 Face pipeline post-processing ported in tools/head_reference.py).
 
 Contract: writes tests/data/heads/: for each head folder NAME/ a config.json (the tiny-bert
@@ -9,13 +9,12 @@ the head's tensors with their exact Hugging Face names (classifier.*, crf.*, qa_
 cls.predictions.*); the test joins them with tests/data/tiny-bert (encoder tensors renamed
 "bert.*", the pooler only for sequence classification, as Hugging Face saves them). chinese-ner/
 is a whole tiny model (reduced bert-base-chinese vocabulary). golden.jsonl holds one record per
-case: the inputs, token ids (transformers.js), float64 logits and the pipeline outputs.
+case: the inputs, token ids (transformers' fast tokenizer, tools/tokenizer_reference.py), float64 logits and the pipeline outputs.
 usage: /usr/bin/python3 tools/make_head_models.py [ORACLE_DIR]
 """
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -53,10 +52,8 @@ def tokenizer_folder(tmp, vocab, src_tokenizer_json, tokenizer_config):
 
 
 def tokenize(folder, records):
-    cmd = ["node", os.path.join(ORACLE, "tok", "tokenize.mjs"), folder]
-    lines = "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n"
-    out = subprocess.run(cmd, input=lines, capture_output=True, text=True, check=True)
-    return [json.loads(x) for x in out.stdout.splitlines() if x.strip()]
+    import tokenizer_reference  # Hugging Face's Python tokenizer, untruncated
+    return tokenizer_reference.run(folder, records)
 
 
 def read_vocab(path):

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """tools/make_mlm_family_models.py: fill-mask fixtures of the non-BERT families and their
-PyTorch / transformers.js golden outputs.
+PyTorch / Hugging Face Python golden outputs.
 
 Contract: writes, from seeded random weights (same torch + seeds -> same bytes),
 tests/data/families/<family>-mlm/ for family in roberta, xlm-roberta, distilbert, albert,
@@ -12,23 +12,24 @@ and the masked-LM head's top-level tensors as Hugging Face saves them
 roberta-mlm, which carries an untied lm_head.decoder.weight. The tests join the family's test
 tokenizer (tokenizers/roberta-tiny, xlmr-tiny, albert-tiny; tiny-bert's vocab.txt and
 tokenizer_config.json for DistilBERT and ELECTRA).
-golden.jsonl: per text (one mask, or two) the reference tokenizer's input_ids (transformers.js
-for WordPiece and byte-level BPE; tools/tokenizer_spm_golden.py's port for SentencePiece, which
-transformers.js cannot read without a tokenizer.json), the mask positions, the float64 logits
+golden.jsonl: per text (one mask, or two) the reference tokenizer's input_ids (Hugging Face's
+Python tokenizer, tools/tokenizer_reference.py, for WordPiece and byte-level BPE;
+tools/tokenizer_spm_golden.py's port for SentencePiece, which tools/check_hf_goldens.py checks
+against transformers' converted fast tokenizer), the mask positions, the float64 logits
 at each mask position (7 significant digits; family_reference.mlm_logits on family_reference's
 encoder), and per mask the top-5 {token, score (softmax in float64), token_str, sequence} of Hugging Face's fill-mask
 pipeline: token_str = tokenizer.decode([id]), sequence = tokenizer.decode(ids with the mask
-replaced, skip_special_tokens = one mask only). The strings come from transformers.js
-decode (tools/decode_reference.mjs) for WordPiece and byte-level BPE, and for SentencePiece
-from the Metaspace decoder as transformers.js (and tokenizers) write it (U+2581 -> space, the
-first token's leading space dropped), then clean_up_tokenization (transformers.js's default
-clean_up_tokenization_spaces = true).
+replaced, skip_special_tokens = one mask only). The strings come from transformers'
+decode (tools/decode_reference.py, pinned venv) for WordPiece and byte-level BPE, and for
+SentencePiece from the Metaspace decoder as tokenizers writes it (U+2581 -> space, the first
+token's leading space dropped), then clean_up_tokenization (transformers 4.40's default
+clean_up_tokenization_spaces = true); tools/check_hf_goldens.py checks all of them against
+transformers' decode.
 usage: /usr/bin/python3 tools/make_mlm_family_models.py
 """
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -41,7 +42,7 @@ import family_reference as fref  # noqa: E402
 import bertlib  # noqa: E402
 import make_extra_head_models as extra  # noqa: E402
 from make_family_models import write_folder  # noqa: E402
-from make_head_models import ORACLE, SHARED, read_vocab, tokenizer_folder  # noqa: E402
+from make_head_models import SHARED, read_vocab, tokenizer_folder  # noqa: E402
 
 DATA = extra.DATA
 TINY = extra.TINY
@@ -91,11 +92,9 @@ def head_shapes(cfg, untied):
     return shapes
 
 
-def decode_js(folder, requests):
-    lines = "".join(json.dumps(r) + "\n" for r in requests)
-    out = subprocess.run(["node", os.path.join(HERE, "decode_reference.mjs"), ORACLE, folder],
-                         input=lines, capture_output=True, text=True, check=True)
-    return [json.loads(x)["text"] for x in out.stdout.splitlines() if x.strip()]
+def decode_hf(folder, requests):
+    import decode_reference  # Hugging Face's Python decode, in the pinned venv
+    return decode_reference.run(folder, requests)
 
 
 def decode_metaspace(tokens_of, specials, requests):
@@ -109,7 +108,7 @@ def decode_metaspace(tokens_of, specials, requests):
 
 
 def clean_up(text):
-    """transformers' / transformers.js clean_up_tokenization."""
+    """transformers' clean_up_tokenization."""
     for a, b in ((" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"),
                  (" n't", "n't"), (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"),
                  (" 're", "'re")):
@@ -139,11 +138,11 @@ def make(tmp, family):
                                                            "tokenizer.json"),
                                   os.path.join(TINY, "tokenizer_config.json"))
         mask_id = vocab.index("[MASK]")
-        decode = lambda reqs: decode_js(folder, reqs)  # noqa: E731
+        decode = lambda reqs: decode_hf(folder, reqs)  # noqa: E731
     elif model_type == "roberta":
         vocab = json.load(open(os.path.join(extra.ROBERTA_TOK, "vocab.json"), encoding="utf-8"))
         mask_id = vocab["<mask>"]
-        decode = lambda reqs: decode_js(extra.ROBERTA_TOK, reqs)  # noqa: E731
+        decode = lambda reqs: decode_hf(extra.ROBERTA_TOK, reqs)  # noqa: E731
     else:
         import tokenizer_spm_golden as spm_ref
         r = spm_ref.Reference(os.path.basename(extra.TOKQA[family][2]))

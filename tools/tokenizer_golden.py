@@ -3,21 +3,24 @@
 
 Contract: `corpus` writes tests/data/tokenizer/corpus.jsonl (deterministic: hand-written lines
 below plus fixed combinations of them, >= 500 lines). `golden` runs the reference tokenizer
-(transformers.js, the oracle's tok/tokenize.mjs) on it, untruncated, for each vocabulary and
-writes tests/data/tokenizer/expected_<vocab>.jsonl (input_ids, token_type_ids, tokens); then
-expected_<vocab>_max32.jsonl (input_ids, token_type_ids) by cutting the reference tokens with
-Hugging Face tokenizers' longest_first rule at max_length 32, written here from
-utils/truncation.rs, because transformers.js 4.3.1 only chops the final id list (which drops
-the [SEP]s and is not what Hugging Face does). Nothing here uses lightbert's own output.
+(Hugging Face's Python code: transformers' fast tokenizer, tools/tokenizer_reference.py) on it
+for each vocabulary and writes tests/data/tokenizer/expected_<vocab>.jsonl (input_ids,
+token_type_ids, tokens; untruncated), then expected_<vocab>_max32.jsonl (input_ids,
+token_type_ids) from the same tokenizer with truncation=True, max_length=32 (its own
+longest_first). longest_first() / truncate() below restate tokenizers' utils/truncation.rs for
+scripts that cut reference tokens themselves (make_cli_golden.py); `golden` checks that they
+agree with Hugging Face on every line. Nothing here uses lightbert's own output.
+Run with the pinned venv (tools/real_env.sh, tools/requirements-real.txt).
 
-usage: tools/tokenizer_golden.py corpus
-       tools/tokenizer_golden.py golden [--oracle DIR] [--vocab-root DIR]
+usage: ~/.cache/lightbert/venv/bin/python tools/tokenizer_golden.py corpus
+       ~/.cache/lightbert/venv/bin/python tools/tokenizer_golden.py golden [--vocab-root DIR]
 """
 import argparse
 import json
 import os
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "tests", "data", "tokenizer")
@@ -25,9 +28,9 @@ VOCABS = ["bert-base-uncased", "bert-base-chinese"]
 MAX_LENGTH = 32
 
 # Hand-written lines, grouped by what they exercise. Characters added after Unicode 15.0 are
-# avoided (utf8proc 2.8 knows Unicode 15.0, the oracle's ICU 17.0), and so are supplementary
-# CJK ideographs attached to other letters (transformers.js walks UTF-16 units there, unlike
-# Hugging Face; tests/unit/tokenizer_unicode_test.cpp covers that case by hand).
+# avoided (utf8proc 2.8 knows Unicode 15.0), and so are supplementary CJK ideographs attached to
+# other letters (the corpus predates the Python oracle; tests/unit/tokenizer_unicode_test.cpp
+# covers that case by hand).
 ENGLISH = [
     "Hello, world!",
     "The quick brown fox jumps over the lazy dog.",
@@ -350,8 +353,9 @@ def build_corpus():
     singles = ENGLISH + SCRIPTS + EMOJI + CONTROL + TECHNICAL + SPECIAL
     for i in range(0, len(singles) - 1, 3):
         add(singles[i], singles[(i * 7 + 5) % len(singles)])
-    # Pairs with an empty or blank side. (An empty text_pair is left out: transformers.js treats
-    # "" as no pair at all, Hugging Face encodes [CLS] A [SEP] [SEP]; a unit test covers it.)
+    # Pairs with an empty or blank side. (An empty text_pair is left out: transformers' single
+    # __call__ (and transformers.js) treat "" as no pair at all, tokenizers and transformers'
+    # batched call encode [CLS] A [SEP] [SEP]; a unit test covers it.)
     add("", "only the second text")
     add(" ", "\u200b")
     add("\u200b\u00ad", "   ")
@@ -426,31 +430,31 @@ def truncate(row, has_pair, max_length):
     }
 
 
-def run_oracle(oracle, vocab_dir, corpus_path):
-    script = os.path.join(oracle, "tok", "tokenize.mjs")
-    with open(corpus_path, "rb") as f:
-        out = subprocess.run(["node", script, vocab_dir], stdin=f, capture_output=True,
-                             check=True).stdout.decode("utf-8")
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
+def run_reference(vocab_dir, corpus, max_length=None):
+    import tokenizer_reference
+    tok = tokenizer_reference.load(vocab_dir)
+    return [tokenizer_reference.encode(tok, line, max_length) for line in corpus]
 
 
-def write_golden(oracle, vocab_root):
+def write_golden(vocab_root):
     corpus_path = os.path.join(DATA, "corpus.jsonl")
     with open(corpus_path, encoding="utf-8") as f:
         corpus = [json.loads(line) for line in f if line.strip()]
     for vocab in VOCABS:
-        rows = run_oracle(oracle, os.path.join(vocab_root, vocab), corpus_path)
-        if len(rows) != len(corpus):
-            sys.exit(f"{vocab}: oracle gave {len(rows)} rows for {len(corpus)} lines")
-        for suffix, transform in (("", None), (f"_max{MAX_LENGTH}", MAX_LENGTH)):
+        folder = os.path.join(vocab_root, vocab)
+        full = run_reference(folder, corpus)
+        cut = run_reference(folder, corpus, MAX_LENGTH)
+        for line, row, short in zip(corpus, full, cut):
+            mine = truncate(row, "text_pair" in line, MAX_LENGTH)
+            if mine["input_ids"] != short["input_ids"]:
+                sys.exit(f"{vocab}: truncate() disagrees with Hugging Face on {line!r}")
+        for suffix, rows in (("", full), (f"_max{MAX_LENGTH}", cut)):
             path = os.path.join(DATA, f"expected_{vocab}{suffix}.jsonl")
             with open(path, "w", encoding="utf-8") as f:
-                for line, row in zip(corpus, rows):
-                    if transform:
-                        row = truncate(row, "text_pair" in line, transform)
+                for row in rows:
                     # The truncated files omit the token strings (the untruncated file gives
                     # the reference string of every id) to keep the fixtures small.
-                    keys = ("input_ids", "token_type_ids") + (() if transform else ("tokens",))
+                    keys = ("input_ids", "token_type_ids") + (("tokens",) if not suffix else ())
                     row = {k: row[k] for k in keys}
                     f.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
             print(f"wrote {path} ({os.path.getsize(path)} bytes)")
@@ -459,13 +463,12 @@ def write_golden(oracle, vocab_root):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("command", choices=["corpus", "golden"])
-    parser.add_argument("--oracle", default=os.path.expanduser("~/.cache/lightbert-oracle"))
     parser.add_argument("--vocab-root", default=os.path.join(ROOT, "..", "shared", "vocab"))
     args = parser.parse_args()
     if args.command == "corpus":
         write_corpus()
     else:
-        write_golden(args.oracle, args.vocab_root)
+        write_golden(args.vocab_root)
 
 
 if __name__ == "__main__":

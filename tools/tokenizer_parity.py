@@ -1,13 +1,12 @@
 #!/usr/bin/python3
-"""tools/tokenizer_parity.py: live tokenizer parity of `lightbert tokenize` with transformers.js.
+"""tools/tokenizer_parity.py: live tokenizer parity of `lightbert tokenize` with Hugging Face.
 
 Contract: runs the committed corpus (tests/data/tokenizer/corpus.jsonl, or --corpus FILE) through
-the reference tokenizer (the oracle's tok/tokenize.mjs, untruncated) and through the lightbert CLI,
-for each vocabulary folder, untruncated and at --max-length (the reference cut with Hugging Face's
-longest_first rule, since transformers.js 4.3.1 chops the final id list instead); prints the count
-of lines with identical input_ids, token_type_ids and tokens, and the first mismatches. Exit 1 on
-any mismatch.
-usage: tools/tokenizer_parity.py [--cli build/lightbert] [--oracle DIR] [--max-length 32]
+the reference tokenizer (Hugging Face's Python code: tools/tokenizer_reference.py in the pinned
+venv) and through the lightbert CLI, for each vocabulary folder, untruncated and at --max-length
+(the reference's own truncation=True, longest_first); prints the count of lines with identical
+input_ids, token_type_ids and tokens, and the first mismatches. Exit 1 on any mismatch.
+usage: tools/tokenizer_parity.py [--cli build/lightbert] [--max-length 32]
                                  [--corpus FILE] [VOCAB_DIR ...]
 """
 import argparse
@@ -19,7 +18,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from tokenizer_golden import truncate  # noqa: E402
+import tokenizer_reference  # noqa: E402
 
 
 def run(cmd, corpus):
@@ -31,7 +30,6 @@ def run(cmd, corpus):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cli", default=os.path.join(ROOT, "build", "lightbert"))
-    ap.add_argument("--oracle", default=os.path.expanduser("~/.cache/lightbert-oracle"))
     ap.add_argument("--max-length", type=int, default=32)
     ap.add_argument("--corpus", default=os.path.join(ROOT, "tests", "data", "tokenizer", "corpus.jsonl"))
     ap.add_argument("vocabs", nargs="*")
@@ -41,11 +39,10 @@ def main():
     corpus = [json.loads(x) for x in open(a.corpus, encoding="utf-8") if x.strip()]
     ok = True
     for v in vocabs:
-        ref = run(["node", os.path.join(a.oracle, "tok", "tokenize.mjs"), v], a.corpus)
         for max_len in (None, a.max_length):
             cmd = [a.cli, "tokenize", "--model", v, "--max-length", str(max_len or 1 << 20)]
             got = run(cmd, a.corpus)
-            want = [truncate(r, "text_pair" in c, max_len) if max_len else r for r, c in zip(ref, corpus)]
+            ref = want = tokenizer_reference.run(v, corpus, max_len)
             same = 0
             bad = []
             for i, (g, w) in enumerate(zip(got, want)):

@@ -3,9 +3,9 @@
 
 Contract: the reference is python3-sentencepiece (Debian) plus Hugging Face transformers' slow
 AlbertTokenizer / XLMRobertaTokenizer rules written out below (transformers itself is not
-installable here, and transformers.js's Precompiled normalizer only approximates the model's
+installable when this was written, and transformers.js's Precompiled normalizer only approximates the model's
 charsmap, so it is not used): special tokens written in the text are split out first
-(leftmost-longest; the mask token lstrip), ALBERT lower-cases the text, then per chunk
+(leftmost-longest; the mask token lstrip), ALBERT lower-cases the text one character at a time, then per chunk
 preprocess_text (strip and collapse whitespace, `` and '' -> ", NFKD without combining marks,
 lower), sp.encode(out_type=str), the "digit + ," re-split of _tokenize, PieceToId; XLM-R maps ids
 with fairseq's table (<s> <pad> </s> <unk> = 0-3, SentencePiece id + 1, 0 -> <unk>, <mask> last).
@@ -34,6 +34,11 @@ CORPUS = os.path.join(ROOT, "tests", "data", "tokenizer", "corpus.jsonl")
 DATA = os.path.join(ROOT, "tests", "data", "tokenizers")
 MAX_LENGTH = 32
 UNDERLINE = "\u2581"
+
+
+def lower_chars(text):
+    """str.lower applied to each character on its own (transformers' tokenize())."""
+    return "".join(c.lower() for c in text)
 
 
 class Reference:
@@ -78,7 +83,9 @@ class Reference:
     def preprocess(self, text):
         if not self.albert:
             return text
-        out = " ".join(text.lower().strip().split())  # the tokenizer's lower(), then remove_space
+        # PreTrainedTokenizer.tokenize lower-cases one character at a time (its regex "(.+?)"
+        # matches single characters: no Final_Sigma), then preprocess_text's remove_space.
+        out = " ".join(lower_chars(text).strip().split())
         out = out.replace("``", '"').replace("''", '"')
         out = unicodedata.normalize("NFKD", out)
         out = "".join(c for c in out if not unicodedata.combining(c))
@@ -88,9 +95,9 @@ class Reference:
         """Per-character replay of preprocess: (string, source index of each character)."""
         if not self.albert:
             return text, list(range(len(text)))
-        chars = [(c2, i) for i, c in enumerate(text.lower()) for c2 in [c]]
-        # str.lower() may lengthen the text (U+0130): keep it only when it does not.
-        if len(text.lower()) != len(text):
+        chars = [(c2, i) for i, c in enumerate(lower_chars(text)) for c2 in [c]]
+        # lower() may lengthen the text (U+0130): keep it only when it does not.
+        if len(lower_chars(text)) != len(text):
             return None, None
         while chars and chars[0][0].isspace():
             chars.pop(0)

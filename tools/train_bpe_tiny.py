@@ -8,7 +8,7 @@ pair's strings, so the output is deterministic) and writes a RoBERTa-layout fold
 vocab.json (<s>=0 <pad>=1 </s>=2 <unk>=3, the 256 byte characters, the merges, <mask> last),
 merges.txt ("#version: 0.2" + one merge per line), tokenizer.json (BPE + ByteLevel pre-tokenizer +
 RobertaProcessing, as Hugging Face's RobertaConverter writes it), tokenizer_config.json and
-special_tokens_map.json. The tokenizer itself is then checked against transformers.js by
+special_tokens_map.json. The tokenizer itself is then checked against Hugging Face's Python tokenizer by
 tools/tokenizer_bpe_golden.py; nothing here uses lightbert.
 
 usage: tools/train_bpe_tiny.py [--merges 400] [--out tests/data/tokenizers/roberta-tiny]

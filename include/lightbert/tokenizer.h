@@ -43,7 +43,7 @@ struct TokenizerConfig {
   std::string pad_token = "[PAD]";
   std::string cls_token = "[CLS]";
   std::string mask_token = "[MASK]";
-  // tokenizer_config.json clean_up_tokenization_spaces; absent: true (transformers.js's default).
+  // tokenizer_config.json clean_up_tokenization_spaces; absent: true (transformers 4.40's default).
   bool clean_up_tokenization_spaces = true;
 };
 

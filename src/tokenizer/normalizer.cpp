@@ -1,7 +1,7 @@
 // tokenizer/normalizer.cpp: BertNormalizer, one pass per code point (see the header).
-// transformers.js applies each step to the whole text in turn; doing them per code point gives
+// Hugging Face applies each step to the whole text in turn; doing them per code point gives
 // the same result because the only context-dependent steps are handled explicitly: Final_Sigma
-// scans the (cleaned) neighbourhood, and NFD's canonical ordering is kept over the output run of
+// (optional, off for tokenizers' BertNormalizer) scans the (cleaned) neighbourhood, and NFD's canonical ordering is kept over the output run of
 // non-starters.
 #include "tokenizer/normalizer.h"
 
@@ -114,7 +114,8 @@ void BertNormalizer::normalize(const char32_t* text, size_t begin, size_t end,
         lowered[1] = kCombiningDotAbove;
         n_lowered = 2;
       } else if (c == kCapitalSigma) {
-        lowered[0] = final_sigma(text, begin, end, i) ? kFinalSigma : kSmallSigma;
+        lowered[0] =
+            o.final_sigma && final_sigma(text, begin, end, i) ? kFinalSigma : kSmallSigma;
       } else {
         lowered[0] = to_lower_simple(c);
       }

@@ -16,7 +16,11 @@ namespace lightbert::tokenizer {
 
 struct SentencePieceModel::State {
   sentencepiece::SentencePieceProcessor sp;
-  BertNormalizer lower;  // lower-casing only (Python's str.lower, Final_Sigma included)
+  // Lower-casing only. lower_chars: transformers' PreTrainedTokenizer.tokenize lower-cases each
+  // character on its own (its regex matches one character at a time: no Final_Sigma); lower:
+  // preprocess_text's str.lower of the whole string (Final_Sigma included).
+  BertNormalizer lower_chars;
+  BertNormalizer lower;
 };
 
 namespace {
@@ -53,6 +57,8 @@ std::shared_ptr<const SentencePieceModel> SentencePieceModel::load(const std::st
   lower.handle_chinese_chars = false;
   lower.lowercase = true;
   lower.strip_accents = false;
+  m->state_->lower_chars = BertNormalizer(lower);
+  lower.final_sigma = true;  // Python's str.lower
   m->state_->lower = BertNormalizer(lower);
   const auto& sp = m->state_->sp;
   const int n = sp.GetPieceSize();
@@ -76,7 +82,7 @@ int32_t SentencePieceModel::to_id(int spm_id) const {
   return spm_id == 0 ? unk_id_ : spm_id + kXlmrOffset;  // as XLMRobertaTokenizer: 0 -> <unk>
 }
 
-// AlbertTokenizer.preprocess_text (after the tokenizer's own lower-casing of the whole text):
+// AlbertTokenizer.preprocess_text (after the tokenizer's own per-character lower-casing):
 // strip + collapse whitespace, `` and '' -> ", NFKD without combining marks, lower-case.
 // Leaves s.b / s.src_b holding the result, s.src_b indexing the caller's text.
 void SentencePieceModel::preprocess(const char32_t* text, size_t begin, size_t end,
@@ -85,7 +91,7 @@ void SentencePieceModel::preprocess(const char32_t* text, size_t begin, size_t e
   s.a.clear();
   s.src_a.clear();
   if (o.do_lower_case) {
-    state_->lower.normalize(text, begin, end, s.a, s.src_a);
+    state_->lower_chars.normalize(text, begin, end, s.a, s.src_a);
   } else {
     for (size_t i = begin; i < end; ++i) {
       s.a.push_back(text[i]);

@@ -4,7 +4,7 @@
 // does not expose).
 // Contract: decode_utf8() accepts exactly well-formed UTF-8 (no overlongs, surrogates or values
 // above U+10FFFF) and reports the byte offset of the first bad sequence otherwise. The class
-// predicates follow Hugging Face tokenizers / transformers.js (see each comment).
+// predicates follow Hugging Face tokenizers (see each comment).
 #pragma once
 
 #include <cstddef>
@@ -44,7 +44,7 @@ inline int append_utf8(char32_t c, std::string& out) {
 }
 
 // Removed by clean_text: general category Cc, Cf, Co or Cs, except \t \n \r. Unassigned code
-// points (Cn) are kept, as transformers.js does (the Rust crate drops them).
+// points (Cn) are kept, as Hugging Face tokenizers 0.19 does (U+0378 checked).
 bool is_control(char32_t c);
 // \t \n \r plus the Unicode White_Space property (Zs, Zl, Zp, U+0009-000D, U+0085).
 bool is_whitespace(char32_t c);

@@ -1,5 +1,5 @@
 """tests/python/test_bindings.py: the `lightbert` Python module against the independent golden
-outputs (PyTorch float64 embeddings, transformers.js ids; tools/make_cli_golden.py), its errors
+outputs (PyTorch float64 embeddings, Hugging Face ids; tools/make_cli_golden.py), its errors
 (lightbert.Error with the engine's message, TypeError for wrong types), and that the GIL is
 released while computing (another Python thread keeps running)."""
 import json
@@ -47,7 +47,7 @@ def test_encode_single_string_is_one_vector(model):
     np.testing.assert_allclose(v, EXPECTED[0]["embed_mean"], atol=1e-4)
 
 
-def test_tokenize_matches_transformers_js(model):
+def test_tokenize_matches_reference(model):
     got = model.tokenize(TEXTS)
     for g, e in zip(got, EXPECTED):
         assert g["input_ids"] == e["truncated"]["input_ids"]

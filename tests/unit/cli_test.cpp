@@ -1,5 +1,5 @@
 // tests/unit/cli_test.cpp: the lightbert CLI end to end, as a user runs it, against golden
-// outputs from the independent references (transformers.js ids, PyTorch float64 hidden states
+// outputs from the independent references (Hugging Face's ids, PyTorch float64 hidden states
 // and embeddings; tools/make_cli_golden.py), plus every error path: exit code != 0, one line
 // on stderr naming the file, field or input line, never a crash or a hang.
 #include <gtest/gtest.h>

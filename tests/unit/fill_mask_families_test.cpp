@@ -4,10 +4,10 @@
 // each mask are within 1e-4 of the float64 PyTorch port of the family's *ForMaskedLM head
 // (RoBERTa / XLM-R lm_head, DistilBERT vocab_*, ALBERT predictions H -> E, ELECTRA's generator
 // head H -> E; roberta-mlm with an untied decoder weight), the top-5 ids are the same and
-// token_str / sequence are transformers.js's decode (WordPiece, byte-level BPE with U+FFFD for a
+// token_str / sequence are transformers' decode (WordPiece, byte-level BPE with U+FFFD for a
 // partial character; for SentencePiece its Metaspace decoder as ported in the generator), also
 // with two masks (no special tokens skipped), and tokenizer_config.json's
-// clean_up_tokenization_spaces switches the clean-up as in transformers.js;
+// clean_up_tokenization_spaces switches the clean-up as in transformers;
 // `lightbert fill-mask` prints the same on the RoBERTa fixture and `lightbert serve`'s /fill-mask
 // on the XLM-R one; converted .lbt files (fp32, int8) keep the head; a *ForMaskedLM checkpoint
 // without a head tensor fails naming the file and the tensor. Each family prints its largest
@@ -122,7 +122,7 @@ TEST(FillMaskFamilies, CliMatchesReference) {
 }
 
 // tokenizer_config.json's clean_up_tokenization_spaces: absent -> on, false -> off (the strings
-// are transformers.js's decode of these ids with roberta-tiny and with the flag set false).
+// are transformers' decode of these ids with roberta-tiny and with the flag set false).
 TEST(FillMaskFamilies, DecodeFollowsCleanUpTokenizationSpaces) {
   const std::vector<int32_t> ids = {0,  315, 112, 411, 36, 50, 409, 114,
                                     43, 120, 36,  297, 36, 67, 2};

@@ -1,5 +1,5 @@
 // tests/unit/heads_test.cpp: the task heads' C++ API (lightbert/tasks.h) against golden outputs
-// of the independent references (tools/make_head_models.py: bertlib float64 logits, transformers.js
+// of the independent references (tools/make_head_models.py: bertlib float64 logits, Hugging Face's
 // ids, Hugging Face pipeline post-processing ported in tools/head_reference.py, pytorch-crf's
 // Viterbi): logits within 1e-4, identical labels / spans / words / answers / tokens, scores within
 // 1e-4; plus the load-time error paths. Each test prints its largest logit difference.

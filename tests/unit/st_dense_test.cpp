@@ -2,7 +2,7 @@
 // the float64 PyTorch golden embeddings of tools/make_extra_head_models.py (tiny-bert ->
 // Pooling -> nn.Linear -> Tanh / Identity -> F.normalize, tests/data/heads/st-dense*/golden.jsonl),
 // within 1e-4 through the C++ API (Model::embed), `lightbert embed`, a .lbt written by `lightbert
-// convert`, and the server's /embed; the token ids are checked against transformers.js's; plus
+// convert`, and the server's /embed; the token ids are checked against Hugging Face's; plus
 // the Dense error paths (file and field named) and the hub download of 2_Dense's files. Each
 // test prints its largest difference.
 #include <gtest/gtest.h>

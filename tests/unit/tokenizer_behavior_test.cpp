@@ -76,8 +76,9 @@ TEST(TokenizerTiny, UnknownWords) {
 }
 
 // Supplementary-plane CJK ideographs are split like the BMP ones (BERT's ranges, Hugging Face
-// Python and Rust). transformers.js tests UTF-16 units and misses them, so the corpus only has
-// them standing alone; here "a𠀀b" must give a / 𠀀 / b, not a ##𠀀 ##b.
+// Python and Rust: tokenizers' BertNormalizer turns "a𠀀b" into "a 𠀀 b"). The corpus only has
+// them standing alone (it was made for transformers.js, which tests UTF-16 units and misses
+// them); here "a𠀀b" must give a / 𠀀 / b, not a ##𠀀 ##b.
 TEST(TokenizerTiny, SupplementaryCjkIsSplit) {
   const auto tok = tiny({"a", "b", "𠀀", "##𠀀", "##b", "𪚥"});
   EXPECT_EQ(tok.encode("a𠀀b", no_specials()).tokens, (Tokens{"a", "𠀀", "b"}));
@@ -116,8 +117,9 @@ TEST(TokenizerTiny, LowercaseAndAccentSettings) {
   EXPECT_EQ(tiny({"a中b", "a"}, c).encode("a中b", no_specials()).tokens, (Tokens{"a中b"}));
 }
 
-// Hugging Face encodes an empty second text as a pair: [CLS] A [SEP] [SEP] (transformers.js
-// drops it, so the corpus leaves this case out).
+// tokenizers (and transformers' batched call) encode an empty second text as a pair:
+// [CLS] A [SEP] [SEP]. transformers' single-text __call__ drops a falsy text_pair (as
+// transformers.js does), so the corpus leaves this case out; lightbert follows tokenizers.
 TEST(TokenizerTiny, EmptyTextPair) {
   const auto tok = tiny({"a"});
   const Encoding e = tok.encode_pair("a", "");

@@ -1,7 +1,7 @@
 // tests/unit/tokenizer_parity_test.cpp: token-for-token parity with the reference tokenizer.
 // Contract: every line of tests/data/tokenizer/corpus.jsonl encodes to exactly the input_ids,
-// token_type_ids and tokens that transformers.js gives (expected_<vocab>.jsonl, untruncated) and
-// that Hugging Face's longest_first truncation at max_length 32 gives
+// token_type_ids and tokens that Hugging Face's Python tokenizer gives (expected_<vocab>.jsonl,
+// untruncated) and that its longest_first truncation at max_length 32 gives
 // (expected_<vocab>_max32.jsonl), for bert-base-uncased and bert-base-chinese. The expected files
 // come from tools/tokenizer_golden.py, never from lightbert. The first mismatch is printed in
 // full and the test fails on any mismatch.
