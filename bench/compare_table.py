@@ -26,6 +26,10 @@ import argparse
 import glob
 import json
 import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
+from flops import encoder_flops  # noqa: E402
 
 TARGETS = {"b1_s16": 0.75, "b1_s128": 0.90, "b1_s512": 0.90, "b32_s128": 0.90,
            "b32_var8-128": 0.50}
@@ -40,15 +44,6 @@ LIGHTBERT = ["lightbert", "lightbert-int8", "lightbert-bf16"]
 INT8_VS_ORT = {"b1_s128": 0.6, "b32_s128": 0.6, "b32_var8-128": 0.4}
 INT8_VS_FP32 = {"b32_s128": 0.35}
 BF16_VS_FP32 = 0.6
-
-
-def encoder_flops(cfg, batch, seq_len):
-    """bertlib.encoder_flops: dense layers + Q K^T + P V + pooler, 2 FLOPs per multiply-add."""
-    h, i, layers = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
-    tokens = batch * seq_len
-    dense = 2 * tokens * (4 * h * h + 2 * h * i)
-    attn = 2 * 2 * batch * seq_len * seq_len * h
-    return layers * (dense + attn) + 2 * batch * h * h
 
 
 def load(out):

@@ -10,7 +10,7 @@ PyTorch peer) and under the peers' venv (ONNX Runtime, OpenVINO, CTranslate2) al
   processes used while timing (/proc/stat minus this process' rusage).
 * read_safetensors(path): {name: np.ndarray} of a safetensors file (F32/F16/BF16/I64), no copy
   beyond the dtype conversion; the header is parsed as JSON, data offsets are checked.
-* encoder_flops(cfg, batch, seq_len): bertlib.encoder_flops (dense layers + Q K^T + P V + pooler,
+* encoder_flops(cfg, batch, seq_len) (from flops.py, shared with bench/compare_table.py): bertlib.encoder_flops (dense layers + Q K^T + P V + pooler,
   2 FLOPs per multiply-add), so the table needs no torch.
 """
 import json
@@ -21,6 +21,8 @@ import struct
 import time
 
 import numpy as np
+
+from flops import encoder_flops  # noqa: F401  (re-exported for the runners)
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -98,14 +100,6 @@ def read_safetensors(path):
             raise ValueError(f"{path}: tensor {name} has unsupported dtype {t['dtype']}")
         out[name] = arr.reshape(t["shape"])
     return out
-
-
-def encoder_flops(cfg, batch, seq_len):
-    h, i, layers = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
-    tokens = batch * seq_len
-    dense = 2 * tokens * (4 * h * h + 2 * h * i)
-    attn = 2 * 2 * batch * seq_len * seq_len * h
-    return layers * (dense + attn) + 2 * batch * h * h
 
 
 def useful_flops(cfg, case):
