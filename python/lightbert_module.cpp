@@ -6,7 +6,8 @@
 // heads (lightbert/tasks.h) and return what Hugging Face's pipelines return (replaced_tokens: the
 // CLI's replaced-tokens lines). The GIL is released while tokenizing and computing. Every
 // lightbert::Error becomes lightbert.Error (a RuntimeError subclass) carrying the engine's
-// message; wrong Python types raise TypeError.
+// message; wrong Python types raise TypeError. lightbert.Tokenizer and Model.tokenizer:
+// tokenizer_binding.h.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -23,6 +24,7 @@
 #include "lightbert/model.h"
 #include "lightbert/tasks.h"
 #include "lightbert/version.h"
+#include "tokenizer_binding.h"
 
 namespace py = pybind11;
 
@@ -312,6 +314,7 @@ class PyModel {
   int dim() const { return model_->embedding_size(); }  // after any Dense module
   int max_length() const { return model_->max_length(); }
   std::string path() const { return model_->path(); }
+  const lightbert::Tokenizer& tokenizer() const { return model_->tokenizer(); }
 
  private:
   std::unique_ptr<lightbert::Model> model_;
@@ -337,6 +340,7 @@ PYBIND11_MODULE(lightbert, m) {
   });
   m.attr("__version__") = lightbert::version();
   m.def("version", &lightbert::version_string, "version, kernel ISA and cores");
+  lightbert_python::bind_tokenizer(m);
   py::class_<PyModel>(m, "Model")
       .def(py::init<const std::string&, std::optional<int>, const std::string&>(), py::arg("path"),
            py::arg("threads") = py::none(), py::arg("dtype") = "fp32")
@@ -362,5 +366,12 @@ PYBIND11_MODULE(lightbert, m) {
            "start, end}")
       .def_property_readonly("dim", &PyModel::dim)
       .def_property_readonly("max_length", &PyModel::max_length)
-      .def_property_readonly("path", &PyModel::path);
+      .def_property_readonly("path", &PyModel::path)
+      .def_property_readonly(
+          "tokenizer",
+          [](py::object self) {
+            const lightbert::Tokenizer& tok = self.cast<PyModel&>().tokenizer();
+            return lightbert_python::PyTokenizer::view(tok, std::move(self));
+          },
+          "The model's tokenizer (lightbert.Tokenizer)");
 }

@@ -5,7 +5,10 @@ Contract: loads MODEL_DIR (tokenizer.json + tokenizer_config.json) with transfor
 AutoTokenizer (fast), reads JSON lines {"ids": [...], "skip_special_tokens": bool} on stdin and
 prints {"text": tokenizer.decode(ids, skip_special_tokens=...)} per line, in order: what the
 fill-mask pipeline prints as token_str and sequence. clean_up_tokenization_spaces is the
-tokenizer's own (transformers 4.40: True when tokenizer_config.json has none). Replaces the
+tokenizer's own (transformers 4.40: True when tokenizer_config.json has none) unless a request
+sets "clean_up_tokenization_spaces". A request with "tokens": true also gets "tokens" (the
+convert_ids_to_tokens of its ids, honouring skip_special_tokens) and "joined"
+(convert_tokens_to_string of those tokens). Replaces the
 former tools/decode_reference.mjs (transformers.js); pinned versions: tools/requirements-real.txt.
 
 Generators running under another interpreter call run(), which starts this script with the
@@ -22,12 +25,14 @@ REF_PYTHON = os.environ.get("LIGHTBERT_REF_PYTHON",
                             os.path.expanduser("~/.cache/lightbert/venv/bin/python"))
 
 
-def run(model_dir, requests):
-    """The decoded strings of a list of {"ids", "skip_special_tokens"} requests, in a subprocess."""
+def run(model_dir, requests, full=False):
+    """The decoded strings of a list of {"ids", "skip_special_tokens"} requests, in a subprocess
+    (with full=True: the whole answer dicts)."""
     lines = "".join(json.dumps(r) + "\n" for r in requests)
     out = subprocess.run([REF_PYTHON, os.path.abspath(__file__), model_dir],
                          input=lines.encode("utf-8"), capture_output=True, check=True)
-    return [json.loads(x)["text"] for x in out.stdout.decode("utf-8").splitlines() if x.strip()]
+    answers = [json.loads(x) for x in out.stdout.decode("utf-8").splitlines() if x.strip()]
+    return answers if full else [a["text"] for a in answers]
 
 
 def main():
@@ -43,8 +48,15 @@ def main():
         if not line.strip():
             continue
         r = json.loads(line)
-        text = tok.decode(r["ids"], skip_special_tokens=r["skip_special_tokens"])
-        out.write(json.dumps({"text": text}, ensure_ascii=False) + "\n")
+        kw = {}
+        if r.get("clean_up_tokenization_spaces") is not None:
+            kw["clean_up_tokenization_spaces"] = r["clean_up_tokenization_spaces"]
+        res = {"text": tok.decode(r["ids"], skip_special_tokens=r["skip_special_tokens"], **kw)}
+        if r.get("tokens"):
+            tokens = tok.convert_ids_to_tokens(r["ids"], skip_special_tokens=r["skip_special_tokens"])
+            res["tokens"] = tokens
+            res["joined"] = tok.convert_tokens_to_string(tokens)
+        out.write(json.dumps(res, ensure_ascii=False) + "\n")
     out.flush()
 
 

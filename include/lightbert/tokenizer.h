@@ -99,6 +99,24 @@ class Tokenizer {
   int32_t unk_id() const;
   int32_t mask_id() const;
 
+  // Decoding, as Hugging Face's fast tokenizers do (transformers 4.40 / tokenizers):
+  // decode(ids) is tokenizer.decode(ids, skip_special_tokens, clean_up_tokenization_spaces): the
+  // ids' tokens (without the special ones when skip_special_tokens), the model's decoder
+  // (convert_tokens_to_string), then transformers' clean_up_tokenization when
+  // clean_up_tokenization_spaces is on (unset: the tokenizer's setting, config()). The special
+  // ids are the cls/sep/pad/unk/mask tokens and every added token marked "special". The text is
+  // always valid UTF-8 (byte-level tokens that cut a character decode to U+FFFD). Unlike Hugging
+  // Face, which drops unknown ids silently, an id outside [0, vocab_size()) throws
+  // Error(kInvalidArgument) naming its position.
+  std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens = false,
+                     std::optional<bool> clean_up_tokenization_spaces = std::nullopt) const;
+  std::vector<std::string> convert_ids_to_tokens(const std::vector<int32_t>& ids,
+                                                 bool skip_special_tokens = false) const;
+  // The model's decoder over token strings: WordPiece ("##" joins, per-token clean-up),
+  // ByteLevel (GPT-2 bytes back to UTF-8) or Metaspace (U+2581 to spaces).
+  std::string convert_tokens_to_string(const std::vector<std::string>& tokens) const;
+  bool is_special_id(int32_t id) const;  // false for ids out of range
+
  private:
   struct Impl;
   explicit Tokenizer(std::unique_ptr<Impl> impl);

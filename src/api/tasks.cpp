@@ -128,8 +128,7 @@ struct TokenClassifier::Impl {
 };
 
 TokenClassifier::TokenClassifier(Model& model)
-    : impl_(new Impl{&model, heads::TokenClassificationHead::load(
-                                 model.path(), model.config(), model.tokenizer().model_kind())}) {}
+    : impl_(new Impl{&model, heads::TokenClassificationHead::load(model.path(), model.config())}) {}
 TokenClassifier::~TokenClassifier() = default;
 
 bool TokenClassifier::has_crf() const {

@@ -7,7 +7,6 @@
 #include "heads/head_common.h"
 #include "heads/qa_windows.h"
 #include "heads/question_answering.h"
-#include "heads/text_decode.h"
 #include "lightbert/error.h"
 #include "lightbert/tasks.h"
 
@@ -135,14 +134,14 @@ std::vector<FillMaskResult> MaskFiller::fill(const std::vector<std::string>& tex
         MaskPrediction p;
         p.token = static_cast<int32_t>(order[j]);
         p.score = probs[order[j]];
-        p.token_str = heads::decode_text(tok, {p.token}, false);
+        p.token_str = tok.decode({p.token});
         std::vector<int32_t> ids;
         for (size_t t = 0; t < enc[i].size(); ++t) {
           const int32_t id = static_cast<int32_t>(t) == pos ? p.token : enc[i].input_ids[t];
           if (id != tok.pad_id()) ids.push_back(id);
         }
         // Hugging Face skips special tokens only with a single mask (else the others vanish).
-        p.sequence = heads::decode_text(tok, ids, single);
+        p.sequence = tok.decode(ids, single);
         preds.push_back(std::move(p));
       }
       r.predictions.push_back(std::move(preds));

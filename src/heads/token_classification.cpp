@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "heads/text_decode.h"
-#include "heads/wordpiece_decode.h"
 #include "lightbert/error.h"
 
 namespace lightbert::heads {
@@ -47,83 +45,7 @@ std::pair<char, std::string> get_tag(const std::string& name) {
   return {'I', name};
 }
 
-// GPT-2's byte-level alphabet: the byte each printable code point stands for (tokenizers'
-// ByteLevel), -1 for code points outside it.
-int byte_of(uint32_t cp) {
-  if ((cp >= 33 && cp <= 126) || (cp >= 161 && cp <= 172) || (cp >= 174 && cp <= 255)) {
-    return static_cast<int>(cp);
-  }
-  if (cp >= 256 && cp < 256 + 68) {  // the other 68 bytes, in order, from U+0100
-    int n = 0;
-    for (int b = 0; b < 256; ++b) {
-      const bool printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174;
-      if (printable) continue;
-      if (n == static_cast<int>(cp - 256)) return b;
-      ++n;
-    }
-  }
-  return -1;
-}
-
-// Code points of valid UTF-8 `s`.
-std::vector<uint32_t> decode_utf8(const std::string& s) {
-  std::vector<uint32_t> out;
-  for (size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    const int n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    uint32_t cp = n == 1 ? c : c & (0x7F >> n);
-    for (int k = 1; k < n && i + k < s.size(); ++k) {
-      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    }
-    out.push_back(cp);
-    i += static_cast<size_t>(n);
-  }
-  return out;
-}
-
-}  // namespace
-
-std::string tokens_to_string(WordDecoder decoder, const std::vector<std::string>& tokens) {
-  if (decoder == WordDecoder::kWordPiece) return decode_tokens(tokens);
-  std::string out;
-  if (decoder == WordDecoder::kByteLevel) {
-    for (const std::string& t : tokens) {
-      std::string bytes;
-      bool all = true;
-      for (uint32_t cp : decode_utf8(t)) {
-        const int b = byte_of(cp);
-        if (b < 0) {
-          all = false;
-          break;
-        }
-        bytes += static_cast<char>(b);
-      }
-      out += all ? bytes : t;  // a character outside the alphabet: the token's own bytes
-    }
-    // A word that cuts a character's bytes (byte-fallback tokens) decodes as Python's
-    // bytes.decode("utf-8", errors="replace"): U+FFFD, never invalid UTF-8 in the JSON.
-    return utf8_lossy(out);
-  }
-  static const std::string kMeta = "\xE2\x96\x81";  // U+2581
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    std::string t;
-    for (size_t k = 0; k < tokens[i].size();) {
-      if (tokens[i].compare(k, kMeta.size(), kMeta) == 0) {
-        t += ' ';
-        k += kMeta.size();
-      } else {
-        t += tokens[i][k++];
-      }
-    }
-    if (i == 0 && !t.empty() && t[0] == ' ') t.erase(0, 1);
-    out += t;
-  }
-  return out;
-}
-
-namespace {
-
-Entity group_sub_entities(WordDecoder decoder, const std::vector<Entity>& group) {
+Entity group_sub_entities(const Tokenizer& tokenizer, const std::vector<Entity>& group) {
   Entity e;
   const std::string& first = group.front().entity;
   const size_t dash = first.find('-');
@@ -135,13 +57,13 @@ Entity group_sub_entities(WordDecoder decoder, const std::vector<Entity>& group)
     words.push_back(x.word);
   }
   e.score = static_cast<float>(s / static_cast<double>(group.size()));
-  e.word = tokens_to_string(decoder, words);
+  e.word = tokenizer.convert_tokens_to_string(words);
   e.start = group.front().start;
   e.end = group.back().end;
   return e;
 }
 
-std::vector<Entity> group_entities(WordDecoder decoder, const std::vector<Entity>& entities) {
+std::vector<Entity> group_entities(const Tokenizer& tokenizer, const std::vector<Entity>& entities) {
   std::vector<Entity> groups, current;
   for (const Entity& e : entities) {
     if (current.empty()) {
@@ -153,21 +75,21 @@ std::vector<Entity> group_entities(WordDecoder decoder, const std::vector<Entity
     if (tag == last.second && bi != 'B') {
       current.push_back(e);
     } else {
-      groups.push_back(group_sub_entities(decoder, current));
+      groups.push_back(group_sub_entities(tokenizer, current));
       current = {e};
     }
   }
-  if (!current.empty()) groups.push_back(group_sub_entities(decoder, current));
+  if (!current.empty()) groups.push_back(group_sub_entities(tokenizer, current));
   return groups;
 }
 
-Entity aggregate_word(const TokenClassificationHead& head, const std::vector<PreEntity>& word,
-                      Aggregation aggregation) {
+Entity aggregate_word(const TokenClassificationHead& head, const Tokenizer& tokenizer,
+                      const std::vector<PreEntity>& word, Aggregation aggregation) {
   const size_t l = head.labels.size();
   Entity e;
   std::vector<std::string> tokens;
   for (const PreEntity& p : word) tokens.push_back(p.word);
-  e.word = tokens_to_string(head.decoder, tokens);
+  e.word = tokenizer.convert_tokens_to_string(tokens);
   e.start = word.front().start;
   e.end = word.back().end;
   int tag = 0;
@@ -203,16 +125,12 @@ Entity aggregate_word(const TokenClassificationHead& head, const std::vector<Pre
 }  // namespace
 
 TokenClassificationHead TokenClassificationHead::load(const std::string& dir,
-                                                      const ModelConfig& config,
-                                                      TokenizerModelKind tokenizer) {
+                                                      const ModelConfig& config) {
   const std::string task = "token classification";
   require_task(dir, config, task, {"ForTokenClassification"});
   formats::Checkpoint ck = open_head_checkpoint(dir);
   TokenClassificationHead h;
   h.classifier = read_linear(ck, "classifier", -1, config.hidden_size, task, config);
-  h.decoder = tokenizer == TokenizerModelKind::kByteLevelBpe    ? WordDecoder::kByteLevel
-              : tokenizer == TokenizerModelKind::kSentencePiece ? WordDecoder::kMetaspace
-                                                                : WordDecoder::kWordPiece;
   h.crf = read_crf(ck, h.classifier.out, config);
   for (int i = 0; i < h.classifier.out; ++i) h.labels.push_back(label_name(config, i));
   return h;
@@ -254,7 +172,7 @@ std::vector<Entity> entities(const TokenClassificationHead& head, const Tokenize
     const std::string word_ref = text.substr(cp[b], cp[std::max(b, e)] - cp[b]);
     PreEntity p;
     p.word = tokenizer.id_to_token(encoding.input_ids[t]);
-    if (head.decoder == WordDecoder::kWordPiece) {
+    if (tokenizer.model_kind() == TokenizerModelKind::kWordPiece) {
       p.is_subword = code_points(p.word) != code_points(word_ref);
     } else {  // no continuing_subword_prefix: a token glued to the previous text is a sub-word
       const size_t s0 = static_cast<size_t>(encoding.offsets[t].first);
@@ -289,14 +207,14 @@ std::vector<Entity> entities(const TokenClassificationHead& head, const Tokenize
     std::vector<PreEntity> word;
     for (const PreEntity& p : pre) {
       if (!word.empty() && !p.is_subword) {
-        out.push_back(aggregate_word(head, word, aggregation));
+        out.push_back(aggregate_word(head, tokenizer, word, aggregation));
         word.clear();
       }
       word.push_back(p);
     }
-    if (!word.empty()) out.push_back(aggregate_word(head, word, aggregation));
+    if (!word.empty()) out.push_back(aggregate_word(head, tokenizer, word, aggregation));
   }
-  if (aggregation != Aggregation::kNone) out = group_entities(head.decoder, out);
+  if (aggregation != Aggregation::kNone) out = group_entities(tokenizer, out);
   out.erase(std::remove_if(out.begin(), out.end(), [](const Entity& e) { return e.entity == "O"; }),
             out.end());
   return out;

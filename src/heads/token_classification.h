@@ -15,10 +15,8 @@
 // Tokenizers without a continuing-subword prefix follow the pipeline's other branch: RoBERTa
 // (byte-level BPE) and XLM-R / ALBERT (SentencePiece) mark a token as a sub-word when it starts
 // after the text's first character and neither it nor the character before is a space, and
-// their words are convert_tokens_to_string of the raw tokens (tokens_to_string: ByteLevel maps
-// the GPT-2 alphabet back to bytes, a cut character becoming U+FFFD; Metaspace turns U+2581 into
-// spaces and drops the first token's leading space); entity "word"s without aggregation are the raw
-// tokens.
+// their words are Tokenizer::convert_tokens_to_string of the raw tokens (the tokenizer's own
+// decoder); entity "word"s without aggregation are the raw tokens.
 #pragma once
 
 #include <optional>
@@ -32,21 +30,12 @@
 
 namespace lightbert::heads {
 
-enum class WordDecoder { kWordPiece, kByteLevel, kMetaspace };
-
-// PreTrainedTokenizerFast.convert_tokens_to_string with the family's decoder.
-std::string tokens_to_string(WordDecoder decoder, const std::vector<std::string>& tokens);
-
 struct TokenClassificationHead {
   Linear classifier;
-  WordDecoder decoder = WordDecoder::kWordPiece;  // from the tokenizer's model kind
   std::optional<Crf> crf;
   std::vector<std::string> labels;
 
-  // `tokenizer`: the model kind of the folder's tokenizer, which picks the word decoder (as the
-  // pipeline's tokenizer.convert_tokens_to_string does).
-  static TokenClassificationHead load(const std::string& dir, const ModelConfig& config,
-                                      TokenizerModelKind tokenizer);
+  static TokenClassificationHead load(const std::string& dir, const ModelConfig& config);
   // hidden [T, H] -> logits [T, L]; tags [T].
   void run(const float* hidden, size_t tokens, float* logits, std::vector<int>& tags) const;
 };

@@ -10,14 +10,19 @@ namespace lightbert::tokenizer {
 
 namespace {
 
+constexpr char32_t kTableChars = 0x100 + 68;  // every code point of the table is below this
+
 struct ByteTable {
   char32_t to_char[256];
+  int16_t from_char[kTableChars];  // -1: not in the table
   ByteTable() {
     // Printable bytes map to themselves; the other 68, in order, to U+0100, U+0101, ...
     char32_t next = 0x100;
+    for (char32_t c = 0; c < kTableChars; ++c) from_char[c] = -1;
     for (int b = 0; b < 256; ++b) {
       const bool printable = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || b >= 0xAE;
       to_char[b] = printable ? static_cast<char32_t>(b) : next++;
+      from_char[to_char[b]] = static_cast<int16_t>(b);
     }
   }
 };
@@ -28,6 +33,10 @@ const ByteTable kBytes;
 
 char32_t byte_to_char(unsigned char b) {
   return kBytes.to_char[b];
+}
+
+int char_to_byte(char32_t c) {
+  return c < kTableChars ? kBytes.from_char[c] : -1;
 }
 
 namespace {

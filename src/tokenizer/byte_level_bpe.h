@@ -24,6 +24,8 @@ namespace lightbert::tokenizer {
 
 // GPT-2's byte -> code point table (printable bytes map to themselves, the rest to U+0100...).
 char32_t byte_to_char(unsigned char b);
+// Its inverse: the byte code point `c` stands for, or -1 when `c` is outside the table.
+int char_to_byte(char32_t c);
 
 // Appends to `out` the [begin, end) ranges of the pre-tokens of text[0, n).
 void gpt2_split(const char32_t* text, size_t n, std::vector<std::pair<size_t, size_t>>& out);

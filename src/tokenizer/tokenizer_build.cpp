@@ -146,6 +146,13 @@ std::unique_ptr<Tokenizer::Impl> Tokenizer::Impl::build(TokenizerSpec spec) {
   impl->pad_id = special_id(config.pad_token, "pad_token");
   impl->unk_id = special_id(config.unk_token, "unk_token");
   impl->mask_id = special_id(config.mask_token, "mask_token");
+  impl->special.assign(impl->id_to_token.size(), 0);
+  for (int32_t id : {impl->cls_id, impl->sep_id, impl->pad_id, impl->unk_id, impl->mask_id}) {
+    impl->special[static_cast<size_t>(id)] = 1;
+  }
+  for (const AddedToken& t : spec.added_tokens) {
+    if (t.special) impl->special[static_cast<size_t>(t.id)] = 1;
+  }
 
   impl->post = spec.has_template ? std::move(spec.post)
                                  : tokenizer::Template::bert(impl->cls_id, impl->sep_id);

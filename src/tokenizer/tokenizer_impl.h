@@ -1,6 +1,6 @@
 // tokenizer/tokenizer_impl.h: the state behind lightbert::Tokenizer, shared by the loaders
 // (tokenizer_loader.cpp, tokenizer_loader_bpe.cpp, tokenizer_loader_spm.cpp), build()
-// (tokenizer_build.cpp) and the encoder (tokenizer.cpp).
+// (tokenizer_build.cpp), the encoder (tokenizer.cpp) and decoding (tokenizer_decode.cpp).
 // Contract: once build() has returned, an Impl is immutable; every id it holds is valid. One of
 // three models runs per Impl: WordPiece (BERT), byte-level BPE (RoBERTa, GPT-2) or SentencePiece
 // (ALBERT, XLM-R); the added-token matching, truncation and templates are shared.
@@ -69,6 +69,7 @@ struct Tokenizer::Impl {
   std::vector<std::string> id_to_token;  // model vocabulary + added tokens
   tokenizer::StringIdMap token_to_id;    // added tokens take precedence
   int32_t cls_id = -1, sep_id = -1, pad_id = -1, unk_id = -1, mask_id = -1;
+  std::vector<uint8_t> special;  // per id: 1 for the five specials and special added tokens
 
   // Encodes `text` (and `text_pair` when not null): the pipeline of tokenizer.cpp.
   Encoding encode(std::string_view text, const std::string_view* text_pair,

@@ -70,18 +70,6 @@ std::string small_vocab() {
 }
 
 // ---- ELECTRA discriminator ------------------------------------------------------------------
-// A grouped byte-level word that cuts a character: Python's convert_tokens_to_string decodes
-// with errors="replace" (bytearray([0xE6]).decode("utf-8", "replace") == "\ufffd";
-// [0xE6 0x97 0xA5 0xE6] -> "日\ufffd"), so the NER JSON never carries invalid UTF-8.
-TEST(FamilyHeads, ByteLevelWordWithACutCharacterDecodesAsReplacement) {
-  using heads::WordDecoder;
-  // GPT-2's byte alphabet: 0xE6 is U+00E6, 0x97 is U+0139, 0xA5 is U+00A5.
-  EXPECT_EQ(heads::tokens_to_string(WordDecoder::kByteLevel, {"\u00e6"}), "\ufffd");
-  EXPECT_EQ(heads::tokens_to_string(WordDecoder::kByteLevel, {"\u00e6\u0139\u00a5", "\u00e6"}),
-            "\u65e5\ufffd");
-  EXPECT_EQ(heads::tokens_to_string(WordDecoder::kByteLevel, {"\u0120Paris"}), " Paris");
-}
-
 TEST(FamilyHeads, ElectraDiscriminatorMatchesReference) {
   const std::string dir = test_data("families/electra-disc");
   const auto gold = jsonl(dir + "/golden.jsonl");

@@ -9,7 +9,6 @@
 #include <cmath>
 
 #include "heads/crf.h"
-#include "heads/wordpiece_decode.h"
 #include "lightbert/error.h"
 #include "lightbert/tasks.h"
 #include "support/head_models.h"
@@ -278,15 +277,6 @@ TEST(Heads, LoadErrorsNameTensorOrTask) {
   expect_error([&] { TokenClassifier t(*base); }, ErrorCode::kUnsupported,
                {"token classification", "BertModel"});
   expect_error([] { parse_aggregation("mean"); }, ErrorCode::kInvalidArgument, {"'mean'"});
-}
-
-TEST(Heads, WordPieceDecodeLikeHuggingFace) {
-  using heads::clean_up_tokenization;
-  using heads::decode_tokens;
-  EXPECT_EQ(decode_tokens({"hello", ",", "world", "##s", "!"}), "hello, worlds!");
-  EXPECT_EQ(decode_tokens({"##ing", "do", "not"}), "##ing do not");  // per-token clean-up only
-  EXPECT_EQ(clean_up_tokenization("don ' t , it ' s"), "don't, it's");
-  EXPECT_EQ(decode_tokens({}), "");
 }
 
 }  // namespace
