@@ -13,37 +13,9 @@
 #include <vector>
 
 #include "lightbert/config.h"
+#include "lightbert/types.h"
 
 namespace lightbert {
-
-// A ragged batch: sequences concatenated, no padding.
-struct SequenceBatch {
-  std::vector<int32_t> input_ids;       // sum(lengths) ids
-  std::vector<int32_t> token_type_ids;  // sum(lengths) ids, or empty for all zeros
-  std::vector<int32_t> lengths;         // one entry per sequence, each >= 1
-
-  void clear() {
-    input_ids.clear();
-    token_type_ids.clear();
-    lengths.clear();
-  }
-  // Appends one sequence; `types` may be empty (all zeros).
-  void add(const std::vector<int32_t>& ids, const std::vector<int32_t>& types = {});
-  size_t num_sequences() const { return lengths.size(); }
-  size_t num_tokens() const { return input_ids.size(); }
-};
-
-struct EncoderOutput {
-  int hidden_size = 0;
-  std::vector<float> last_hidden_state;  // [num_tokens, hidden_size], sequences concatenated
-  std::vector<float> pooler_output;      // [num_sequences, hidden_size]; empty without a pooler
-  std::vector<int32_t> row_offsets;      // first row of each sequence; size num_sequences + 1
-
-  const float* token(size_t sequence, size_t position) const {
-    return last_hidden_state.data() +
-           (static_cast<size_t>(row_offsets[sequence]) + position) * hidden_size;
-  }
-};
 
 struct EncoderOptions {
   int threads = 0;             // 0: all cores

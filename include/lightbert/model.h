@@ -18,39 +18,15 @@
 #include "lightbert/config.h"
 #include "lightbert/encoder.h"
 #include "lightbert/tokenizer.h"
+#include "lightbert/types.h"
 
 namespace lightbert {
-
-enum class Pooling { kMean, kCls, kMax };
-
-const char* pooling_name(Pooling pooling) noexcept;
-Pooling parse_pooling(const std::string& name);  // "mean" | "cls" | "max"; else kInvalidArgument
-
-struct EmbeddingOptions {
-  Pooling pooling = Pooling::kMean;
-  bool normalize = false;
-};
-
-// A sentence-transformers Dense module: y = act(W x + b), act tanh or identity.
-struct DenseModule {
-  int in_features = 0;
-  int out_features = 0;
-  std::vector<float> weight;  // [out_features, in_features]
-  std::vector<float> bias;    // [out_features], empty without bias
-  bool tanh = true;           // false: identity
-};
 
 struct ModelOptions {
   int threads = 0;             // 0: all cores
   std::string dtype = "fp32";  // weights of the dense layers: "fp32", "bf16" or "int8"
   int max_length = 0;          // > 0: caps max_length() (truncation cuts there; serve's
                                // --max-input-length); 0: the model's own maximum
-};
-
-// One input: a text, or a text pair.
-struct TextInput {
-  std::string text;
-  std::optional<std::string> text_pair;
 };
 
 // The tokenizer of a model folder, or of a .lbt model file (lightbert convert): its embedded

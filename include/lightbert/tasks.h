@@ -17,19 +17,11 @@
 #include <vector>
 
 #include "lightbert/model.h"
+#include "lightbert/types.h"
 
 namespace lightbert {
 
 // ---- sequence classification (BertForSequenceClassification) ------------------------------
-struct LabelScore {
-  std::string label;
-  float score = 0.f;
-};
-
-struct Classification {
-  std::vector<float> logits;       // [num_labels]
-  std::vector<LabelScore> labels;  // every label, highest score first (ties: lower id first)
-};
 
 class SequenceClassifier {
  public:
@@ -51,25 +43,6 @@ class SequenceClassifier {
 std::vector<float> similarity(Model& model, const std::vector<TextInput>& inputs, bool truncate);
 
 // ---- token classification (BertForTokenClassification) -------------------------------------
-enum class Aggregation { kNone, kSimple, kFirst, kMax, kAverage };
-const char* aggregation_name(Aggregation a) noexcept;
-Aggregation parse_aggregation(const std::string& name);  // none|simple|first|max|average
-
-struct Entity {
-  std::string entity;  // the label (aggregation none) or the entity group
-  float score = 0.f;
-  std::string word;
-  int32_t start = 0;  // code points, [start, end)
-  int32_t end = 0;
-  int32_t index = -1;  // token index (aggregation none only)
-};
-
-struct TokenClassification {
-  Encoding encoding;
-  std::vector<float> logits;  // [tokens, num_labels]
-  std::vector<int> tags;      // per token: argmax, or the CRF's Viterbi path
-  std::vector<Entity> entities;
-};
 
 class TokenClassifier {
  public:
@@ -86,29 +59,6 @@ class TokenClassifier {
 };
 
 // ---- extractive question answering (BertForQuestionAnswering) ------------------------------
-struct QaOptions {
-  int top_k = 1;
-  int max_answer_len = 15;
-  int doc_stride = -1;   // -1: min(max_seq_len / 2, 128), as Hugging Face
-  int max_seq_len = -1;  // -1: min(model.max_length(), 384), as Hugging Face
-};
-
-struct Answer {
-  std::string answer;
-  float score = 0.f;
-  int32_t start = 0;  // code points of the context, [start, end)
-  int32_t end = 0;
-  int32_t window = 0;       // which window it came from
-  int32_t start_token = 0;  // token indices in that window
-  int32_t end_token = 0;
-};
-
-struct QaResult {
-  std::vector<Answer> answers;  // best first, at most top_k
-  std::vector<Encoding> windows;
-  std::vector<std::vector<float>> start_logits;  // per window
-  std::vector<std::vector<float>> end_logits;
-};
 
 class QuestionAnswerer {
  public:
@@ -123,18 +73,6 @@ class QuestionAnswerer {
 };
 
 // ---- fill-mask (BertForMaskedLM) ------------------------------------------------------------
-struct MaskPrediction {
-  int32_t token = 0;
-  std::string token_str;
-  float score = 0.f;
-  std::string sequence;
-};
-
-struct FillMaskResult {
-  std::vector<int32_t> mask_positions;                   // token indices of the [MASK] tokens
-  std::vector<std::vector<float>> logits;                // per mask: [vocab_size]
-  std::vector<std::vector<MaskPrediction>> predictions;  // per mask: top_k, best first
-};
 
 class MaskFiller {
  public:
@@ -149,20 +87,6 @@ class MaskFiller {
 };
 
 // ---- replaced-token detection (ElectraForPreTraining's discriminator) ------------------------
-struct TokenScore {
-  std::string token;  // the tokenizer's token string
-  float logit = 0.f;  // discriminator_predictions output
-  float score = 0.f;  // sigmoid(logit): probability that the token was replaced
-  int32_t index = 0;  // token index in the encoding
-  int32_t start = 0;  // code points of the text, [start, end)
-  int32_t end = 0;
-};
-
-struct ReplacedTokens {
-  Encoding encoding;
-  std::vector<float> logits;       // [tokens], special tokens included
-  std::vector<TokenScore> tokens;  // the text's tokens (special tokens left out), in order
-};
 
 class ReplacedTokenDetector {
  public:

@@ -18,12 +18,12 @@ ClassificationHead ClassificationHead::load(const std::string& dir, const ModelC
   if (type == "roberta" || type == "xlm-roberta" || type == "electra") {
     head.uses_pooler = false;
     head.dense = read_linear(ck, "classifier.dense", h, h, task, config);
-    head.dense_act = type == "electra" ? DenseAct::kGelu : DenseAct::kTanh;
+    head.dense_act = type == "electra" ? kernels::Act::kGelu : kernels::Act::kTanh;
     head.classifier = read_linear(ck, "classifier.out_proj", -1, h, task, config);
   } else if (type == "distilbert") {
     head.uses_pooler = false;
     head.dense = read_linear(ck, "pre_classifier", h, h, task, config);
-    head.dense_act = DenseAct::kRelu;
+    head.dense_act = kernels::Act::kRelu;
     head.classifier = read_linear(ck, "classifier", -1, h, task, config);
   } else {
     head.classifier = read_linear(ck, "classifier", -1, h, task, config);
@@ -44,20 +44,7 @@ void ClassificationHead::run(const float* input, float* logits, float* scores) c
   if (dense) {
     mid.resize(static_cast<size_t>(dense->out));
     dense->apply(input, mid.data());
-    for (float& x : mid) {
-      const double v = x;
-      switch (dense_act) {
-        case DenseAct::kTanh:
-          x = static_cast<float>(std::tanh(v));
-          break;
-        case DenseAct::kGelu:
-          x = static_cast<float>(0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))));
-          break;
-        case DenseAct::kRelu:
-          x = x > 0.0f ? x : 0.0f;
-          break;
-      }
-    }
+    for (float& x : mid) x = static_cast<float>(activate(dense_act, x));
     input = mid.data();
   }
   classifier.apply(input, logits);

@@ -24,10 +24,9 @@
 namespace lightbert::heads {
 
 struct ClassificationHead {
-  enum class DenseAct { kTanh, kGelu, kRelu };
   bool uses_pooler = true;      // input: the pooler output, else the first token's state
   std::optional<Linear> dense;  // the hidden-to-hidden layer before the classifier, if any
-  DenseAct dense_act = DenseAct::kTanh;
+  kernels::Act dense_act = kernels::Act::kTanh;
   Linear classifier;
   bool sigmoid = false;
   std::vector<std::string> labels;

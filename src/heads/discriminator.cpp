@@ -4,12 +4,9 @@
 #include <cmath>
 
 #include "lightbert/error.h"
+#include "ops/activation.h"
 
 namespace lightbert::heads {
-
-namespace {
-constexpr double kSqrt2OverPi = 0.79788456080286535588;  // sqrt(2 / pi)
-}  // namespace
 
 DiscriminatorHead DiscriminatorHead::load(const std::string& dir, const ModelConfig& config) {
   const std::string task = "replaced-token detection";
@@ -24,7 +21,7 @@ DiscriminatorHead DiscriminatorHead::load(const std::string& dir, const ModelCon
   const int h = config.hidden_size;
   DiscriminatorHead head;
   head.dense = read_linear(ck, "discriminator_predictions.dense", h, h, task, config);
-  head.act = config.hidden_act;
+  head.act = ops::kernel_activation(config.hidden_act);
   head.prediction =
       read_linear(ck, "discriminator_predictions.dense_prediction", 1, h, task, config);
   return head;
@@ -35,21 +32,7 @@ void DiscriminatorHead::run(const float* hidden, size_t n, float* logits) const 
   std::vector<float> mid(static_cast<size_t>(dense.out));
   for (size_t t = 0; t < n; ++t) {
     dense.apply(hidden + t * h, mid.data());
-    for (float& x : mid) {
-      const double v = x;
-      switch (act) {
-        case Activation::kGelu:
-          x = static_cast<float>(0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))));
-          break;
-        case Activation::kGeluNew:
-          x = static_cast<float>(0.5 * v *
-                                 (1.0 + std::tanh(kSqrt2OverPi * (v + 0.044715 * v * v * v))));
-          break;
-        case Activation::kRelu:
-          x = x > 0.0f ? x : 0.0f;
-          break;
-      }
-    }
+    for (float& x : mid) x = static_cast<float>(activate(act, x));
     prediction.apply(mid.data(), logits + t);
   }
 }

@@ -18,7 +18,7 @@ namespace lightbert::heads {
 
 struct DiscriminatorHead {
   Linear dense;
-  Activation act = Activation::kGelu;
+  kernels::Act act = kernels::Act::kGelu;
   Linear prediction;
 
   static DiscriminatorHead load(const std::string& dir, const ModelConfig& config);

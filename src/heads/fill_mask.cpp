@@ -8,6 +8,7 @@
 #include "kernels/kernels.h"
 #include "lightbert/error.h"
 #include "models/model_families.h"
+#include "ops/activation.h"
 
 namespace lightbert::heads {
 
@@ -97,7 +98,7 @@ MaskedLmHead MaskedLmHead::load(const std::string& dir, const ModelConfig& confi
   m.decoder =
       kernels::pack_weights(decoder.data(), v, e, bias.data(), kernels::active_kernels().gemm_nr);
   m.vocab_size = static_cast<int>(v);
-  m.act = l.exact_gelu ? Activation::kGelu : config.hidden_act;
+  m.act = l.exact_gelu ? kernels::Act::kGelu : ops::kernel_activation(config.hidden_act);
   m.eps = l.fixed_eps ? 1e-12 : config.layer_norm_eps;
   return m;
 }
@@ -107,7 +108,7 @@ namespace {
 // LayerNorm(act(dense(x))) of one hidden row, in double, rounded to float.
 std::vector<float> transform(const MaskedLmHead& m, const float* hidden) {
   const Linear& dense = m.dense;
-  const Activation act = m.act;
+  const kernels::Act act = m.act;
   const double eps = m.eps;
   const std::vector<float>& ln_gamma = m.ln_gamma;
   const std::vector<float>& ln_beta = m.ln_beta;
@@ -117,18 +118,7 @@ std::vector<float> transform(const MaskedLmHead& m, const float* hidden) {
   std::vector<double> z(e);
   double mean = 0.0;
   for (size_t i = 0; i < e; ++i) {
-    const double x = y[i];
-    switch (act) {
-      case Activation::kGelu:
-        z[i] = 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
-        break;
-      case Activation::kGeluNew:
-        z[i] = 0.5 * x * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
-        break;
-      case Activation::kRelu:
-        z[i] = x > 0 ? x : 0.0;
-        break;
-    }
+    z[i] = activate(act, y[i]);
     mean += z[i];
   }
   mean /= static_cast<double>(e);

@@ -36,7 +36,7 @@ struct MaskedLmHead {
   std::vector<float> ln_gamma, ln_beta;  // [E]
   kernels::PackedWeights decoder;        // [V, E] with the bias [V], packed for the fp32 GEMM
   int vocab_size = 0;
-  Activation act = Activation::kGelu;
+  kernels::Act act = kernels::Act::kGelu;
   double eps = 1e-12;
 
   static MaskedLmHead load(const std::string& dir, const ModelConfig& config);

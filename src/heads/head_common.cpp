@@ -115,6 +115,22 @@ void softmax(const float* x, size_t n, float* y) {
     y[i] = static_cast<float>(std::exp(static_cast<double>(x[i]) - m) / sum);
 }
 
+double activate(kernels::Act act, double v) {
+  switch (act) {
+    case kernels::Act::kGelu:
+      return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+    case kernels::Act::kGeluTanh:
+      return 0.5 * v * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
+    case kernels::Act::kRelu:
+      return v > 0.0 ? v : 0.0;
+    case kernels::Act::kTanh:
+      return std::tanh(v);
+    case kernels::Act::kNone:
+      break;
+  }
+  return v;
+}
+
 float sigmoid(float x) {
   return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(x))));
 }

@@ -3,8 +3,10 @@
 // when config.json lists architectures and none is a model for that task. read_head_tensor()
 // reads a top-level head tensor (no "bert." prefix) as float and throws kNotFound naming the
 // tensor and the checkpoint file (checkpoint_files) when it is absent, kFormat on a wrong shape.
-// Linear is y = x W^T + b accumulated in double (head work is a few rows). label_name() follows
-// config id2label with Hugging Face's LABEL_i default.
+// Linear is y = x W^T + b accumulated in double (head work is a few rows); activate() is the
+// heads' one scalar activation (in double: exact erf GELU, tanh GELU, ReLU, tanh, identity; the
+// same kernels::Act the encoder's kernels take). label_name() follows config id2label with
+// Hugging Face's LABEL_i default.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "formats/checkpoint.h"
+#include "kernels/kernels.h"
 #include "lightbert/config.h"
 
 namespace lightbert::heads {
@@ -49,6 +52,8 @@ struct Linear {
 // Reads PREFIX.weight [out, in] and PREFIX.bias [out]; out = -1 takes the stored row count.
 Linear read_linear(const formats::Checkpoint& ck, const std::string& prefix, int out, int in,
                    const std::string& task, const ModelConfig& config);
+
+double activate(kernels::Act act, double v);
 
 // Numerically stable softmax / logistic of n floats (double internally).
 void softmax(const float* x, size_t n, float* y);

@@ -6,8 +6,7 @@
 
 #include <cstddef>
 
-#include "lightbert/encoder.h"
-#include "lightbert/model.h"
+#include "lightbert/types.h"
 
 namespace lightbert::heads {
 

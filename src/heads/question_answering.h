@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "heads/head_common.h"
-#include "lightbert/tasks.h"
+#include "lightbert/types.h"
 #include "lightbert/tokenizer.h"
 
 namespace lightbert::heads {

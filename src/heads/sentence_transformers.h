@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "lightbert/model.h"
+#include "lightbert/types.h"
 
 namespace lightbert::heads {
 

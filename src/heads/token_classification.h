@@ -25,7 +25,7 @@
 
 #include "heads/crf.h"
 #include "heads/head_common.h"
-#include "lightbert/tasks.h"
+#include "lightbert/types.h"
 #include "lightbert/tokenizer.h"
 
 namespace lightbert::heads {

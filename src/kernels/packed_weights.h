@@ -10,16 +10,17 @@
 //    (vdpbf16ps pairs); int8 kgroup 4 (vpmaddubsw / vpdpbusd quads) or 2 (the generic table).
 //  * kF32 panels in `data`; kBF16 in `bf16` (bf16 bit patterns, round-to-nearest-even from fp32);
 //    kI8 in `i8`: W[j][i] ~= scales[j] * q[j][i], q in [-qmax, qmax] (symmetric, one scale per
-//    output column; qmax 127, or 63 for AVX2's exact vpmaddubsw), with col_sums[j] = sum_i q[j][i]
-//    (the zero-point compensation of u8 activations).
+//    output column; qmax 127 in every table: AVX2 splits activations by sign so vpmaddubsw stays
+//    exact with full 8-bit codes; a qmax other than 127 is only read back from older files), with
+//    col_sums[j] = sum_i q[j][i] (the zero-point compensation of u8 activations).
 //  * bias, scales, col_sums are padded with zeros to num_panels() * nr (bias zeros without bias).
 //  * `layout` names the packing (packed_layout_tag: dtype, qmax, kgroup, nr, e.g. "int8.k2.nr16",
-//    "int8q63.k4.nr16"); a
-//    kernel table runs only weights whose tag equals its own (kernels.h packed_layout), so a file
-//    packed for another table can be detected and repacked from its source weights.
+//    "int8.k4.nr16"); a kernel table runs only weights whose tag equals its own (kernels.h
+//    packed_layout), so a file packed for another table (or an older qmax) is detected and
+//    repacked from its source weights.
 //  * Arrays are const views; `owner` keeps their memory alive (a block the packer allocated,
-//  64-byte
-//    aligned, or whatever a loader passes, e.g. the mapping of a model file). Copies share it.
+//    64-byte aligned, or whatever a loader passes, e.g. the mapping of a model file). Copies
+//    share it.
 //  * Serialisation: for_each_array lists every non-empty array by name ("data" | "bf16" | "i8",
 //    "bias", "scales", "col_sums") with its bytes; borrow_packed rebuilds a PackedWeights from a
 //    PackedHeader and a lookup(name) of those arrays without copying. It checks each array's size
@@ -78,7 +79,7 @@ struct PackedWeights {
 };
 
 // "fp32.nr16", "bf16.k2.nr16", "int8.k4.nr32", ...
-// int8 with qmax != 127 adds "q<qmax>" to the dtype: "int8q63.k4.nr16".
+// int8 with qmax != 127 (only in older files) adds "q<qmax>" to the dtype: "int8q63.k4.nr16".
 std::string packed_layout_tag(WeightDtype dtype, int kgroup, int nr, int qmax = 127);
 
 // fp32 packing (kgroup 1).

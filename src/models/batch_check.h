@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "lightbert/config.h"
-#include "lightbert/encoder.h"
+#include "lightbert/types.h"
 
 namespace lightbert::models {
 

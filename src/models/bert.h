@@ -15,7 +15,7 @@
 
 #include "kernels/kernels.h"
 #include "lightbert/config.h"
-#include "lightbert/encoder.h"
+#include "lightbert/types.h"
 #include "models/bert_weights.h"
 #include "ops/attention.h"
 #include "ops/op_context.h"

@@ -15,7 +15,7 @@
 
 #include "kernels/kernels.h"
 #include "lightbert/config.h"
-#include "lightbert/encoder.h"
+#include "lightbert/types.h"
 #include "models/encoder_tensors.h"
 
 namespace lightbert::models {

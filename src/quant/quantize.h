@@ -5,7 +5,7 @@
 //    is exact (the bits shifted left by 16).
 //  * int8 weights: symmetric per output channel, scale = max|w| / qmax (1 when the row is all
 //    zero), q = nearbyint(w / scale) clamped to [-qmax, qmax] (the FP environment's round-to-
-//    nearest-even); qmax 127 (every table here), or 63 for 7-bit layouts. A row holding a
+//    nearest-even); qmax 127 (every table here; 63 only re-read from older 7-bit files). A row holding a
 //    non-finite value gets scale NaN (its outputs are NaN, as in fp32).
 //  * u8 activations (dynamic, per row, ONNX Runtime's DynamicQuantizeLinear rule): range
 //    [min(0, min x), max(0, max x)], scale = (max - min) / 255 (1 when the range is empty),
