@@ -319,6 +319,11 @@ void write_model_file(const std::string& path, const json& manifest,
 
 std::shared_ptr<const ModelFile> ModelFile::open(const std::string& path) {
   auto mf = std::make_shared<ModelFile>();
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {  // a FIFO would block in open()
+    format_error(path, "not a lightbert model file (not a regular file: a FIFO, socket or "
+                       "device); a model is a folder or a .lbt file from lightbert convert");
+  }
   mf->file_ = runtime::MappedFile(path);
   const uint8_t* p = mf->file_.data();
   const uint64_t size = mf->file_.size();

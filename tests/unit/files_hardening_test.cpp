@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -171,6 +172,28 @@ TEST(ByteTrie, VocabularyWithAHugeLineLoadsAndTokenizes) {
                {"2007 tokens", "'vocab_size' is 2006"});
 }
 
+// Found by fuzz_spm_model: a model whose piece list has an empty piece (or one with a NUL byte)
+// made libsentencepiece's trie builder throw through a noexcept path: std::terminate, abort.
+TEST(SentencePiece, EmptyOrNulPiecesAreATypedError) {
+  TempDir tmp;
+  const std::string good = read_file(test_data("tokenizers/albert-tiny/spiece.model"));
+  const std::string dir = tmp.path + "/spm";
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(test_data("tokenizers/albert-tiny/tokenizer_config.json"),
+                             dir + "/tokenizer_config.json");
+  // Appending a top-level field 1 adds one more SentencePiece message to ModelProto.pieces.
+  const std::string cases[] = {std::string("\x0a\x00", 2),                // a piece message, no text
+                               std::string("\x0a\x02\x0a\x00", 4),        // piece: ""
+                               std::string("\x0a\x05\x0a\x03" "a\0b", 7)};  // piece: "a\0b"
+  for (const std::string& extra : cases) {
+    write_file(dir + "/spiece.model", good + extra);
+    expect_error([&] { Tokenizer::from_folder(dir); }, ErrorCode::kFormat,
+                 {dir + "/spiece.model", "piece 1200"});
+  }
+  write_file(dir + "/spiece.model", good);
+  EXPECT_GT(Tokenizer::from_folder(dir).vocab_size(), 1000u);
+}
+
 // ---- config.json sizes -------------------------------------------------------------------------
 
 TEST(ConfigLimits, AbsurdSizesNameTheField) {
@@ -254,6 +277,27 @@ TEST_F(LbtFile, PositionOffsetMustBeTheConfigs) {
   const std::string emb = with_manifest(
       [](json& m) { m["encoder"]["embedding_size"] = 16; }, "emb.lbt");
   expect_error([&] { Encoder::load(emb); }, ErrorCode::kFormat, {"'encoder.embedding_size'"});
+}
+
+// Found by fuzz_lbt on its int8 seed: the embedding computed `word + id * hidden` with the fp32
+// table null (int8 files keep only int8 rows): pointer arithmetic on null, reported by clang's
+// UBSan (tools/fuzz.sh; GCC's does not check it). The int8 file must embed like before.
+TEST_F(LbtFile, Int8FileEmbeds) {
+  const std::string i8 = tmp_.path + "/i8.lbt";
+  models::convert_folder(test_data("tiny-bert"), i8, kernels::active_kernels(),
+                         kernels::WeightDtype::kI8);
+  auto m8 = Model::load(i8);
+  auto m32 = Model::load(good_path_);
+  const auto e8 = m8->embed({{"hello world", std::nullopt}}, m8->default_embedding(), true);
+  const auto e32 = m32->embed({{"hello world", std::nullopt}}, m32->default_embedding(), true);
+  ASSERT_EQ(e8[0].size(), e32[0].size());
+  double dot = 0, n8 = 0, n32 = 0;
+  for (size_t i = 0; i < e8[0].size(); ++i) {
+    dot += e8[0][i] * e32[0][i];
+    n8 += e8[0][i] * e8[0][i];
+    n32 += e32[0][i] * e32[0][i];
+  }
+  EXPECT_GT(dot / std::sqrt(n8 * n32), 0.99);
 }
 
 TEST_F(LbtFile, OverlappingBlobsAreRefused) {
@@ -348,6 +392,10 @@ TEST_F(LbtFile, ShortOrForeignFilesSayWhatTheyAre) {
       }
     }
   }
+  // A FIFO is refused without opening it (open() would wait for a writer forever).
+  const std::string fifo = tmp_.path + "/fifo.lbt";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  expect_error([&] { Model::load(fifo); }, ErrorCode::kFormat, {fifo, "not a regular file"});
   const auto r = run_cli("embed --model " + shell_quote(test_data("tiny-bert/vocab.txt")), "");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("not a lightbert model file"), std::string::npos) << r.err;
