@@ -28,10 +28,13 @@ void embed(const OpContext& ctx, const EmbeddingTables& tables, const int32_t* i
       const int64_t type = types != nullptr ? types[t] : 0;
       const float* type_row =
           tables.token_type != nullptr ? tables.token_type + type * hidden : nullptr;
-      const float* word_row = tables.word + static_cast<int64_t>(ids[t]) * hidden;
+      // (int8 tables leave `word` null: no arithmetic on it then, which would be UB.)
+      const float* word_row = nullptr;
       if (tables.word_i8 != nullptr) {  // dequantise into the output row (layer_norm may alias)
         tables.word_i8->dequantize_row(ids[t], out.row(t));
         word_row = out.row(t);
+      } else {
+        word_row = tables.word + static_cast<int64_t>(ids[t]) * hidden;
       }
       k.layer_norm(word_row, type_row, tables.position + pos * hidden, tables.gamma, tables.beta,
                    tables.eps, out.row(t), hidden);

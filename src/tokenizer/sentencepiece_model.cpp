@@ -6,6 +6,9 @@
 #include <sentencepiece_processor.h>
 #include <utf8proc.h>
 
+#include <cstdint>
+#include <fstream>
+#include <sstream>
 #include <string_view>
 
 #include "lightbert/error.h"
@@ -40,6 +43,73 @@ bool starts_with_underline(const std::string& piece) {
          static_cast<unsigned char>(piece[2]) == 0x81;
 }
 
+// Protocol-buffer wire reading, just enough to walk ModelProto.pieces (field 1) and each
+// SentencePiece.piece (field 1). Returns false on anything malformed (libsentencepiece then
+// reports it).
+struct Wire {
+  const uint8_t* p;
+  const uint8_t* end;
+  bool varint(uint64_t* v) {
+    *v = 0;
+    for (int shift = 0; shift < 64 && p < end; shift += 7) {
+      const uint8_t b = *p++;
+      *v |= static_cast<uint64_t>(b & 0x7F) << shift;
+      if ((b & 0x80) == 0) return true;
+    }
+    return false;
+  }
+  // The next field: its number, and for length-delimited fields the bytes [*data, *data + *len).
+  bool field(uint32_t* number, int* wire_type, const uint8_t** data, uint64_t* len) {
+    uint64_t key = 0, v = 0;
+    if (!varint(&key)) return false;
+    *number = static_cast<uint32_t>(key >> 3);
+    *wire_type = static_cast<int>(key & 7);
+    switch (*wire_type) {
+      case 0: return varint(&v);
+      case 1: if (end - p < 8) return false; p += 8; return true;
+      case 5: if (end - p < 4) return false; p += 4; return true;
+      case 2:
+        if (!varint(len) || *len > static_cast<uint64_t>(end - p)) return false;
+        *data = p;
+        p += *len;
+        return true;
+      default: return false;  // groups: not in a SentencePiece model
+    }
+  }
+};
+
+// libsentencepiece builds a Darts trie from the pieces and aborts the process (an exception that
+// escapes a noexcept path) on an empty piece or one holding a NUL byte: refused here first.
+void check_pieces(const std::string& bytes, const std::string& path) {
+  Wire top{reinterpret_cast<const uint8_t*>(bytes.data()),
+           reinterpret_cast<const uint8_t*>(bytes.data()) + bytes.size()};
+  size_t index = 0;
+  while (top.p < top.end) {
+    uint32_t number = 0;
+    int type = 0;
+    const uint8_t* data = nullptr;
+    uint64_t len = 0;
+    if (!top.field(&number, &type, &data, &len)) return;
+    if (number != 1 || type != 2) continue;
+    Wire piece{data, data + len};
+    std::string_view text;  // proto2: an absent piece is ""; a repeated field keeps the last
+    while (piece.p < piece.end) {
+      uint32_t n = 0;
+      int t = 0;
+      const uint8_t* d = nullptr;
+      uint64_t l = 0;
+      if (!piece.field(&n, &t, &d, &l)) return;
+      if (n == 1 && t == 2) text = std::string_view(reinterpret_cast<const char*>(d), l);
+    }
+    if (text.empty() || text.find('\0') != std::string_view::npos) {
+      throw Error(ErrorCode::kFormat, path + ": piece " + std::to_string(index) +
+                                          (text.empty() ? " is empty" : " holds a NUL byte") +
+                                          " (not a valid SentencePiece model)");
+    }
+    ++index;
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const SentencePieceModel> SentencePieceModel::load(const std::string& path,
@@ -47,7 +117,13 @@ std::shared_ptr<const SentencePieceModel> SentencePieceModel::load(const std::st
   std::shared_ptr<SentencePieceModel> m(new SentencePieceModel());
   m->state_ = std::make_unique<State>();
   m->options_ = options;
-  const auto status = m->state_->sp.Load(path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kIo, path + ": cannot open");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (in.bad()) throw Error(ErrorCode::kIo, path + ": read failed");
+  check_pieces(bytes.str(), path);
+  const auto status = m->state_->sp.LoadFromSerializedProto(bytes.str());
   if (!status.ok()) {
     throw Error(ErrorCode::kFormat,
                 path + ": not a SentencePiece model (" + status.ToString() + ")");
