@@ -74,6 +74,12 @@ HttpCore::HttpCore(const ServerOptions& options) : request_deadline_s_(options.r
   // two writes (headers, body) and Nagle holds the second until the client's delayed ACK.
   // (Set on the listening socket; Linux passes it on to accepted sockets.)
   set_tcp_nodelay(true);
+  // cpp-httplib sets SO_REUSEPORT, which lets a second server bind the same port and the
+  // kernel spread connections across both: SO_REUSEADDR only (restarts past TIME_WAIT).
+  set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
 }
 
 void HttpCore::raise_backlog(int backlog) {

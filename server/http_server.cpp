@@ -4,7 +4,9 @@
 // and records every answer in the metrics.
 #include "server/http_server.h"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <exception>
 #include <new>
 
@@ -131,6 +133,7 @@ void HttpServer::register_routes() {
 int HttpServer::start() {
   if (started_) throw Error(ErrorCode::kInvalidArgument, "the server is already started");
   int port = options_.port;
+  errno = 0;
   if (port == 0) {
     port = http_->bind_to_any_port(options_.host);
     if (port < 0) port = 0;
@@ -138,9 +141,12 @@ int HttpServer::start() {
     port = 0;
   }
   if (port <= 0) {
+    const int err = errno;
+    std::string why = err == EADDRINUSE ? "address already in use"
+                      : err != 0        ? std::strerror(err)
+                                        : "not a local address?";
     throw Error(ErrorCode::kIo, "cannot listen on " + options_.host + ":" +
-                                    std::to_string(options_.port) +
-                                    " (address in use, or not a local address?)");
+                                    std::to_string(options_.port) + ": " + why);
   }
   http_->raise_backlog(1024);
   started_ = true;
