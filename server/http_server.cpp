@@ -36,6 +36,12 @@ void validate(const ServerOptions& o) {
   if (o.max_batch_wait_ms < 0) throw bad_option("--max-batch-wait-ms must be >= 0");
   if (o.max_body_bytes < 1) throw bad_option("--max-body-bytes must be at least 1");
   if (o.read_timeout_s < 1) throw bad_option("--read-timeout must be at least 1 second");
+  if (o.max_decompressed_bytes < 1) throw bad_option("--max-decompressed-bytes must be at least 1");
+  if (o.max_header_bytes < 256) throw bad_option("--max-header-bytes must be at least 256");
+  if (o.max_headers < 1) throw bad_option("--max-headers must be at least 1");
+  if (o.max_connections < 1) throw bad_option("--max-connections must be at least 1");
+  if (o.header_timeout_s < 1) throw bad_option("--header-timeout must be at least 1 second");
+  if (o.body_timeout_s < 1) throw bad_option("--body-timeout must be at least 1 second");
 }
 
 // Wraps a handler: ApiError -> its status and TEI's body; anything else -> 500.
@@ -111,9 +117,10 @@ void HttpServer::register_routes() {
       msg = "no endpoint " + req.method + " " + req.path;
     } else if (res.status == 413) {
       msg = "the request body is larger than the server's limit";
+    } else if (res.status == 400) {
+      msg = "malformed HTTP request: unknown method " + req.method + " or malformed target";
     } else {
-      msg = "malformed HTTP request (HTTP " + std::to_string(res.status) +
-            "; a POST needs a body with Content-Length or chunked encoding)";
+      msg = "the HTTP request was refused (HTTP " + std::to_string(res.status) + ")";
     }
     send_json(res, res.status, error_body(type, msg));
     return httplib::Server::HandlerResponse::Handled;
@@ -124,6 +131,7 @@ void HttpServer::register_routes() {
         send_json(res, 500, error_body("backend", "internal error"));
       });
   Metrics& m = *metrics_;
+  http_->on_rejected = [&m](int status, double seconds) { m.record_request("", status, seconds); };
   http_->set_logger([&m](const httplib::Request& req, const httplib::Response& res) {
     const auto elapsed = std::chrono::steady_clock::now() - HttpCore::request_start();
     m.record_request(req.path, res.status, std::chrono::duration<double>(elapsed).count());

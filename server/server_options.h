@@ -21,6 +21,12 @@ struct ServerOptions {
   int http_threads = 16;             // connections served at once (cpp-httplib's pool)
   int max_batch_wait_ms = 2;         // how long the batcher may wait for more work
   size_t max_body_bytes = 2u << 20;  // request bodies beyond: 413
+  size_t max_decompressed_bytes = 2u << 20;  // bodies after Content-Encoding is undone: 413
+  size_t max_header_bytes = 16384;   // request line + header fields; beyond: 431
+  int max_headers = 64;              // header fields; beyond: 431
+  int max_connections = 1024;        // open connections; beyond: 503 and closed
+  int header_timeout_s = 5;          // the request head must arrive within this of its first byte
+  int body_timeout_s = 10;           // the body must arrive within this of the head
   int read_timeout_s = 10;           // a client that sends nothing for this long is dropped
   int request_deadline_s = 30;       // a request must be fully received within this
   int keep_alive_timeout_s = 5;      // idle keep-alive connections are closed after this
