@@ -276,8 +276,7 @@ TEST(ServerSlowClients, HealthAnswersQuicklyWhileSlowClientsTrickle) {
     const auto t0 = Clock::now();
     auto r = c->Get("/health");
     worst = std::max(worst, ms_since(t0));
-    ASSERT_TRUE(r);
-    EXPECT_EQ(r->status, 200);
+    EXPECT_TRUE(r && r->status == 200);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   stop.store(true);
