@@ -46,6 +46,32 @@ TEST(ServerHardening, NumberOverflowingADoubleIs400) {
 }
 
 
+TEST(ServerHardening, WordLengthAndRequestTokensAreLimited) {
+  InProcessServer s;
+  s.options.max_word_chars = 100;
+  s.options.max_request_tokens = 200;
+  ASSERT_GT(s.start(), 0);
+  auto c = s.client();
+  // A run of unknown characters without spaces is refused before the tokenizer sees it.
+  std::string snow;
+  for (int i = 0; i < 101; ++i) snow += "\u2603";
+  auto r = c->Post("/embed", "{\"inputs\": [\"a\", \"" + snow + "\"]}", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413) << r->body;
+  EXPECT_NE(r->body.find("inputs[1] has more than 100 characters without whitespace"),
+            std::string::npos) << r->body;
+  r = c->Post("/embed", "{\"inputs\": \"" + std::string(100, 'x') + " y\"}", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  // 30 inputs of ~10 tokens: more than 200 tokens together.
+  json many = json::array();
+  for (int i = 0; i < 30; ++i) many.push_back("the house on the hill is red and old");
+  r = c->Post("/embed", json{{"inputs", many}}.dump(), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413) << r->body;
+  EXPECT_NE(r->body.find("--max-request-tokens"), std::string::npos) << r->body;
+}
+
 using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point t0) {
