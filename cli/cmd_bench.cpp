@@ -26,6 +26,7 @@
 #include "args.h"
 #include "bench_stats.h"
 #include "commands.h"
+#include "formats/json_limits.h"
 #include "kernels/kernels.h"
 #include "lightbert/encoder.h"
 #include "lightbert/error.h"
@@ -78,8 +79,15 @@ SequenceBatch case_batch(const std::string& file, const std::string& name) {
   std::ifstream in(file);
   if (!in) throw bad("--cases: cannot open '" + file + "'");
   nlohmann::json cases;
+  std::ostringstream text;
+  text << in.rdbuf();
   try {
-    cases = nlohmann::json::parse(in);
+    formats::check_json_depth(text.str(), "--cases: '" + file + "'");
+  } catch (const Error& e) {
+    throw bad(e.what());
+  }
+  try {
+    cases = nlohmann::json::parse(text.str());
   } catch (const nlohmann::json::exception& e) {
     throw bad("--cases: '" + file + "' is not JSON: " + e.what());
   }

@@ -135,8 +135,9 @@ int run_convert(const std::vector<std::string>& argv) {
   const std::string out_path = args.positional()[1];
   if (formats::is_model_file(dir)) {
     throw Error(ErrorCode::kInvalidArgument,
-                dir + ": convert reads a model folder, not a .lbt model file");
+                dir + ": convert reads a model folder, not a .lbt model file or any other file");
   }
+  formats::check_output_path(out_path);  // before the long work, not after it
   if (args.get("prune-heads") && args.get("prune-heads-ratio")) {
     throw Error(ErrorCode::kInvalidArgument,
                 "convert: give --prune-heads or --prune-heads-ratio, not both");
@@ -184,6 +185,8 @@ int run_convert(const std::vector<std::string>& argv) {
     models::save_model_file(out_path, config, models::read_model_folder_extras(dir, ck), packed,
                             table);
   }
+  // What was written reads back with the data checksum it records (lightbert verify does the same).
+  formats::ModelFile::open(out_path)->verify_data();
 
   // Accuracy and speed against the unmodified fp32 model.
   TensorEncoder before(models::BertModel::from_tensors(original_config, original, table, threads,

@@ -44,9 +44,11 @@ int run_embed(const std::vector<std::string>& argv) {
       append_floats(text, v.data(), v.size());
       text += "}\n";
       std::cout << text;
+      check_output(std::cout);
     }
   }
   std::cout.flush();
+  check_output(std::cout);
   return 0;
 }
 

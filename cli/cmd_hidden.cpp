@@ -50,9 +50,11 @@ int run_hidden(const std::vector<std::string>& argv) {
       }
       text += "}\n";
       std::cout << text;
+      check_output(std::cout);
     }
   }
   std::cout.flush();
+  check_output(std::cout);
   return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "formats/json_limits.h"
 #include "jsonl.h"
 #include "lightbert/tasks.h"
 #include "task_lines.h"
@@ -50,6 +51,11 @@ int run_qa(const std::vector<std::string>& argv) {
   while (next_line(std::cin, line, line_no)) {
     nlohmann::json j;
     try {
+      formats::check_json_depth(line, "stdin line " + std::to_string(line_no));
+    } catch (const Error& e) {
+      throw Error(ErrorCode::kInvalidArgument, e.what());
+    }
+    try {
       j = nlohmann::json::parse(line);
     } catch (const nlohmann::json::exception& e) {
       throw Error(ErrorCode::kInvalidArgument,
@@ -82,8 +88,10 @@ int run_qa(const std::vector<std::string>& argv) {
     }
     text += '\n';
     std::cout << text;
+    check_output(std::cout);
   }
   std::cout.flush();
+  check_output(std::cout);
   return 0;
 }
 

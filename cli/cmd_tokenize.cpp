@@ -49,8 +49,10 @@ int run_tokenize(const std::vector<std::string>& argv) {
     }
     out += "]}\n";
     std::cout << out;
+    check_output(std::cout);
   }
   std::cout.flush();
+  check_output(std::cout);
   return 0;
 }
 

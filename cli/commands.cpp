@@ -47,6 +47,7 @@ const std::vector<Command>& commands() {
        "--prune-heads-ratio R] [--keep-layers 0,2,4] [--calib FILE] [--threads N] [--runs N] "
        "[--json]",
        run_convert},
+      {"verify", "verify FILE.lbt   (header, manifest, data checksum, full load)", run_verify},
   };
   return table;
 }

@@ -1,10 +1,13 @@
 // cli/jsonl.cpp: see jsonl.h.
 #include "jsonl.h"
 
+#include <cerrno>
+#include <cstring>
 #include <limits>
 
 #include <nlohmann/json.hpp>
 
+#include "formats/json_limits.h"
 #include "lightbert/error.h"
 
 namespace lightbert::cli {
@@ -50,6 +53,11 @@ bool next_line(std::istream& in, std::string& line, size_t& line_no) {
 InputLine parse_input(const std::string& line, size_t line_no, bool allow_ids) {
   json j;
   try {
+    formats::check_json_depth(line, "stdin line " + std::to_string(line_no));
+  } catch (const Error& e) {
+    throw Error(ErrorCode::kInvalidArgument, e.what());
+  }
+  try {
     j = json::parse(line);
   } catch (const json::exception& e) {
     throw line_error(line_no, std::string("invalid JSON: ") + e.what());
@@ -87,6 +95,13 @@ InputLine parse_input(const std::string& line, size_t line_no, bool allow_ids) {
   }
   in.text = std::move(t);
   return in;
+}
+
+void check_output(const std::ostream& out, const char* name) {
+  if (out) return;
+  const int err = errno;
+  throw Error(ErrorCode::kIo, std::string(name) + ": cannot write: " +
+                                  (err != 0 ? std::strerror(err) : "write failed"));
 }
 
 void append_ints(std::string& out, const int32_t* v, size_t n) {

@@ -2,10 +2,12 @@
 // Contract: read_input() parses one stdin line into text(+pair) or input_ids(+token types),
 // throwing lightbert::Error that names the line number and the field at fault. The writers
 // append JSON (floats as the shortest decimal that round-trips float32, via server/json_writer).
+// check_output() turns a failed write on stdout into an error.
 #pragma once
 
 #include <cstdint>
 #include <istream>
+#include <ostream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,5 +36,10 @@ inline void append_string(std::string& out, const std::string& s) {  // quoted, 
   server::append_json_string(out, s);
 }
 void append_ints(std::string& out, const int32_t* v, size_t n);
+
+// Throws lightbert::Error(kIo) "stdout: cannot write: REASON" once `out` has failed (a full disk,
+// a closed pipe), so a command stops at the first lost line instead of exiting 0 with a cut
+// output. Call right after writing (errno still holds the failed write's reason).
+void check_output(const std::ostream& out, const char* name = "stdout");
 
 }  // namespace lightbert::cli

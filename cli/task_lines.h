@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "args.h"
+#include "jsonl.h"
 #include "server/head_json.h"
 
 #include "lightbert/error.h"
@@ -61,9 +62,11 @@ int run_text_lines(size_t batch_size, bool allow_pair, Run&& run, Write&& write)
       write(r, text);
       text += '\n';
       std::cout << text;
+      check_output(std::cout);
     }
   }
   std::cout.flush();
+  check_output(std::cout);
   return 0;
 }
 

@@ -6,7 +6,9 @@
 // heads (lightbert/tasks.h) and return what Hugging Face's pipelines return (replaced_tokens: the
 // CLI's replaced-tokens lines). The GIL is released while tokenizing and computing. Every
 // lightbert::Error becomes lightbert.Error (a RuntimeError subclass) carrying the engine's
-// message; wrong Python types raise TypeError.
+// message; wrong Python types raise TypeError naming the argument (also any conversion pybind11
+// fails on); threads outside 0..lightbert::kMaxThreads raise ValueError, and so does a method
+// called on a Model made by Model.__new__ without __init__ (never a crash).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -18,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "lightbert/encoder.h"
 #include "lightbert/error.h"
 #include "lightbert/hub.h"
 #include "lightbert/model.h"
@@ -30,14 +33,23 @@ namespace {
 
 using lightbert::TextInput;
 
+// `v` as a str, or TypeError naming the argument (`what`) and the type it got.
+std::string as_str(const py::handle& v, const std::string& what) {
+  if (!py::isinstance<py::str>(v)) {
+    throw py::type_error(what + " must be a str, got " +
+                         std::string(py::str(py::type::handle_of(v).attr("__name__"))));
+  }
+  return v.cast<std::string>();
+}
+
 // str -> one input; list/tuple of str (or of (text, pair) tuples) -> many.
 std::vector<TextInput> to_inputs(const py::handle& texts, bool* single) {
   std::vector<TextInput> out;
-  auto from_dict = [](const py::dict& d) -> TextInput {
+  auto from_dict = [](const py::dict& d, const std::string& what) -> TextInput {
     if (!d.contains("text")) throw py::type_error("a dict input needs a 'text' key");
-    TextInput t{d["text"].cast<std::string>(), std::nullopt};
+    TextInput t{as_str(d["text"], what + "['text']"), std::nullopt};
     if (d.contains("text_pair") && !d["text_pair"].is_none()) {
-      t.text_pair = d["text_pair"].cast<std::string>();
+      t.text_pair = as_str(d["text_pair"], what + "['text_pair']");
     }
     return t;
   };
@@ -47,7 +59,7 @@ std::vector<TextInput> to_inputs(const py::handle& texts, bool* single) {
     return out;
   }
   if (py::isinstance<py::dict>(texts)) {
-    out.push_back(from_dict(texts.cast<py::dict>()));
+    out.push_back(from_dict(texts.cast<py::dict>(), "texts"));
     return out;
   }
   if (!py::isinstance<py::sequence>(texts)) {
@@ -55,14 +67,16 @@ std::vector<TextInput> to_inputs(const py::handle& texts, bool* single) {
         "texts must be a str, a {text, text_pair} dict, or a list of str / (text, text_pair) "
         "tuples / dicts");
   }
+  size_t i = 0;
   for (const py::handle& item : texts) {
+    const std::string what = "texts[" + std::to_string(i++) + "]";
     if (py::isinstance<py::str>(item)) {
       out.push_back({item.cast<std::string>(), std::nullopt});
     } else if (py::isinstance<py::dict>(item)) {
-      out.push_back(from_dict(item.cast<py::dict>()));
+      out.push_back(from_dict(item.cast<py::dict>(), what));
     } else if (py::isinstance<py::tuple>(item) && py::len(item) == 2) {
       auto t = item.cast<py::tuple>();
-      out.push_back({t[0].cast<std::string>(), t[1].cast<std::string>()});
+      out.push_back({as_str(t[0], what + "[0]"), as_str(t[1], what + "[1]")});
     } else {
       throw py::type_error(
           "each text must be a str, a (text, text_pair) tuple or a {text, text_pair} dict");
@@ -77,8 +91,11 @@ class PyModel {
     lightbert::ModelOptions o;
     o.threads = threads.value_or(0);
     o.dtype = dtype;
-    if (o.threads < 0)
-      throw lightbert::Error(lightbert::ErrorCode::kInvalidArgument, "threads must be >= 0");
+    if (o.threads < 0 || o.threads > lightbert::kMaxThreads) {
+      throw py::value_error("threads must be between 0 (all cores) and " +
+                            std::to_string(lightbert::kMaxThreads) + ", got " +
+                            std::to_string(o.threads));
+    }
     const std::string resolved = lightbert::hub::resolve_model_path(path);
     py::gil_scoped_release release;
     model_ = lightbert::Model::load(resolved, o);
@@ -323,6 +340,29 @@ class PyModel {
   std::mutex mutex_;
 };
 
+// The PyModel behind `self`. An object made by Model.__new__ without __init__ has no
+// constructed PyModel, and pybind11 would call the method on that memory; its holder flag says
+// so, and that raises ValueError instead.
+PyModel& initialised(const py::handle& self) {
+  if (!py::isinstance<PyModel>(self)) throw py::type_error("self must be a lightbert.Model");
+  auto* inst = reinterpret_cast<py::detail::instance*>(self.ptr());
+  auto vh = inst->get_value_and_holder(py::detail::get_type_info(typeid(PyModel)));
+  if (!vh || !vh.holder_constructed() || vh.value_ptr() == nullptr) {
+    throw py::value_error(
+        "lightbert.Model object is not initialised; create it with lightbert.Model(path)");
+  }
+  return *static_cast<PyModel*>(vh.value_ptr());
+}
+
+template <typename R, typename... A>
+auto method(R (PyModel::*f)(A...)) {
+  return [f](const py::handle& self, A... a) -> R { return (initialised(self).*f)(a...); };
+}
+template <typename R, typename... A>
+auto method(R (PyModel::*f)(A...) const) {
+  return [f](const py::handle& self, A... a) -> R { return (initialised(self).*f)(a...); };
+}
+
 }  // namespace
 
 PYBIND11_MODULE(lightbert, m) {
@@ -333,6 +373,8 @@ PYBIND11_MODULE(lightbert, m) {
       if (p) std::rethrow_exception(p);
     } catch (const lightbert::Error& e) {
       error(e.what());
+    } catch (const py::cast_error& e) {  // a value pybind11 could not convert: a type error
+      PyErr_SetString(PyExc_TypeError, e.what());
     }
   });
   m.attr("__version__") = lightbert::version();
@@ -340,27 +382,30 @@ PYBIND11_MODULE(lightbert, m) {
   py::class_<PyModel>(m, "Model")
       .def(py::init<const std::string&, std::optional<int>, const std::string&>(), py::arg("path"),
            py::arg("threads") = py::none(), py::arg("dtype") = "fp32")
-      .def("encode", &PyModel::encode, py::arg("texts"), py::arg("batch_size") = 32,
+      .def("encode", method(&PyModel::encode), py::arg("texts"), py::arg("batch_size") = 32,
            py::arg("normalize") = py::none(), py::arg("pooling") = py::none(),
            py::arg("truncate") = true,
            "Sentence embeddings: float32 [dim] for a str, [n, dim] for a list. Pooling and "
            "normalisation default to the folder's sentence-transformers settings.")
-      .def("tokenize", &PyModel::tokenize, py::arg("texts"), py::arg("max_length") = py::none())
-      .def("classify", &PyModel::classify, py::arg("texts"), py::arg("top_k") = py::none(),
+      .def("tokenize", method(&PyModel::tokenize), py::arg("texts"),
+           py::arg("max_length") = py::none())
+      .def("classify", method(&PyModel::classify), py::arg("texts"),
+           py::arg("top_k") = py::none(),
            py::arg("truncate") = true,
            "Sequence classification: {label, score} per input (a list of top_k with top_k)")
-      .def("ner", &PyModel::ner, py::arg("texts"), py::arg("aggregation") = "simple",
+      .def("ner", method(&PyModel::ner), py::arg("texts"), py::arg("aggregation") = "simple",
            py::arg("truncate") = true, "Token classification: entities per input")
-      .def("qa", &PyModel::qa, py::arg("question"), py::arg("context"), py::arg("top_k") = 1,
+      .def("qa", method(&PyModel::qa), py::arg("question"), py::arg("context"),
+           py::arg("top_k") = 1,
            py::arg("max_answer_len") = 15, py::arg("doc_stride") = -1, py::arg("max_seq_len") = -1,
            "Extractive QA: {answer, score, start, end} (a list with top_k > 1)")
-      .def("fill_mask", &PyModel::fill_mask, py::arg("texts"), py::arg("top_k") = 5,
+      .def("fill_mask", method(&PyModel::fill_mask), py::arg("texts"), py::arg("top_k") = 5,
            py::arg("truncate") = true, "Fill-mask: top_k {score, token, token_str, sequence}")
-      .def("replaced_tokens", &PyModel::replaced_tokens, py::arg("texts"),
+      .def("replaced_tokens", method(&PyModel::replaced_tokens), py::arg("texts"),
            py::arg("truncate") = true,
            "ELECTRA discriminator: per token {token, score (probability it was replaced), index, "
            "start, end}")
-      .def_property_readonly("dim", &PyModel::dim)
-      .def_property_readonly("max_length", &PyModel::max_length)
-      .def_property_readonly("path", &PyModel::path);
+      .def_property_readonly("dim", method(&PyModel::dim))
+      .def_property_readonly("max_length", method(&PyModel::max_length))
+      .def_property_readonly("path", method(&PyModel::path));
 }

@@ -7,6 +7,9 @@ PKGS=(build-essential cmake ninja-build pkg-config git
       libsentencepiece-dev sentencepiece python3-sentencepiece
       libcurl4-openssl-dev libssl-dev libcpp-httplib-dev libsimde-dev
       python3 python3-dev pybind11-dev python3-numpy python3-pytest)
+# The fuzz targets (tools/fuzz.sh, -DLIGHTBERT_FUZZ=ON): clang with its libFuzzer / sanitizer
+# runtimes (libclang-rt-14-dev) and LLVM's OpenMP runtime for clang (libomp-dev).
+PKGS+=(clang libclang-rt-14-dev libomp-dev)
 # LIGHTBERT_BENCH_DEPS=1: also the GEMM libraries bench/gemm_bench compares against
 # (-DLIGHTBERT_BUILD_BENCH=ON); the library itself does not link them.
 if [ "${LIGHTBERT_BENCH_DEPS:-0}" = 1 ]; then

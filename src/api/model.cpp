@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <utility>
 
 #include "formats/model_file.h"
 #include "heads/pooling.h"
@@ -54,13 +55,30 @@ struct TempDir {
   }
 };
 
+// `e` with the temporary folder the files of .lbt `file` were extracted to replaced by the
+// file's name: "TMP/vocab.txt: ..." becomes "FILE: embedded vocab.txt: ...".
+Error embedded_file_error(const Error& e, const std::string& tmp, const std::string& file) {
+  std::string msg = e.what();
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{tmp + "/", file + ": embedded "},
+                                 {tmp, file}}) {
+    for (size_t at = msg.find(from); at != std::string::npos; at = msg.find(from, at + to.size())) {
+      msg.replace(at, from.size(), to);
+    }
+  }
+  return Error(e.code(), msg);
+}
+
 }  // namespace
 
 Tokenizer load_tokenizer(const std::string& path) {
   if (!formats::is_model_file(path)) return Tokenizer::from_folder(path);
   TempDir dir;
-  models::extract_model_file_files(path, dir.path);
-  return Tokenizer::from_folder(dir.path);
+  try {
+    models::extract_model_file_files(path, dir.path);
+    return Tokenizer::from_folder(dir.path);
+  } catch (const Error& e) {
+    throw embedded_file_error(e, dir.path, path);
+  }
 }
 
 // A .lbt model file: its embedded small files (tokenizer, sentence-transformers) are written
@@ -74,33 +92,38 @@ std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& 
   m->encoder_ = Encoder::load(path, eo);
   std::optional<TempDir> extracted;
   std::string folder = path;
-  if (formats::is_model_file(path)) {
-    extracted.emplace();
-    models::extract_model_file_files(path, extracted->path);
-    folder = extracted->path;
-  }
-  m->tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::from_folder(folder));
-  const ModelConfig& cfg = m->encoder_->config();
-  if (m->tokenizer_->vocab_size() > static_cast<size_t>(cfg.vocab_size)) {
-    throw Error(ErrorCode::kFormat, path + ": the tokenizer has " +
-                                        std::to_string(m->tokenizer_->vocab_size()) +
-                                        " tokens but config.json field 'vocab_size' is " +
-                                        std::to_string(cfg.vocab_size));
-  }
-  m->max_length_ = std::min(m->tokenizer_->config().model_max_length, cfg.max_input_length());
-  if (auto st = heads::read_sentence_transformers(folder)) {
-    m->is_sentence_transformer_ = true;
-    m->default_embedding_ = st->embedding;
-    if (st->max_seq_length > 0) m->max_length_ = std::min(m->max_length_, st->max_seq_length);
-    if (!st->dense.empty() && st->dense.front().in_features != cfg.hidden_size) {
-      throw Error(ErrorCode::kFormat, path +
-                                          ": the first sentence-transformers Dense module's "
-                                          "config.json field 'in_features' is " +
-                                          std::to_string(st->dense.front().in_features) +
-                                          " but the encoder's hidden_size is " +
-                                          std::to_string(cfg.hidden_size));
+  try {  // errors about the extracted files name the .lbt file, not the temporary folder
+    if (formats::is_model_file(path)) {
+      extracted.emplace();
+      models::extract_model_file_files(path, extracted->path);
+      folder = extracted->path;
     }
-    m->dense_ = std::move(st->dense);
+    m->tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::from_folder(folder));
+    const ModelConfig& cfg = m->encoder_->config();
+    if (m->tokenizer_->vocab_size() > static_cast<size_t>(cfg.vocab_size)) {
+      throw Error(ErrorCode::kFormat, path + ": the tokenizer has " +
+                                          std::to_string(m->tokenizer_->vocab_size()) +
+                                          " tokens but config.json field 'vocab_size' is " +
+                                          std::to_string(cfg.vocab_size));
+    }
+    m->max_length_ = std::min(m->tokenizer_->config().model_max_length, cfg.max_input_length());
+    if (auto st = heads::read_sentence_transformers(folder)) {
+      m->is_sentence_transformer_ = true;
+      m->default_embedding_ = st->embedding;
+      if (st->max_seq_length > 0) m->max_length_ = std::min(m->max_length_, st->max_seq_length);
+      if (!st->dense.empty() && st->dense.front().in_features != cfg.hidden_size) {
+        throw Error(ErrorCode::kFormat, path +
+                                            ": the first sentence-transformers Dense module's "
+                                            "config.json field 'in_features' is " +
+                                            std::to_string(st->dense.front().in_features) +
+                                            " but the encoder's hidden_size is " +
+                                            std::to_string(cfg.hidden_size));
+      }
+      m->dense_ = std::move(st->dense);
+    }
+  } catch (const Error& e) {
+    if (!extracted) throw;
+    throw embedded_file_error(e, extracted->path, path);
   }
   if (options.max_length < 0) {
     throw Error(ErrorCode::kInvalidArgument,

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "formats/dtype.h"
+#include "formats/json_limits.h"
 #include "formats/json_text.h"
 #include "formats/safetensors.h"
 #include "formats/torch_checkpoint.h"
@@ -169,6 +170,7 @@ Checkpoint Checkpoint::open_folder(const std::string& dir) {
 
 Checkpoint Checkpoint::open_index(const std::string& dir, const std::string& index_path) {
   runtime::MappedFile index_file(index_path);
+  check_json_depth(index_file.data(), index_file.size(), index_path);
   json index = json::parse(index_file.data(), index_file.data() + index_file.size(), nullptr,
                            /*allow_exceptions=*/false);
   if (index.is_discarded()) {

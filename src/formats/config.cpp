@@ -11,10 +11,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
 #include "formats/json_text.h"
+#include "formats/json_limits.h"
 #include "lightbert/config.h"
 #include "lightbert/error.h"
 #include "runtime/mapped_file.h"
@@ -207,9 +209,46 @@ void read_architectures(const FieldReader& r, ModelConfig& c) {
   }
 }
 
-// `hidden_field` / `heads_field`: the family's names for hidden_size / num_attention_heads.
+// Upper bounds of the size fields (docs/limits.md): far above every published checkpoint, low
+// enough that a corrupted or hostile value gets an error naming the field, not an allocation
+// failure later that names nothing.
+constexpr int kMaxHiddenSize = 1 << 16;
+constexpr int kMaxIntermediateSize = 1 << 20;
+constexpr int kMaxLayers = 4096;
+constexpr int kMaxVocabSize = 1 << 24;
+constexpr int kMaxPositions = 1 << 20;
+constexpr int kMaxTypeVocabSize = 1 << 16;
+constexpr int64_t kMaxTableElements = int64_t{1} << 32;  // rows x width of one embedding table
+
+void at_most(const FieldReader& r, const char* field, int64_t value, int64_t limit) {
+  if (value > limit) {
+    r.fail(ErrorCode::kFormat, field,
+           "(" + std::to_string(value) + ") is larger than lightbert's limit of " +
+               std::to_string(limit) + " (docs/limits.md)");
+  }
+}
+
+// `hidden_field` / `heads_field` / `layers_field` / `intermediate_field`: the family's names for
+// hidden_size / num_attention_heads / num_hidden_layers / intermediate_size.
 void check_sizes(const FieldReader& r, const ModelConfig& c, const char* hidden_field,
-                 const char* heads_field) {
+                 const char* heads_field, const char* layers_field = "num_hidden_layers",
+                 const char* intermediate_field = "intermediate_size") {
+  at_most(r, hidden_field, c.hidden_size, kMaxHiddenSize);
+  at_most(r, "embedding_size", c.embedding_size, kMaxHiddenSize);
+  at_most(r, layers_field, c.num_hidden_layers, kMaxLayers);
+  at_most(r, intermediate_field, c.intermediate_size, kMaxIntermediateSize);
+  at_most(r, "vocab_size", c.vocab_size, kMaxVocabSize);
+  at_most(r, "max_position_embeddings", c.max_position_embeddings, kMaxPositions);
+  at_most(r, "type_vocab_size", c.type_vocab_size, kMaxTypeVocabSize);
+  for (const auto& [field, rows] : {std::pair<const char*, int64_t>{"vocab_size", c.vocab_size},
+                                    {"max_position_embeddings", c.max_position_embeddings}}) {
+    if (rows * c.embedding_size > kMaxTableElements) {
+      r.fail(ErrorCode::kFormat, field,
+             "(" + std::to_string(rows) + ") times the embedding width (" +
+                 std::to_string(c.embedding_size) + ") is a table larger than lightbert's limit of " +
+                 std::to_string(kMaxTableElements) + " elements (docs/limits.md)");
+    }
+  }
   if (c.hidden_size % c.num_attention_heads != 0) {
     r.fail(ErrorCode::kFormat, hidden_field,
            "(" + std::to_string(c.hidden_size) + ") must be divisible by " + heads_field + " (" +
@@ -291,13 +330,14 @@ void read_distilbert(FieldReader& r, ModelConfig& c) {
   c.embedding_size = c.hidden_size;
   c.type_vocab_size = 0;
   c.layer_norm_eps = 1e-12f;
-  check_sizes(r, c, "dim", "n_heads");
+  check_sizes(r, c, "dim", "n_heads", "n_layers", "hidden_dim");
   if (const json* v = r.get("activation")) c.hidden_act = parse_activation(r, "activation", *v);
 }
 
 }  // namespace
 
 ModelConfig ModelConfig::from_json_string(const std::string& text, const std::string& source) {
+  formats::check_json_depth(text, source);
   json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) throw Error(ErrorCode::kFormat, source + ": not valid UTF-8 JSON");
   if (!root.is_object()) {

@@ -8,6 +8,7 @@
 
 #include "formats/checkpoint.h"
 #include "formats/dtype.h"
+#include "formats/json_limits.h"
 #include "lightbert/error.h"
 
 namespace lightbert::heads {
@@ -26,8 +27,10 @@ json read_json(const std::string& path) {
   if (!in) throw Error(ErrorCode::kIo, path + ": cannot open");
   std::ostringstream ss;
   ss << in.rdbuf();
+  const std::string text = ss.str();
+  formats::check_json_depth(text, path);
   try {
-    return json::parse(ss.str());
+    return json::parse(text);
   } catch (const json::exception& e) {
     throw Error(ErrorCode::kFormat, path + ": invalid JSON: " + e.what());
   }

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
@@ -159,7 +161,8 @@ void RepoCache::write_ref(const std::string& revision, const std::string& commit
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << commit;
-    if (!out) throw Error(ErrorCode::kIo, tmp.string() + ": cannot write");
+    out.close();  // a failed flush shows only here
+    if (!out) throw Error(ErrorCode::kIo, tmp.string() + ": cannot write: " + std::strerror(errno));
   }
   fs::rename(tmp, ref, ec);
   if (ec) throw Error(ErrorCode::kIo, ref.string() + ": cannot write: " + ec.message());

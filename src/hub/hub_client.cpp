@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "formats/json_limits.h"
 #include "hub/hub_cache.h"
 #include "hub/progress.h"
 #include "hub/sha.h"
@@ -136,6 +137,7 @@ RepoInfo HubClient::repo_info(const std::string& revision) {
   if (transient(res) || res.status != 200) fail(res, what);
   RepoInfo info;
   try {
+    formats::check_json_depth(res.body, what + ": answer from " + url);
     const auto j = nlohmann::json::parse(res.body);
     info.commit = j.at("sha").get<std::string>();
     for (const auto& s : j.at("siblings"))

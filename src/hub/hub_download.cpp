@@ -11,7 +11,9 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 
+#include "formats/json_limits.h"
 #include "hub/hub_cache.h"
 #include "hub/hub_client.h"
 #include "hub/progress.h"
@@ -47,8 +49,12 @@ bool env_truthy(const char* name) {
 
 nlohmann::json read_json_file(const std::string& path, const std::string& name) {
   std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  formats::check_json_depth(text, name);
   try {
-    return nlohmann::json::parse(in);
+    return nlohmann::json::parse(text);
   } catch (const std::exception& e) {
     throw Error(ErrorCode::kFormat, name + ": invalid JSON: " + e.what());
   }

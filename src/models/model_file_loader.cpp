@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -233,12 +234,17 @@ LoadedModelFile load_model_file(const std::string& path, const kernels::KernelTa
   w.dtype = kernels::parse_weight_dtype(dt.get<std::string>().c_str());
   const int64_t h = cfg.hidden_size, d = cfg.head_dim();
   const int64_t e = r.integer(enc, "embedding_size", "encoder.");
-  if (e < 1 || e > (1 << 20))
-    r.fail("manifest field 'encoder.embedding_size' is " + std::to_string(e));
+  if (e != cfg.embedding_size) {
+    r.fail("manifest field 'encoder.embedding_size' is " + std::to_string(e) +
+           ", the embedded config.json implies " + std::to_string(cfg.embedding_size));
+  }
   w.embedding_size = e;
+  // The offset must be the config's: max_input_length() (what inputs are cut to) assumes it, so
+  // any other value indexes past the position table at inference.
   w.position_offset = r.integer(enc, "position_offset", "encoder.");
-  if (w.position_offset < 0 || w.position_offset >= cfg.max_position_embeddings) {
-    r.fail("manifest field 'encoder.position_offset' is out of range");
+  if (w.position_offset != cfg.position_offset) {
+    r.fail("manifest field 'encoder.position_offset' is " + std::to_string(w.position_offset) +
+           ", the embedded config.json implies " + std::to_string(cfg.position_offset));
   }
   const json& arrays = r.field(enc, "arrays", "encoder.");
   auto arr = [&](const char* name, int64_t count, bool optional = false) {
@@ -413,7 +419,11 @@ void extract_model_file_files(const std::string& path, const std::string& dir) {
     if (slash != std::string::npos) ::mkdir((dir + "/" + name.substr(0, slash)).c_str(), 0700);
     std::ofstream out(dir + "/" + name, std::ios::binary);
     out.write(reinterpret_cast<const char*>(p), static_cast<std::streamsize>(size));
-    if (!out) throw Error(ErrorCode::kIo, dir + "/" + name + ": cannot write");
+    out.close();  // a failed flush shows only here
+    if (!out) {
+      throw Error(ErrorCode::kIo, dir + "/" + name + ": cannot write (extracting it from " + path +
+                                      "): " + std::strerror(errno));
+    }
   }
 }
 

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "formats/dtype.h"
+#include "formats/json_limits.h"
 #include "formats/model_file.h"
 #include "lightbert/error.h"
 #include "models/model_families.h"
@@ -123,6 +124,7 @@ ModelFolderExtras read_model_folder_extras(const std::string& dir,
     if (is_file(dir + "/" + name)) x.files[name] = read_text(dir + "/" + name);
   }
   if (auto it = x.files.find("modules.json"); it != x.files.end()) {
+    formats::check_json_depth(it->second, dir + "/modules.json");
     json modules = json::parse(it->second, nullptr, false);
     if (modules.is_array()) {
       for (const json& m : modules) {
@@ -161,6 +163,7 @@ ModelFolderExtras read_model_folder_extras(const std::string& dir,
 }
 
 std::string edited_config_json(const std::string& original, const ModelConfig& config) {
+  formats::check_json_depth(original, "config.json");
   json j = json::parse(original, nullptr, false);
   if (!j.is_object()) throw Error(ErrorCode::kFormat, "config.json: not a JSON object");
   // DistilBertConfig reads n_layers (num_hidden_layers is only its attribute_map alias).

@@ -22,9 +22,11 @@
 #include <chrono>
 #include <climits>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
+#include "lightbert/encoder.h"
 #include "lightbert/error.h"
 
 namespace lightbert::runtime {
@@ -140,14 +142,27 @@ int available_cores() {
 }
 
 ThreadPool::ThreadPool(int threads) : shared_(std::make_unique<Shared>()) {
-  if (threads < 0) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "threads must be >= 0 (0 = all cores), got " + std::to_string(threads));
+  if (threads < 0 || threads > kMaxThreads) {
+    throw Error(ErrorCode::kInvalidArgument, "threads must be between 0 (all cores) and " +
+                                                 std::to_string(kMaxThreads) + ", got " +
+                                                 std::to_string(threads));
   }
-  threads_ = threads == 0 ? available_cores() : threads;
+  threads_ = threads == 0 ? std::min(available_cores(), kMaxThreads) : threads;
   Shared* s = shared_.get();
   s->threads.reserve(static_cast<size_t>(threads_ - 1));
-  for (int w = 1; w < threads_; ++w) s->threads.emplace_back([s, w] { s->worker_loop(w); });
+  try {
+    for (int w = 1; w < threads_; ++w) s->threads.emplace_back([s, w] { s->worker_loop(w); });
+  } catch (const std::system_error& e) {
+    // The destructor does not run for a constructor that throws: stop and join the workers that
+    // did start (destroying a joinable std::thread would abort the process).
+    const size_t started = s->threads.size();
+    s->stop.store(true, std::memory_order_seq_cst);
+    s->epoch.fetch_add(1, std::memory_order_seq_cst);
+    futex_wake_all(&s->epoch);
+    for (auto& t : s->threads) t.join();
+    throw Error(ErrorCode::kIo, "cannot start " + std::to_string(threads_) + " threads (" +
+                                    std::to_string(started + 1) + " started): " + e.what());
+  }
 }
 
 ThreadPool::~ThreadPool() {

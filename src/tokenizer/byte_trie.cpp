@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <numeric>
 #include <string>
+#include <utility>
 
 namespace lightbert::tokenizer {
 namespace {
@@ -35,29 +36,47 @@ ByteTrie::ByteTrie(const std::vector<std::pair<std::string_view, int32_t>>& entr
   }
   if (keys.empty()) return;
 
-  // Builds the node for keys[lo, hi), which share their first `depth` bytes; returns its index.
-  // A node's edges are appended in one block once its children exist, so they are contiguous.
-  const auto build = [&](auto&& self, size_t lo, size_t hi, size_t depth) -> uint32_t {
+  // Builds the node for keys[lo, hi), which share their first `depth` bytes, depth first with an
+  // explicit stack (a key may be as long as a vocabulary line, so no recursion per byte). A node's
+  // edges are appended in one block once all its children exist, so they are contiguous.
+  struct Frame {
+    uint32_t index;  // of the node being built
+    size_t next;     // first key not yet given to a child
+    size_t hi;
+    size_t depth;
+    std::vector<std::pair<unsigned char, uint32_t>> edges;
+  };
+  std::vector<Frame> stack;
+  const auto open_node = [&](size_t lo, size_t hi, size_t depth) {
     const auto index = static_cast<uint32_t>(nodes_.size());
     nodes_.emplace_back();
     if (keys[lo].text.size() == depth) nodes_[index].id = keys[lo++].id;
-    std::vector<std::pair<unsigned char, uint32_t>> edges;
-    while (lo < hi) {
-      const auto b = static_cast<unsigned char>(keys[lo].text[depth]);
+    stack.push_back(Frame{index, lo, hi, depth, {}});
+    return index;
+  };
+  const uint32_t root = open_node(0, keys.size(), 0);
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    if (f.next < f.hi) {  // the next child: the keys sharing the next byte
+      const size_t lo = f.next;
+      const auto b = static_cast<unsigned char>(keys[lo].text[f.depth]);
       size_t end = lo + 1;
-      while (end < hi && static_cast<unsigned char>(keys[end].text[depth]) == b) ++end;
-      edges.emplace_back(b, self(self, lo, end, depth + 1));
-      lo = end;
+      while (end < f.hi && static_cast<unsigned char>(keys[end].text[f.depth]) == b) ++end;
+      f.next = end;
+      f.edges.emplace_back(b, static_cast<uint32_t>(nodes_.size()));
+      const size_t depth = f.depth + 1;
+      open_node(lo, end, depth);  // may reallocate `stack`: `f` is not used after this
+      continue;
     }
-    nodes_[index].first_edge = static_cast<uint32_t>(edge_bytes_.size());
-    nodes_[index].n_edges = static_cast<uint32_t>(edges.size());
-    for (const auto& [b, target] : edges) {
+    Node& nd = nodes_[f.index];
+    nd.first_edge = static_cast<uint32_t>(edge_bytes_.size());
+    nd.n_edges = static_cast<uint32_t>(f.edges.size());
+    for (const auto& [b, target] : f.edges) {
       edge_bytes_.push_back(b);
       edge_targets_.push_back(target);
     }
-    return index;
-  };
-  const uint32_t root = build(build, 0, keys.size(), 0);
+    stack.pop_back();
+  }
   const Node& r = nodes_[root];
   for (uint32_t k = 0; k < r.n_edges; ++k) {
     root_[edge_bytes_[r.first_edge + k]] = edge_targets_[r.first_edge + k];

@@ -2,7 +2,8 @@
 // text" in one forward walk, for WordPiece's greedy longest-match-first.
 // Contract: built once from (key, id) pairs (a later duplicate key replaces the id); longest_prefix
 // allocates nothing and is thread-safe. Keys must be valid UTF-8 (the loaders check), so on valid
-// UTF-8 text every match ends on a code point boundary.
+// UTF-8 text every match ends on a code point boundary. The build is iterative (an explicit
+// stack), so a key millions of bytes long costs memory, never stack depth.
 #pragma once
 
 #include <array>

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "formats/json_limits.h"
+
 namespace lightbert::tokenizer::loader {
 
 using nlohmann::json;
@@ -25,7 +27,9 @@ std::string read_text(const std::string& path) {
 }
 
 json parse_json(const std::string& path) {
-  json j = json::parse(read_text(path), nullptr, /*allow_exceptions=*/false);
+  const std::string text = read_text(path);
+  formats::check_json_depth(text, path);
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) throw Error(ErrorCode::kFormat, path + ": not valid JSON");
   if (!j.is_object()) throw Error(ErrorCode::kFormat, path + ": the top level is not an object");
   return j;
