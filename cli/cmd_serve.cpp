@@ -36,6 +36,18 @@ server::ServerOptions parse_options(const Args& args) {
   o.max_batch_wait_ms = args.get_int("max-batch-wait-ms", o.max_batch_wait_ms, 0, 10000);
   o.max_body_bytes = static_cast<size_t>(
       args.get_int("max-body-bytes", static_cast<int>(o.max_body_bytes), 1, 1 << 30));
+  o.max_decompressed_bytes = static_cast<size_t>(args.get_int(
+      "max-decompressed-bytes", static_cast<int>(o.max_decompressed_bytes), 1, 1 << 30));
+  o.max_header_bytes = static_cast<size_t>(
+      args.get_int("max-header-bytes", static_cast<int>(o.max_header_bytes), 256, 1 << 20));
+  o.max_headers = args.get_int("max-headers", o.max_headers, 1, 10000);
+  o.max_request_tokens = args.get_int("max-request-tokens", o.max_request_tokens, 1, 1 << 30);
+  o.max_qa_context_chars =
+      args.get_int("max-qa-context-chars", o.max_qa_context_chars, 1, 1 << 30);
+  o.max_word_chars = args.get_int("max-word-chars", o.max_word_chars, 1, 1 << 30);
+  o.max_connections = args.get_int("max-connections", o.max_connections, 1, 1 << 20);
+  o.header_timeout_s = args.get_int("header-timeout", o.header_timeout_s, 1, 3600);
+  o.body_timeout_s = args.get_int("body-timeout", o.body_timeout_s, 1, 3600);
   o.read_timeout_s = args.get_int("read-timeout", o.read_timeout_s, 1, 3600);
   o.request_deadline_s = 3 * o.read_timeout_s;
   o.keep_alive_timeout_s = args.get_int("keep-alive-timeout", o.keep_alive_timeout_s, 1, 3600);
@@ -49,7 +61,9 @@ int run_serve(const std::vector<std::string>& argv) {
   Args args(argv,
             {"model", "host", "port", "max-batch-tokens", "max-queue", "max-input-length",
              "max-client-batch", "threads", "http-threads", "max-batch-wait-ms", "max-body-bytes",
-             "read-timeout", "keep-alive-timeout", "debug-batch-delay-ms"},
+             "read-timeout", "keep-alive-timeout", "debug-batch-delay-ms", "max-decompressed-bytes",
+             "max-header-bytes", "max-headers", "max-connections", "header-timeout", "body-timeout",
+             "max-request-tokens", "max-qa-context-chars", "max-word-chars"},
             {});
   const server::ServerOptions options = parse_options(args);
 

@@ -37,7 +37,10 @@ const std::vector<Command>& commands() {
        "serve --model DIR|ORG/NAME [--host 127.0.0.1] [--port 8080] [--max-batch-tokens 16384] "
        "[--max-queue 512] [--max-input-length N] [--max-client-batch 1024] [--threads N] "
        "[--http-threads 16] [--max-batch-wait-ms 2] [--max-body-bytes 2097152] "
-       "[--read-timeout 10] [--keep-alive-timeout 5]",
+       "[--read-timeout 10] [--keep-alive-timeout 5] [--max-decompressed-bytes 2097152] "
+       "[--max-header-bytes 16384] [--max-headers 64] [--max-connections 1024] "
+       "[--header-timeout 5] [--body-timeout 10] [--max-request-tokens 262144] "
+       "[--max-qa-context-chars 100000] [--max-word-chars 4096]",
        run_serve},
       {"convert",
        "convert IN_DIR OUT.lbt [--dtype fp32|bf16|int8] [--prune-heads \"L:H,H;L:H\" | "

@@ -14,6 +14,31 @@ void send_json(httplib::Response& res, int status, const std::string& body) {
   res.set_content(body, "application/json");
 }
 
+void check_input_text(const ServerContext& ctx, const std::string& text, const std::string& where) {
+  // libsentencepiece is quadratic in a run of unknown characters without whitespace (a 512k
+  // run takes a minute): bound every whitespace-free run before tokenizing.
+  const size_t limit = static_cast<size_t>(ctx.options.max_word_chars);
+  size_t run = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+      run = 0;
+    } else if ((c & 0xC0) != 0x80 && ++run > limit) {
+      throw too_large(where + " has more than " + std::to_string(limit) +
+                      " characters without whitespace (the server's --max-word-chars)");
+    }
+  }
+}
+
+void check_request_tokens(const ServerContext& ctx, size_t tokens) {
+  if (tokens > static_cast<size_t>(ctx.options.max_request_tokens)) {
+    throw too_large("the request has " + std::to_string(tokens) +
+                    " tokens, more than the server's limit of " +
+                    std::to_string(ctx.options.max_request_tokens) +
+                    " (--max-request-tokens; split it)");
+  }
+}
+
 std::vector<Sequence> tokenize_inputs(const ServerContext& ctx,
                                       const std::vector<std::string>& texts, bool truncate,
                                       const char* field) {
@@ -22,9 +47,11 @@ std::vector<Sequence> tokenize_inputs(const ServerContext& ctx,
   eo.truncation = truncate;
   std::vector<Sequence> out;
   out.reserve(texts.size());
+  size_t total = 0;
   const Tokenizer& tok = ctx.model.tokenizer();
   for (size_t i = 0; i < texts.size(); ++i) {
     const std::string where = std::string(field) + "[" + std::to_string(i) + "]";
+    check_input_text(ctx, texts[i], where);
     Encoding e;
     try {
       e = tok.encode(texts[i], eo);
@@ -36,6 +63,8 @@ std::vector<Sequence> tokenize_inputs(const ServerContext& ctx,
                       " tokens, more than the maximum of " + std::to_string(ctx.max_input_length) +
                       " (send \"truncate\": true to cut it)");
     }
+    total += e.size();
+    check_request_tokens(ctx, total);
     out.push_back({std::move(e.input_ids), std::move(e.token_type_ids)});
   }
   return out;
@@ -50,8 +79,11 @@ std::vector<size_t> count_input_tokens(const ServerContext& ctx,
   const Tokenizer& tok = ctx.model.tokenizer();
   std::vector<size_t> counts;
   counts.reserve(inputs.size());
+  size_t total = 0;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const std::string where = std::string(field) + "[" + std::to_string(i) + "]";
+    check_input_text(ctx, inputs[i].text, where);
+    if (inputs[i].text_pair) check_input_text(ctx, *inputs[i].text_pair, where);
     size_t n = 0;
     try {
       n = inputs[i].text_pair ? tok.encode_pair(inputs[i].text, *inputs[i].text_pair, eo).size()
@@ -65,6 +97,8 @@ std::vector<size_t> count_input_tokens(const ServerContext& ctx,
                       " (send \"truncate\": true to cut it)");
     }
     counts.push_back(n);
+    total += n;
+    check_request_tokens(ctx, total);
   }
   return counts;
 }

@@ -5,7 +5,9 @@
 // context), or, when "top_k" is given, a list of up to top_k of them, best first (as the CLI's
 // --top-k); {"score":0,"start":0,"end":0,"answer":""} when no span qualifies. A list under
 // "inputs" gives a list of those. 404 when the model has no such head; 413 for a question too
-// long to leave room for the context; 400 for an empty question or context.
+// long to leave room for the context, or a context over --max-qa-context-chars code points;
+// 400 for an empty question or context. Tokenizing and span selection run on the HTTP thread
+// (QuestionAnswerer::prepare / select), only the forward pass on the batch thread.
 #include <memory>
 
 #include "lightbert/error.h"
@@ -15,6 +17,16 @@
 
 namespace lightbert::server {
 
+namespace {
+
+size_t code_points(const std::string& s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace
+
 void handle_qa(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
   QuestionAnswerer* head = ctx.heads.question_answerer.get();
   if (head == nullptr) {
@@ -22,17 +34,39 @@ void handle_qa(ServerContext& ctx, const httplib::Request& req, httplib::Respons
   }
   auto r = std::make_shared<QaRequest>(
       parse_qa(req.body, static_cast<size_t>(ctx.options.max_client_batch)));
+  const size_t max_context = static_cast<size_t>(ctx.options.max_qa_context_chars);
+  for (size_t i = 0; i < r->items.size(); ++i) {
+    const std::string where = r->batched ? "inputs[" + std::to_string(i) + "]" : "the input";
+    check_input_text(ctx, r->items[i].first, where);
+    check_input_text(ctx, r->items[i].second, where);
+    const size_t n = code_points(r->items[i].second);
+    if (n > max_context) {
+      throw too_large((r->batched ? "inputs[" + std::to_string(i) + "]: " : std::string()) +
+                      "the context has " + std::to_string(n) + " characters, more than the " +
+                      "server's limit of " + std::to_string(max_context) +
+                      " (--max-qa-context-chars)");
+    }
+  }
+  // Tokenizing and span selection run here; only the forward pass on the batch thread.
   auto results = std::make_shared<std::vector<QaResult>>();
-  run_head(ctx, "inputs", [head, r, results] {
+  try {
     for (size_t i = 0; i < r->items.size(); ++i) {
       try {
-        results->push_back(head->answer(r->items[i].first, r->items[i].second, r->options));
+        results->push_back(head->prepare(r->items[i].first, r->items[i].second, r->options));
       } catch (const Error& e) {
         if (!r->batched) throw;
         throw Error(e.code(), "input " + std::to_string(i) + ": " + e.what());
       }
     }
+  } catch (const Error& e) {
+    throw_head_error(e, "inputs");
+  }
+  run_head(ctx, "inputs", [head, results] {
+    for (QaResult& q : *results) head->forward(q);
   });
+  for (size_t i = 0; i < results->size(); ++i) {
+    head->select((*results)[i], r->items[i].second, r->options);
+  }
 
   std::string out;
   if (r->batched) out += '[';

@@ -91,16 +91,20 @@ void wait_head_job(ServerContext& ctx, const std::string& field,
   } catch (const std::bad_alloc&) {
     throw;  // the server answers 503
   } catch (const Error& e) {
-    switch (e.code()) {
-      case ErrorCode::kOutOfRange:
-        throw too_large(name_input(e.what(), field));
-      case ErrorCode::kInvalidArgument:
-        throw bad_request(name_input(e.what(), field));
-      default:
-        throw ApiError(500, "backend", e.what());
-    }
+    throw_head_error(e, field);
   } catch (const std::exception& e) {
     throw ApiError(500, "backend", e.what());
+  }
+}
+
+void throw_head_error(const Error& e, const std::string& field) {
+  switch (e.code()) {
+    case ErrorCode::kOutOfRange:
+      throw too_large(name_input(e.what(), field));
+    case ErrorCode::kInvalidArgument:
+      throw bad_request(name_input(e.what(), field));
+    default:
+      throw ApiError(500, "backend", e.what());
   }
 }
 

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "lightbert/error.h"
 #include "server/batcher.h"
 #include "server/handlers.h"
 
@@ -56,6 +57,8 @@ void run_head_job(ServerContext& ctx, const std::string& field,
 void wait_head_job(ServerContext& ctx, const std::string& field,
                    const std::shared_ptr<HeadJobBase>& job);
 void run_head(ServerContext& ctx, const std::string& field, std::function<void()> work);
+// The mapping above, for head work done on the HTTP thread (/qa's tokenizing and selection).
+[[noreturn]] void throw_head_error(const Error& e, const std::string& field);
 
 // Consecutive inputs [begin, end) of a request.
 struct Chunk {

@@ -1,12 +1,19 @@
 // server/http_core.cpp: see http_core.h.
 #include "server/http_core.h"
 
+#include <arpa/inet.h>
+#include <malloc.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <functional>
+#include <algorithm>
+#include <cerrno>
 #include <utility>
+
+#include "server/api_error.h"
 
 namespace lightbert::server {
 
@@ -18,67 +25,179 @@ thread_local socket_t tl_socket = -1;
 thread_local Clock::time_point tl_request_start;
 thread_local bool tl_close_after = false;
 
-// cpp-httplib's thread pool, counting the connections that wait for a thread.
-class CountingPool : public httplib::TaskQueue {
- public:
-  CountingPool(size_t threads, std::atomic<int>& waiting) : pool_(threads), waiting_(waiting) {}
-  void enqueue(std::function<void()> fn) override {
-    waiting_.fetch_add(1);
-    pool_.enqueue([this, fn = std::move(fn)] {
-      waiting_.fetch_sub(1);
-      fn();
-    });
+constexpr size_t kBigRequest = 256 * 1024;  // beyond: release the buffers afterwards
+
+const char* reason(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 408: return "Request Timeout";
+    case 411: return "Length Required";
+    case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 417: return "Expectation Failed";
+    case 431: return "Request Header Fields Too Large";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    default: return "Error";
   }
-  void shutdown() override { pool_.shutdown(); }
+}
+
+// Sends all of `data` within `timeout`; false when the peer is gone or too slow.
+bool send_all(int fd, const char* data, size_t size, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (size > 0) {
+    const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      data += n;
+      size -= static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return false;
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return false;
+    pollfd p{fd, POLLOUT, 0};
+    ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
+  }
+  return true;
+}
+
+std::string error_response(int status, const std::string& message) {
+  const std::string body = error_body("validation", message);
+  return "HTTP/1.1 " + std::to_string(status) + " " + reason(status) +
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nConnection: close\r\n\r\n" + body;
+}
+
+// The request, complete in memory, as a Stream for cpp-httplib; the answer is collected and
+// sent in one go by flush().
+class MemoryStream : public httplib::Stream {
+ public:
+  MemoryStream(int fd, std::string request) : fd_(fd), in_(std::move(request)) {}
+  bool is_readable() const override { return pos_ < in_.size(); }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, size_t size) override {
+    const size_t n = std::min(size, in_.size() - pos_);
+    std::copy_n(in_.data() + pos_, n, ptr);
+    pos_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    out_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { address(true, ip, port); }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { address(false, ip, port); }
+  socket_t socket() const override { return fd_; }
+  bool flush(std::chrono::milliseconds timeout) {
+    const bool ok = send_all(fd_, out_.data(), out_.size(), timeout);
+    out_.clear();
+    return ok;
+  }
 
  private:
-  httplib::ThreadPool pool_;
-  std::atomic<int>& waiting_;
+  void address(bool peer, std::string& ip, int& port) const {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof(ss);
+    auto* sa = reinterpret_cast<sockaddr*>(&ss);
+    if ((peer ? ::getpeername(fd_, sa, &len) : ::getsockname(fd_, sa, &len)) != 0) return;
+    char buf[INET6_ADDRSTRLEN] = {0};
+    if (ss.ss_family == AF_INET) {
+      auto* in = reinterpret_cast<sockaddr_in*>(&ss);
+      ::inet_ntop(AF_INET, &in->sin_addr, buf, sizeof(buf));
+      port = ntohs(in->sin_port);
+    } else if (ss.ss_family == AF_INET6) {
+      auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
+      ::inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof(buf));
+      port = ntohs(in6->sin6_port);
+    }
+    ip = buf;
+  }
+
+  int fd_;
+  std::string in_;
+  size_t pos_ = 0;
+  std::string out_;
 };
 
-// Fails reads once the request's deadline has passed; everything else passes through.
-class DeadlineStream : public httplib::Stream {
+// cpp-httplib's accept loop hands each socket to its task queue: run it at once (the reception
+// takes it without blocking), and stop the connections when the loop ends.
+class InlineQueue : public httplib::TaskQueue {
  public:
-  DeadlineStream(httplib::Stream& s, Clock::time_point deadline) : s_(s), deadline_(deadline) {}
-  bool is_readable() const override { return s_.is_readable(); }
-  bool is_writable() const override { return s_.is_writable(); }
-  ssize_t read(char* ptr, size_t size) override {
-    if (Clock::now() > deadline_) return -1;
-    return s_.read(ptr, size);
-  }
-  ssize_t write(const char* ptr, size_t size) override { return s_.write(ptr, size); }
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    s_.get_remote_ip_and_port(ip, port);
-  }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    s_.get_local_ip_and_port(ip, port);
-  }
-  socket_t socket() const override { return s_.socket(); }
+  explicit InlineQueue(HttpCore& core) : core_(core) {}
+  void enqueue(std::function<void()> fn) override { fn(); }
+  void shutdown() override { core_.shutdown_connections(); }
 
  private:
-  httplib::Stream& s_;
-  Clock::time_point deadline_;
+  HttpCore& core_;
 };
 
 }  // namespace
 
-HttpCore::HttpCore(const ServerOptions& options) : request_deadline_s_(options.request_deadline_s) {
-  const size_t threads = static_cast<size_t>(options.http_threads);
-  new_task_queue = [this, threads] { return new CountingPool(threads, waiting_); };
+struct HttpCore::Conn {
+  int fd = -1;
+  std::string buf;              // received, not yet framed (may hold pipelined requests)
+  size_t served = 0;            // requests answered on this connection
+  Clock::time_point idle_since;  // when it started waiting for its next request
+  Clock::time_point first_byte;  // of the current request (valid when started)
+  Clock::time_point head_at;     // when the head was complete (valid when head_done)
+  Clock::time_point last_read;
+  bool started = false, head_done = false, continue_sent = false;
+  FramedRequest req;            // the complete request, for a worker
+};
+
+HttpCore::HttpCore(const ServerOptions& options)
+    : header_timeout_s_(std::min(options.header_timeout_s, options.request_deadline_s)),
+      body_timeout_s_(std::min(options.body_timeout_s, options.request_deadline_s)),
+      request_deadline_s_(options.request_deadline_s),
+      idle_timeout_s_(options.keep_alive_timeout_s),
+      max_connections_(static_cast<size_t>(options.max_connections)) {
+  limits_.max_body_bytes = options.max_body_bytes;
+  limits_.max_decompressed_bytes = options.max_decompressed_bytes;
+  limits_.max_header_bytes = options.max_header_bytes;
+  limits_.max_headers = static_cast<size_t>(options.max_headers);
+  new_task_queue = [this] { return new InlineQueue(*this); };
   set_read_timeout(options.read_timeout_s, 0);
   set_write_timeout(options.read_timeout_s, 0);
   set_keep_alive_timeout(options.keep_alive_timeout_s);
   set_keep_alive_max_count(static_cast<size_t>(options.keep_alive_max));
-  set_payload_max_length(options.max_body_bytes);
-  // Without TCP_NODELAY a keep-alive client waits ~40 ms per request: the response goes out in
-  // two writes (headers, body) and Nagle holds the second until the client's delayed ACK.
-  // (Set on the listening socket; Linux passes it on to accepted sockets.)
+  // The framing enforces the limits; cpp-httplib sees the decoded body.
+  set_payload_max_length(std::max(options.max_body_bytes, options.max_decompressed_bytes));
+  // Without TCP_NODELAY a keep-alive client waits ~40 ms per request (Nagle + delayed ACK).
   set_tcp_nodelay(true);
+  // cpp-httplib sets SO_REUSEPORT, which lets a second server bind the same port and the
+  // kernel spread connections across both: SO_REUSEADDR only (restarts past TIME_WAIT).
+  set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  reception_ = std::thread([this] { reception_loop(); });
+  for (int i = 0; i < options.http_threads; ++i) workers_.emplace_back([this] { worker_loop(); });
+}
+
+HttpCore::~HttpCore() {
+  begin_drain();
+  shutdown_connections();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
 void HttpCore::raise_backlog(int backlog) {
   const socket_t s = svr_sock_.load();
   if (s != INVALID_SOCKET) ::listen(s, backlog);  // Linux: updates the backlog in place
+}
+
+void HttpCore::wake() {
+  const uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof(one));
+}
+
+void HttpCore::begin_drain() {
+  draining_.store(true);
+  ready_cv_.notify_all();
+  wake();
 }
 
 bool HttpCore::peer_closed() {
@@ -101,39 +220,256 @@ void HttpCore::close_after_response() {
   tl_close_after = true;
 }
 
-bool HttpCore::wait_for_request(socket_t sock) const {
-  const auto give_up = Clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
-  for (;;) {
-    pollfd p{sock, POLLIN, 0};
-    const int r = ::poll(&p, 1, 50);
-    if (r > 0) return true;  // data, or end of stream (process_request then sees it)
-    if (r < 0 && errno != EINTR) return false;
-    if (draining_.load() || Clock::now() >= give_up) return false;
+bool HttpCore::process_and_close_socket(socket_t sock) {
+  // On the accept thread: hand the connection to the reception.
+  if (stopping_.load() || draining_.load() || open_.load() >= max_connections_) {
+    const std::string r = error_response(503, draining_.load()
+                                                   ? "the server is shutting down"
+                                                   : "too many open connections; retry later");
+    send_all(sock, r.data(), r.size(), std::chrono::milliseconds(100));
+    ::close(sock);
+    if (on_rejected) on_rejected(503, 0.0);
+    return false;
+  }
+  auto c = std::make_unique<Conn>();
+  c->fd = sock;
+  c->idle_since = Clock::now();
+  open_.fetch_add(1);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    incoming_.push_back(std::move(c));
+  }
+  wake();
+  return true;
+}
+
+void HttpCore::refuse(Conn& c, int status, const std::string& message) {
+  const std::string r = error_response(status, message);
+  send_all(c.fd, r.data(), r.size(), std::chrono::milliseconds(200));
+  if (on_rejected) {
+    const double s = c.started ? std::chrono::duration<double>(Clock::now() - c.first_byte).count() : 0.0;
+    on_rejected(status, s);
   }
 }
 
-bool HttpCore::process_and_close_socket(socket_t sock) {
-  tl_socket = sock;
-  bool ok = false;
-  for (size_t left = keep_alive_max_count_; left > 0; --left) {
-    if (!wait_for_request(sock)) break;
-    tl_request_start = Clock::now();
-    tl_close_after = false;
-    const bool close = left == 1 || draining_.load() || waiting_.load() > 0;
-    bool connection_closed = false;
-    const auto deadline = tl_request_start + std::chrono::seconds(request_deadline_s_);
-    ok = httplib::detail::process_client_socket(
-        sock, read_timeout_sec_, read_timeout_usec_, write_timeout_sec_, write_timeout_usec_,
-        [&](httplib::Stream& strm) {
-          DeadlineStream guarded(strm, deadline);
-          return process_request(guarded, close, connection_closed, nullptr);
-        });
-    if (!ok || connection_closed || close || tl_close_after) break;
+// Frames what the connection holds; a complete request goes to the workers (c is then null).
+void HttpCore::try_frame(std::unique_ptr<Conn>& c) {
+  if (c->buf.empty()) return;
+  if (!c->started) {
+    c->started = true;
+    c->first_byte = c->last_read = Clock::now();
   }
-  ::shutdown(sock, SHUT_RDWR);
-  ::close(sock);
+  FramedRequest r = frame_request(c->buf, limits_);
+  switch (r.state) {
+    case FramedRequest::State::kError:
+      refuse(*c, r.status, r.message);
+      ::close(c->fd);
+      open_.fetch_sub(1);
+      c.reset();
+      return;
+    case FramedRequest::State::kIncomplete:
+      if (r.head_done && !c->head_done) {
+        c->head_done = true;
+        c->head_at = Clock::now();
+      }
+      if (r.expect_continue && !c->continue_sent) {
+        c->continue_sent = true;
+        static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        send_all(c->fd, kContinue, sizeof(kContinue) - 1, std::chrono::milliseconds(200));
+      }
+      return;
+    case FramedRequest::State::kComplete:
+      c->buf.erase(0, r.consumed);
+      c->req = std::move(r);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        ready_.push_back(std::move(c));
+        waiting_.store(static_cast<int>(ready_.size()));
+      }
+      ready_cv_.notify_one();
+      return;
+  }
+}
+
+void HttpCore::reception_loop() {
+  std::vector<std::unique_ptr<Conn>> conns;
+  std::vector<pollfd> fds;
+  const auto close_conn = [this](std::unique_ptr<Conn>& c) {
+    ::close(c->fd);
+    open_.fetch_sub(1);
+    c.reset();
+  };
+  const size_t max_buffer = limits_.max_header_bytes + limits_.max_body_bytes + 65536;
+  std::vector<char> chunk(65536);
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      while (!incoming_.empty()) {
+        conns.push_back(std::move(incoming_.front()));
+        incoming_.pop_front();
+      }
+    }
+    const bool draining = draining_.load();
+    for (auto& c : conns) {
+      if (c && draining) close_conn(c);  // no complete request: closed at once
+      else if (c && !c->started && !c->buf.empty()) try_frame(c);  // a pipelined request
+    }
+    conns.erase(std::remove(conns.begin(), conns.end(), nullptr), conns.end());
+    if (stopping_.load()) break;
+
+    fds.assign(1, pollfd{wake_fd_, POLLIN, 0});
+    for (auto& c : conns) fds.push_back(pollfd{c->fd, POLLIN, 0});
+    ::poll(fds.data(), fds.size(), 50);
+    if ((fds[0].revents & POLLIN) != 0) {
+      uint64_t v;
+      (void)!::read(wake_fd_, &v, sizeof(v));
+    }
+    const auto now = Clock::now();
+    for (size_t i = 0; i < conns.size(); ++i) {
+      std::unique_ptr<Conn>& c = conns[i];
+      if ((fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+        bool eof = false;
+        for (;;) {
+          if (c->buf.size() > max_buffer) break;  // the framing refuses it
+          const ssize_t n = ::recv(c->fd, chunk.data(), chunk.size(), MSG_DONTWAIT);
+          if (n > 0) {
+            c->buf.append(chunk.data(), static_cast<size_t>(n));
+            c->last_read = now;
+            if (static_cast<size_t>(n) < chunk.size()) break;
+            continue;
+          }
+          if (n < 0 && errno == EINTR) continue;
+          if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) eof = true;
+          break;
+        }
+        if (!c->buf.empty()) try_frame(c);
+        if (c && eof) {
+          close_conn(c);  // the client left (or half-closed) without a complete request
+        }
+        if (!c) continue;
+      }
+      // Deadlines.
+      Clock::time_point deadline;
+      const char* what;
+      if (!c->started) {
+        deadline = c->idle_since + std::chrono::seconds(idle_timeout_s_);
+        what = nullptr;  // idle keep-alive: close quietly
+      } else {
+        deadline = c->first_byte + std::chrono::seconds(request_deadline_s_);
+        what = "the request was not received within the server's deadline";
+        const auto head_limit = c->head_done ? c->head_at + std::chrono::seconds(body_timeout_s_)
+                                             : c->first_byte + std::chrono::seconds(header_timeout_s_);
+        if (head_limit < deadline) {
+          deadline = head_limit;
+          what = c->head_done ? "the request body was not received within the server's deadline"
+                              : "the request head was not received within the server's deadline";
+        }
+        const auto silence = c->last_read + std::chrono::seconds(read_timeout_sec_);
+        if (silence < deadline) {
+          deadline = silence;
+          what = "the client sent nothing for too long";
+        }
+      }
+      if (now >= deadline) {
+        if (what != nullptr) refuse(*c, 408, what);
+        close_conn(c);
+      }
+    }
+    conns.erase(std::remove(conns.begin(), conns.end(), nullptr), conns.end());
+  }
+  for (auto& c : conns) close_conn(c);
+}
+
+void HttpCore::worker_loop() {
+  for (;;) {
+    std::unique_ptr<Conn> c;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      ready_cv_.wait(lock, [this] { return !ready_.empty() || stopping_.load(); });
+      if (ready_.empty()) return;  // stopping, nothing left
+      c = std::move(ready_.front());
+      ready_.pop_front();
+      waiting_.store(static_cast<int>(ready_.size()));
+      ++busy_;
+    }
+    serve(std::move(c));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --busy_;
+    }
+    idle_cv_.notify_all();
+  }
+}
+
+void HttpCore::serve(std::unique_ptr<Conn> c) {
+  tl_socket = c->fd;
+  tl_request_start = c->first_byte;
+  tl_close_after = false;
+  FramedRequest& req = c->req;
+  const auto write_timeout = std::chrono::seconds(write_timeout_sec_);
+  bool keep = false;
+  const bool big = req.body.size() > kBigRequest || c->buf.capacity() > kBigRequest;
+  int status = 0;
+  std::string message;
+  if (!decode_body(req.content_encoding, req.body, limits_.max_decompressed_bytes, status,
+                   message)) {
+    refuse(*c, status, message);
+  } else {
+    ++c->served;
+    const bool close = !req.keep_alive || draining_.load() || stopping_.load() ||
+                       c->served >= keep_alive_max_count_;
+    MemoryStream strm(c->fd, canonical_request(req));
+    req = FramedRequest{};  // the body now lives in the stream only
+    bool connection_closed = false;
+    const bool ok = process_request(strm, close, connection_closed, nullptr);
+    const bool sent = strm.flush(write_timeout);
+    keep = ok && sent && !close && !connection_closed && !tl_close_after;
+  }
+  req = FramedRequest{};
   tl_socket = -1;
-  return ok;
+  if (big) {
+    if (c->buf.empty()) std::string().swap(c->buf);
+    else c->buf.shrink_to_fit();
+    malloc_trim(0);  // give the peak of this request back (each thread has its own arena)
+  }
+  if (!keep || draining_.load()) {
+    ::close(c->fd);
+    open_.fetch_sub(1);
+    return;
+  }
+  c->started = c->head_done = c->continue_sent = false;
+  c->idle_since = Clock::now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    incoming_.push_back(std::move(c));
+  }
+  wake();
+}
+
+void HttpCore::shutdown_connections() {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (joined_) return;
+    // Requests already received are answered first.
+    idle_cv_.wait(lock, [this] { return ready_.empty() && busy_ == 0; });
+    joined_ = true;
+  }
+  stopping_.store(true);
+  ready_cv_.notify_all();
+  wake();
+  for (auto& t : workers_) t.join();
+  reception_.join();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& c : ready_) {  // framed by the reception after the workers had left
+    ::close(c->fd);
+    open_.fetch_sub(1);
+  }
+  ready_.clear();
+  for (auto& c : incoming_) {
+    ::close(c->fd);
+    open_.fetch_sub(1);
+  }
+  incoming_.clear();
 }
 
 }  // namespace lightbert::server

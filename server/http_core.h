@@ -1,23 +1,41 @@
 // server/http_core.h: cpp-httplib's Server with the connection handling a long-running
-// inference server needs.
-// Contract: HttpCore serves each connection on one of `http_threads` pool threads with
-// keep-alive, and adds what cpp-httplib 0.11 lacks:
-//  - peer_closed(): from a handler, whether the client of the current request has gone
-//    (FIN, reset or hang-up on its socket), so abandoned work can be dropped;
-//  - a per-request deadline (request_deadline_s) on receiving the request, so a client that
-//    trickles bytes cannot hold a thread forever (read_timeout_s bounds each silence);
-//  - fairness: while other connections wait for a thread, a keep-alive connection is closed
-//    after its current response ("Connection: close"), so 64 clients on 16 threads take turns;
-//  - begin_drain(): idle keep-alive connections close at once and no new request starts on
-//    them, while requests already received are answered (then stop() ends the accept loop).
-// request_start() is the time the current request's first byte was seen (for latency).
+// inference server facing hostile clients needs.
+// Contract: cpp-httplib only routes and writes answers; HttpCore owns the connections.
+//  - One reception thread holds every connection that has not yet sent a complete request
+//    (new ones, idle keep-alive ones, slow ones): it reads without blocking, frames requests
+//    strictly (http_framing.h: header count/size limits, one Content-Length, chunked, 411/413
+//    as soon as known) and hands only complete requests to the `http_threads` workers. Slow
+//    clients therefore never hold a worker, and /health is answered at once.
+//  - Deadlines per connection: the head within header_timeout_s of its first byte, the body
+//    within body_timeout_s of the head, no silence over read_timeout_s, everything within
+//    request_deadline_s; an idle keep-alive connection closes after keep_alive_timeout_s.
+//    A missed deadline is answered 408 and closed.
+//  - Pipelined requests are kept in the connection's buffer and answered in order.
+//  - Bodies with Content-Encoding gzip/deflate are inflated on the worker, up to
+//    max_decompressed_bytes (413 beyond). Framing errors are answered with TEI's error body
+//    naming the fault, "Connection: close", and reported through `on_rejected`.
+//  - begin_drain(): connections without a complete request are closed at once, no new request
+//    is read, and requests already received are answered with "Connection: close"; stop()
+//    then ends the accept loop, waiting for the workers to finish.
+//  - After a request larger than 256 KiB the connection's buffer is released and free heap
+//    pages are returned to the system (malloc_trim), so RSS does not keep every thread's peak.
+//  - No SO_REUSEPORT: a second server cannot bind the same port.
+// peer_closed(), request_start() and close_after_response() are for handler threads.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include <httplib.h>
 
+#include "server/http_framing.h"
 #include "server/server_options.h"
 
 namespace lightbert::server {
@@ -25,31 +43,54 @@ namespace lightbert::server {
 class HttpCore : public httplib::Server {
  public:
   explicit HttpCore(const ServerOptions& options);
+  ~HttpCore() override;
 
-  // After bind: a listen backlog of `backlog` (cpp-httplib's is 5, which makes bursts of
-  // reconnecting clients wait for SYN retransmits).
+  // After bind: a listen backlog of `backlog` (cpp-httplib's is 5).
   void raise_backlog(int backlog);
-  void begin_drain() { draining_.store(true); }
+  void begin_drain();
   bool draining() const { return draining_.load(); }
+  // Complete requests waiting for a worker.
   int waiting_connections() const { return waiting_.load(); }
+  // Called (on the reception or a worker thread) for each request refused by the framing.
+  std::function<void(int status, double seconds)> on_rejected;
 
   // Handler thread only: has the client of the request being handled closed its connection?
   static bool peer_closed();
   static std::chrono::steady_clock::time_point request_start();
-  // Handler thread only: close the connection after the current response (used for the
-  // errors cpp-httplib answers itself: a malformed or timed-out request leaves the stream in
-  // an unknown state).
+  // Handler thread only: close the connection after the current response.
   static void close_after_response();
+
+  struct Conn;
+  // Stops the reception and the workers after the requests already received (idempotent).
+  void shutdown_connections();
 
  private:
   bool process_and_close_socket(socket_t sock) override;
-  // Waits until `sock` has data, it is closed, or the keep-alive time runs out (false), giving
-  // up early (false) when draining and nothing has arrived.
-  bool wait_for_request(socket_t sock) const;
+  void reception_loop();
+  void worker_loop();
+  void serve(std::unique_ptr<Conn> c);
+  void wake();
+  void try_frame(std::unique_ptr<Conn>& c);
+  void refuse(Conn& c, int status, const std::string& message);
 
-  int request_deadline_s_;
+  FramingLimits limits_;
+  int header_timeout_s_, body_timeout_s_, request_deadline_s_, idle_timeout_s_;
+  size_t max_connections_;
   std::atomic<bool> draining_{false};
-  std::atomic<int> waiting_{0};  // accepted connections not yet on a thread
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> waiting_{0};
+  std::atomic<size_t> open_{0};  // connections held (reception + queued + being served)
+  int wake_fd_ = -1;
+
+  std::mutex mu_;
+  std::condition_variable ready_cv_;
+  std::deque<std::unique_ptr<Conn>> incoming_;  // to the reception (new or kept alive)
+  std::deque<std::unique_ptr<Conn>> ready_;     // complete requests for the workers
+  int busy_ = 0;                                // workers serving a request
+  std::condition_variable idle_cv_;
+  std::thread reception_;
+  std::vector<std::thread> workers_;
+  bool joined_ = false;
 };
 
 }  // namespace lightbert::server

@@ -4,7 +4,11 @@
 // and records every answer in the metrics.
 #include "server/http_server.h"
 
+#include <malloc.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <exception>
 #include <new>
 
@@ -34,6 +38,15 @@ void validate(const ServerOptions& o) {
   if (o.max_batch_wait_ms < 0) throw bad_option("--max-batch-wait-ms must be >= 0");
   if (o.max_body_bytes < 1) throw bad_option("--max-body-bytes must be at least 1");
   if (o.read_timeout_s < 1) throw bad_option("--read-timeout must be at least 1 second");
+  if (o.max_decompressed_bytes < 1) throw bad_option("--max-decompressed-bytes must be at least 1");
+  if (o.max_header_bytes < 256) throw bad_option("--max-header-bytes must be at least 256");
+  if (o.max_headers < 1) throw bad_option("--max-headers must be at least 1");
+  if (o.max_request_tokens < 1) throw bad_option("--max-request-tokens must be at least 1");
+  if (o.max_qa_context_chars < 1) throw bad_option("--max-qa-context-chars must be at least 1");
+  if (o.max_word_chars < 1) throw bad_option("--max-word-chars must be at least 1");
+  if (o.max_connections < 1) throw bad_option("--max-connections must be at least 1");
+  if (o.header_timeout_s < 1) throw bad_option("--header-timeout must be at least 1 second");
+  if (o.body_timeout_s < 1) throw bad_option("--body-timeout must be at least 1 second");
 }
 
 // Wraps a handler: ApiError -> its status and TEI's body; anything else -> 500.
@@ -56,6 +69,11 @@ httplib::Server::Handler wrap(ServerContext& ctx, Handler h) {
 
 HttpServer::HttpServer(const ServerOptions& options) : options_(options) {
   validate(options_);
+  // glibc raises its mmap threshold to the largest block freed so far (up to 32 MiB) and never
+  // trims a thread arena's top below twice that: after one 2 MiB request every HTTP thread
+  // would keep ~2 MiB for good. Fixed thresholds give blocks of 512 KiB and more back at free.
+  mallopt(M_MMAP_THRESHOLD, 512 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
   ModelOptions mo;
   mo.threads = options_.threads;
   mo.max_length = options_.max_input_length;  // the heads truncate there too
@@ -109,9 +127,10 @@ void HttpServer::register_routes() {
       msg = "no endpoint " + req.method + " " + req.path;
     } else if (res.status == 413) {
       msg = "the request body is larger than the server's limit";
+    } else if (res.status == 400) {
+      msg = "malformed HTTP request: unknown method " + req.method + " or malformed target";
     } else {
-      msg = "malformed HTTP request (HTTP " + std::to_string(res.status) +
-            "; a POST needs a body with Content-Length or chunked encoding)";
+      msg = "the HTTP request was refused (HTTP " + std::to_string(res.status) + ")";
     }
     send_json(res, res.status, error_body(type, msg));
     return httplib::Server::HandlerResponse::Handled;
@@ -122,6 +141,7 @@ void HttpServer::register_routes() {
         send_json(res, 500, error_body("backend", "internal error"));
       });
   Metrics& m = *metrics_;
+  http_->on_rejected = [&m](int status, double seconds) { m.record_request("", status, seconds); };
   http_->set_logger([&m](const httplib::Request& req, const httplib::Response& res) {
     const auto elapsed = std::chrono::steady_clock::now() - HttpCore::request_start();
     m.record_request(req.path, res.status, std::chrono::duration<double>(elapsed).count());
@@ -131,6 +151,7 @@ void HttpServer::register_routes() {
 int HttpServer::start() {
   if (started_) throw Error(ErrorCode::kInvalidArgument, "the server is already started");
   int port = options_.port;
+  errno = 0;
   if (port == 0) {
     port = http_->bind_to_any_port(options_.host);
     if (port < 0) port = 0;
@@ -138,9 +159,12 @@ int HttpServer::start() {
     port = 0;
   }
   if (port <= 0) {
+    const int err = errno;
+    std::string why = err == EADDRINUSE ? "address already in use"
+                      : err != 0        ? std::strerror(err)
+                                        : "not a local address?";
     throw Error(ErrorCode::kIo, "cannot listen on " + options_.host + ":" +
-                                    std::to_string(options_.port) +
-                                    " (address in use, or not a local address?)");
+                                    std::to_string(options_.port) + ": " + why);
   }
   http_->raise_backlog(1024);
   started_ = true;

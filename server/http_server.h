@@ -5,7 +5,8 @@
 // failure throws kIo. The constructor also builds the model's task heads (task_heads.h).
 // shutdown() stops accepting, answers every request already received (the batcher finishes its
 // queue), then joins all threads; it is idempotent and also run by the destructor. Endpoints:
-// handlers.h.
+// handlers.h. The constructor fixes glibc's malloc thresholds for the process (mmap 512 KiB,
+// trim 1 MiB) so that memory of large requests goes back to the system (http_server.cpp).
 #pragma once
 
 #include <memory>

@@ -18,7 +18,7 @@ json parse_json_object(const std::string& body) {
   json j;
   try {
     j = json::parse(body);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
     throw bad_request(std::string("request body is not valid JSON: ") + e.what());
   }
   if (!j.is_object()) throw bad_request("request body must be a JSON object");

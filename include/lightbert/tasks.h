@@ -66,6 +66,14 @@ class QuestionAnswerer {
   ~QuestionAnswerer();
   QaResult answer(const std::string& question, const std::string& context,
                   const QaOptions& options = {});
+  // answer() in its three steps, for callers that run the forward pass elsewhere (the server
+  // runs only forward() on its batch thread): prepare() checks the options and inputs (throwing
+  // as answer() does) and cuts the windows; forward() fills the logits; select() the answers.
+  // Each step is linear in the context.
+  QaResult prepare(const std::string& question, const std::string& context,
+                   const QaOptions& options = {}) const;
+  void forward(QaResult& r);
+  void select(QaResult& r, const std::string& context, const QaOptions& options = {}) const;
 
  private:
   struct Impl;

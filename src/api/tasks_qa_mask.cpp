@@ -24,7 +24,15 @@ QuestionAnswerer::~QuestionAnswerer() = default;
 
 QaResult QuestionAnswerer::answer(const std::string& question, const std::string& context,
                                   const QaOptions& options) {
-  Model& model = *impl_->model;
+  QaResult r = prepare(question, context, options);
+  forward(r);
+  select(r, context, options);
+  return r;
+}
+
+QaResult QuestionAnswerer::prepare(const std::string& question, const std::string& context,
+                                   const QaOptions& options) const {
+  const Model& model = *impl_->model;
   const int max_seq_len =
       options.max_seq_len < 0 ? std::min(model.max_length(), 384) : options.max_seq_len;
   if (max_seq_len < 4 || max_seq_len > model.max_length()) {
@@ -50,17 +58,35 @@ QaResult QuestionAnswerer::answer(const std::string& question, const std::string
   }
   QaResult r;
   r.windows = heads::qa_windows(model.tokenizer(), question, context, max_seq_len, stride);
+  return r;
+}
+
+void QuestionAnswerer::forward(QaResult& r) {
+  Model& model = *impl_->model;
   EncoderOutput out;
   detail::forward_encodings(model, r.windows, out);
-  std::vector<Answer> all;
+  r.start_logits.clear();
+  r.end_logits.clear();
   for (size_t w = 0; w < r.windows.size(); ++w) {
     const size_t n = r.windows[w].size();
     r.start_logits.emplace_back(n);
     r.end_logits.emplace_back(n);
     impl_->head.run(out.token(w, 0), n, r.start_logits[w].data(), r.end_logits[w].data());
+  }
+}
+
+void QuestionAnswerer::select(QaResult& r, const std::string& context,
+                              const QaOptions& options) const {
+  if (r.start_logits.size() != r.windows.size()) {
+    throw Error(ErrorCode::kInvalidArgument, "QuestionAnswerer::select before forward");
+  }
+  const std::vector<size_t> cp = heads::code_point_offsets(context);  // once, not per window
+  std::vector<Answer> all;
+  for (size_t w = 0; w < r.windows.size(); ++w) {
     std::vector<Answer> a = heads::best_spans(
-        r.windows[w], r.start_logits[w].data(), r.end_logits[w].data(), model.tokenizer().cls_id(),
-        options.top_k, options.max_answer_len, context, static_cast<int>(w));
+        r.windows[w], r.start_logits[w].data(), r.end_logits[w].data(),
+        impl_->model->tokenizer().cls_id(), options.top_k, options.max_answer_len, context, cp,
+        static_cast<int>(w));
     all.insert(all.end(), a.begin(), a.end());
   }
   // Python's sorted(reverse=True) is stable: equal scores keep window order.
@@ -68,7 +94,6 @@ QaResult QuestionAnswerer::answer(const std::string& question, const std::string
                    [](const Answer& a, const Answer& b) { return a.score > b.score; });
   if (all.size() > static_cast<size_t>(options.top_k)) all.resize(options.top_k);
   r.answers = std::move(all);
-  return r;
 }
 
 // ---- MaskFiller -----------------------------------------------------------------------------

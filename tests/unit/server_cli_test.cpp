@@ -37,6 +37,14 @@ TEST(ServerCli, UsageErrors) {
   expect_usage_error("--model " + kModel + " --host 203.0.113.7 --port 0", "cannot listen");
 }
 
+TEST(ServerCli, SecondServeOnAPortInUseExitsOne) {
+  ServerProcess first;
+  const int port = first.start({"--model", kModel, "--threads", "1"});
+  ASSERT_GT(port, 0) << first.stderr_text();
+  expect_usage_error("--model " + kModel + " --port " + std::to_string(port),
+                     "address already in use");
+}
+
 TEST(ServerCli, SigtermFinishesRequestsInFlightThenExitsZero) {
   ServerProcess server;
   const int port =

@@ -149,6 +149,29 @@ TEST(ServerHeadsErrors, OversizedInputIs413UnlessTruncated) {
 }
 
 // --max-input-length also sets where "truncate": true cuts head inputs.
+TEST(ServerHeadsErrors, QaContextAndWordLengthAreLimited) {
+  const std::string text = long_text();
+  HeadServer qa("qa", {"--max-qa-context-chars", "300", "--max-word-chars", "64"});
+  ASSERT_GT(qa.port, 0) << qa.process.stderr_text();
+  expect_error(qa.post_json("/qa", json{{"question", "which word?"}, {"context", text}}), 413,
+               "validation", "--max-qa-context-chars");
+  expect_error(qa.post_json("/qa", json{{"inputs", json::array({json{{"question", "a"}, {"context", "b c"}},
+                                                                json{{"question", "which word?"}, {"context", text}}})}}),
+               413, "validation", "inputs[1]");
+  expect_error(qa.post_json("/qa", json{{"question", "which?"}, {"context", std::string(65, 'x')}}),
+               413, "validation", "--max-word-chars");
+  // Within the limits: the answer of the library's own QuestionAnswerer.
+  const std::string ctx = text.substr(0, 290);
+  const Answer ok = qa.post_json("/qa", json{{"question", "which word?"}, {"context", ctx}});
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  auto model = Model::load(qa.dir);
+  QuestionAnswerer api(*model);
+  const QaResult want = api.answer("which word?", ctx);
+  ASSERT_FALSE(want.answers.empty());
+  EXPECT_EQ(ok.json()["answer"], want.answers[0].answer);
+  EXPECT_NEAR(ok.json()["score"].get<double>(), want.answers[0].score, 1e-6);
+}
+
 TEST(ServerHeadsErrors, TruncationCutsAtMaxInputLength) {
   HeadServer cls("cls-single", {"--max-input-length", "8"});
   ASSERT_GT(cls.port, 0) << cls.process.stderr_text();
