@@ -35,7 +35,8 @@ int run_classify(const std::vector<std::string>& argv) {
           text += "}";
         }
         text += "]";
-      });
+      },
+      model.get(), "classify");
 }
 
 int run_similarity(const std::vector<std::string>& argv) {
@@ -49,7 +50,8 @@ int run_similarity(const std::vector<std::string>& argv) {
         text += "{\"similarity\":";
         append_float(text, s);
         text += "}";
-      });
+      },
+      model.get(), "similarity");
 }
 
 }  // namespace lightbert::cli

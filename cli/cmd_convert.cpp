@@ -35,6 +35,7 @@
 #include "models/head_importance.h"
 #include "models/model_families.h"
 #include "models/model_file_loader.h"
+#include "progress.h"
 
 namespace lightbert::cli {
 namespace {
@@ -63,7 +64,8 @@ uint64_t weights_size(const std::string& dir, const formats::Checkpoint& ck) {
 // Median forward times of a and b on `batch`, runs interleaved (a, b, a, b, ...) after two
 // untimed calls each, so that load on a shared machine hits both alike.
 std::pair<double, double> median_forward_ms(Encoder& a, Encoder& b, const SequenceBatch& batch,
-                                            int runs, EncoderOutput& out_a, EncoderOutput& out_b) {
+                                            int runs, EncoderOutput& out_a, EncoderOutput& out_b,
+                                            Progress& progress) {
   for (int i = 0; i < 2; ++i) {
     a.forward(batch, out_a);
     b.forward(batch, out_b);
@@ -75,6 +77,8 @@ std::pair<double, double> median_forward_ms(Encoder& a, Encoder& b, const Sequen
   };
   std::vector<double> ta, tb;
   for (int i = 0; i < runs; ++i) {
+    progress.stage("timing before / after, run " + std::to_string(i + 1) + "/" +
+                   std::to_string(runs));
     ta.push_back(time(a, out_a));
     tb.push_back(time(b, out_b));
   }
@@ -148,6 +152,8 @@ int run_convert(const std::vector<std::string>& argv) {
   const int runs = args.get_int("runs", 5, 1, 1000);
   const kernels::KernelTable& table = kernels::active_kernels();
 
+  Progress progress("convert");  // the current step on stderr when it is a terminal
+  progress.stage("reading " + dir);
   const ModelConfig original_config = ModelConfig::from_json_file(dir + "/config.json");
   formats::Checkpoint ck = formats::Checkpoint::open_folder(dir);
   const models::EncoderTensors original = models::read_encoder_tensors(ck, original_config);
@@ -173,12 +179,14 @@ int run_convert(const std::vector<std::string>& argv) {
     models::keep_layers(tensors, config, models::parse_layer_list(*keep));
   }
   if (args.get("prune-heads-ratio")) {
+    progress.stage("measuring head importance");
     const double ratio = args.get_double("prune-heads-ratio", 0.0);
     const auto scores = models::measure_head_importance(config, tensors, calib, table, threads);
     models::prune_heads(tensors, config, models::choose_heads_to_prune(scores, config, ratio));
   }
 
   {
+    progress.stage("packing " + dtype_name + " weights, writing " + out_path);
     runtime::ThreadPool pool(threads);
     ops::OpContext ctx{&table, &pool};
     const models::BertWeights packed = models::pack_encoder(tensors, ctx, dtype);
@@ -195,7 +203,9 @@ int run_convert(const std::vector<std::string>& argv) {
   lo.threads = threads;
   std::unique_ptr<Encoder> after = Encoder::load(out_path, lo);
   EncoderOutput ref, got;
-  const auto [ms_before, ms_after] = median_forward_ms(before, *after, calib, runs, ref, got);
+  const auto [ms_before, ms_after] = median_forward_ms(before, *after, calib, runs, ref, got, progress);
+  progress.stage("done");
+  progress.finish();
   const size_t h = static_cast<size_t>(config.hidden_size);
   const size_t rows = calib.num_tokens();
   double cos_sum = 0, cos_min = 1, max_abs = 0;

@@ -34,7 +34,8 @@ int run_fill_mask(const std::vector<std::string>& argv) {
           append_predictions(text, r.predictions[m]);
         }
         text += ']';
-      });
+      },
+      model.get(), "fill-mask");
 }
 
 }  // namespace lightbert::cli

@@ -1,7 +1,8 @@
 // cli/cmd_hidden.cpp: `lightbert hidden --model DIR`: the encoder's raw outputs.
 // stdin {"text"(+"text_pair")} or {"input_ids"(+"token_type_ids")} -> stdout
 // {"last_hidden_state": [[...] per real token], "pooler_output": [...]} (pooler_output only
-// when the checkpoint has a pooler). Lines run in padding-free batches of --batch-size.
+// when the checkpoint has a pooler). Lines run in padding-free batches of --batch-size. A progress
+// line goes to stderr when it is a terminal (cli/progress.h).
 #include <iostream>
 
 #include "args.h"
@@ -11,6 +12,7 @@
 #include "lightbert/encoder.h"
 #include "lightbert/error.h"
 #include "lightbert/hub.h"
+#include "progress.h"
 
 namespace lightbert::cli {
 
@@ -25,6 +27,7 @@ int run_hidden(const std::vector<std::string>& argv) {
   BatchReader reader(std::cin, dir, max_length, args.flag("truncate"), /*allow_ids=*/true,
                      static_cast<size_t>(args.get_int("batch-size", 32, 1, 4096)));
   std::ios::sync_with_stdio(false);
+  Progress progress("hidden");
   SequenceBatch batch;
   EncoderOutput out;
   std::string text;
@@ -52,7 +55,9 @@ int run_hidden(const std::vector<std::string>& argv) {
       std::cout << text;
       check_output(std::cout);
     }
+    progress.add(batch.num_sequences(), batch.num_tokens());
   }
+  progress.finish();
   std::cout.flush();
   check_output(std::cout);
   return 0;

@@ -32,7 +32,8 @@ int run_ner(const std::vector<std::string>& argv) {
           append_entity(text, r.entities[i], aggregation != Aggregation::kNone);
         }
         text += "]";
-      });
+      },
+      model.get(), "ner");
 }
 
 }  // namespace lightbert::cli

@@ -46,6 +46,7 @@ int run_qa(const std::vector<std::string>& argv) {
   std::unique_ptr<Model> model = load_task_model(args);
   QuestionAnswerer qa(*model);
   std::ios::sync_with_stdio(false);
+  Progress progress("qa");  // tokens: question + context, untruncated
   std::string line, text;
   size_t line_no = 0;
   while (next_line(std::cin, line, line_no)) {
@@ -89,7 +90,13 @@ int run_qa(const std::vector<std::string>& argv) {
     text += '\n';
     std::cout << text;
     check_output(std::cout);
+    if (progress.active()) {
+      EncodeOptions whole;
+      whole.truncation = false;
+      progress.add(1, model->tokenizer().encode_pair(question, context, whole).size());
+    }
   }
+  progress.finish();
   std::cout.flush();
   check_output(std::cout);
   return 0;

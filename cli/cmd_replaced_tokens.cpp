@@ -34,7 +34,8 @@ int run_replaced_tokens(const std::vector<std::string>& argv) {
                   "}";
         }
         text += "]";
-      });
+      },
+      model.get(), "replaced-tokens");
 }
 
 }  // namespace lightbert::cli

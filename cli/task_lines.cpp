@@ -59,4 +59,15 @@ Error with_line(const Error& e, const std::vector<size_t>& line_nos) {
   return e;
 }
 
+size_t count_tokens(const Model& model, const TextBatch& batch) {
+  EncodeOptions opts;
+  opts.max_length = model.max_length();
+  size_t n = 0;
+  for (const TextInput& t : batch.inputs) {
+    const Tokenizer& tok = model.tokenizer();
+    n += (t.text_pair ? tok.encode_pair(t.text, *t.text_pair, opts) : tok.encode(t.text, opts)).size();
+  }
+  return n;
+}
+
 }  // namespace lightbert::cli

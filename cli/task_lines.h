@@ -7,7 +7,9 @@
 // name from the cache) with --threads (parse the other options first, so a bad one fails before the
 // load). run_text_lines() is the whole stdin loop of a head command: batches of --batch-size lines,
 // `run(batch)` gives one result per line and `write(result, out)` appends that line's JSON (without
-// the newline). The writers print Hugging Face pipeline field names.
+// the newline); with `model` given and stderr a terminal, a progress line (cli/progress.h) counts
+// the lines and their tokens (tokenized once more, only then). The writers print Hugging Face
+// pipeline field names.
 #pragma once
 
 #include <iostream>
@@ -18,6 +20,7 @@
 
 #include "args.h"
 #include "jsonl.h"
+#include "progress.h"
 #include "server/head_json.h"
 
 #include "lightbert/error.h"
@@ -49,9 +52,14 @@ auto on_lines(const std::vector<size_t>& line_nos, Fn&& fn) -> decltype(fn()) {
 std::unique_ptr<Model> load_task_model(const Args& args);
 size_t batch_size_arg(const Args& args);  // --batch-size, default 32
 
+// Tokens of the batch's inputs, truncated at the model's maximum (for the progress line).
+size_t count_tokens(const Model& model, const TextBatch& batch);
+
 template <typename Run, typename Write>
-int run_text_lines(size_t batch_size, bool allow_pair, Run&& run, Write&& write) {
+int run_text_lines(size_t batch_size, bool allow_pair, Run&& run, Write&& write,
+                   const Model* model = nullptr, const char* what = "lightbert") {
   std::ios::sync_with_stdio(false);
+  Progress progress(what);
   TextBatch batch;
   size_t line_no = 0;
   std::string text;
@@ -64,7 +72,11 @@ int run_text_lines(size_t batch_size, bool allow_pair, Run&& run, Write&& write)
       std::cout << text;
       check_output(std::cout);
     }
+    if (progress.active()) {
+      progress.add(batch.inputs.size(), model != nullptr ? count_tokens(*model, batch) : 0);
+    }
   }
+  progress.finish();
   std::cout.flush();
   check_output(std::cout);
   return 0;

@@ -1,4 +1,6 @@
-// python/lightbert_module.cpp: the `lightbert` Python module (pybind11).
+// python/lightbert_module.cpp: the compiled module lightbert._lightbert (pybind11), re-exported by
+// the `lightbert` package (python/lightbert/__init__.py, which wraps Model.encode in the
+// sentence-transformers signature).
 // Contract: lightbert.Model(path, threads=None, dtype="fp32") loads a model folder, a .lbt model
 // file, or ORG/NAME from the Hugging Face cache, with the dense layers in fp32, bf16 or int8;
 // encode() returns float32 numpy embeddings ([dim] for one string, [n, dim] for a list), tokenize()
@@ -368,7 +370,7 @@ auto method(R (PyModel::*f)(A...) const) {
 
 }  // namespace
 
-PYBIND11_MODULE(lightbert, m) {
+PYBIND11_MODULE(_lightbert, m) {  // re-exported by python/lightbert/__init__.py
   m.doc() = "lightbert: fast, lightweight BERT inference on the CPU";
   static py::exception<lightbert::Error> error(m, "Error", PyExc_RuntimeError);
   py::register_exception_translator([](std::exception_ptr p) {
