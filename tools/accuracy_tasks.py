@@ -189,7 +189,7 @@ def main():
             continue
         jobs.append((f"all-MiniLM-L6-v2 + {task} head", task, str(folder), info, None))
 
-    rows, checkpoints = [], []
+    rows, checkpoints, explain = [], [], []
     t_all = time.time()
     for model_name, task, folder, info, _ in jobs:
         metric, calib, scorer = TASKS[task]()
@@ -245,6 +245,8 @@ def main():
                 if base is None:
                     base = hit["score"]
                 rows.append((model_name, metric, variant, hit, base, ref))
+                if variant == "int8" and hit["score"] < TARGET["int8"] * base:
+                    explain.append((model_name, metric, folder, calib, hit["score"] / base))
                 print(f"[accuracy] {model_name} {task} {variant}: {hit['score']:.4f} "
                       f"({hit['score'] / base * 100:.2f}% of fp32)", file=sys.stderr, flush=True)
 
@@ -266,6 +268,14 @@ def main():
             f"{hit['heads']} heads, {hit['layers']} layers, {hit['size'] / 1e6:.1f} MB"
         cos = "" if hit.get("cosine") is None else f"{hit['cosine']:.6f}"
         lines.append(f"| {model_name} | {metric} | {variant} | {score} | {ratio * 100:.2f}%{mark} | {cos} | {shape} |")
+    for model_name, metric, folder, calib, ratio in explain:
+        import int8_layer_stats
+        print(f"[accuracy] {model_name}: int8 layer statistics", file=sys.stderr, flush=True)
+        lines += ["", f"{model_name}, {metric}: int8 keeps {ratio * 100:.2f}% of fp32 (< 99%). "
+                  f"The Linears int8 disturbs most on the {len(calib)} calibration texts "
+                  "(`tools/int8_layer_stats.py`: lightbert's int8 rule simulated in float64 on "
+                  "transformers' model):", ""]
+        lines += int8_layer_stats.format_rows(int8_layer_stats.stats(folder, calib, a.threads))
     if checkpoints:
         lines += ["", "Fine-tuned heads (tools/finetune.py, cached in ~/.cache/lightbert/finetuned):"] + checkpoints
     if left_out:
