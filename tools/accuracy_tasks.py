@@ -14,8 +14,8 @@ Contract: for each real model and task it can find
   and named under the table;
 it scores the model as downloaded / trained (lightbert fp32, the folder) and as `lightbert convert
 FOLDER OUT.lbt` writes it with --dtype int8, --dtype bf16, --prune-heads-ratio 0.1 / 0.25 / 0.4
-(fp32 weights; head importance from 200 calibration texts of the task's TRAINING split, written
-one per line and passed as --calib) and --keep-layers 0,1,2,3 (the top 2 of 6 layers dropped),
+(fp32 weights; head importance from 200 calibration texts of the task's TRAINING split, 50 for
+CoNLL since the importance costs one forward per head, written one per line and passed as --calib) and --keep-layers 0,1,2,3 (the top 2 of 6 layers dropped),
 each .lbt loaded by the Python module. Each row gives the score, its ratio to fp32 (targets: int8
 >= 99%, bf16 >= 99.9%; a miss is marked MISSED) and convert's last_hidden_state cosine on the
 calibration text. transformers' own fp32 score is given beside (the pipelines, tools/finetune.py's
@@ -25,7 +25,8 @@ the checkpoint's weights and of the lightbert CLI and module binaries (--no-cach
 Needs the Release build with -DLIGHTBERT_PYTHON=ON and tools/real_env.sh's venv (re-executes
 itself under it). Usage:
   python3 tools/accuracy_tasks.py [--build build] [--out docs/accuracy.md] [--threads 2]
-      [--tasks stsb,sst2,conll,conll-crf,squad,lcqmc] [--no-cache]
+      [--tasks stsb,sst2,conll,conll-crf,squad,lcqmc] [--no-cache] [--conll-sentences N]
+(--conll-sentences N scores CoNLL on the first N dev sentences only, named in the table.)
 """
 import argparse
 import hashlib
@@ -69,6 +70,8 @@ VARIANTS = [  # (name, convert arguments; None: the folder itself)
     ("4 of 6 layers", ["--keep-layers", "0,1,2,3"]),
 ]
 CALIB_TEXTS = 200
+# CoNLL: fewer calibration texts (the head importance is one forward per head, 72 of them)
+CALIB_TEXTS_OF = {"conll": 50, "conll-crf": 50}
 
 
 def sha256(path):
@@ -116,16 +119,18 @@ def sst2_task(pairs=False):
     return ("LCQMC held-out accuracy" if pairs else "SST-2 held-out accuracy", calib, score)
 
 
-def conll_task(crf=False):
-    train, dev = task_data.conll_split()
-    calib = [" ".join(w) for w, _ in train[:CALIB_TEXTS]]
+def conll_task(crf=False, sentences=None):
+    train, dev = task_data.conll_split(heldout=sentences)
+    calib = [" ".join(w) for w, _ in train[:CALIB_TEXTS_OF["conll"]]]
     texts = [" ".join(w) for w, _ in dev]
 
     def score(m, threads):
         out = m.ner(texts, aggregation="none")
         pred = [task_data.word_tags_from_entities(w, o) for (w, _), o in zip(dev, out)]
         return task_data.conll_f1([t for _, t in dev], pred)
-    return ("CoNLL-2003 dev F1" + (" (CRF head)" if crf else ""), calib, score)
+    what = "" if sentences is None else f", first {len(dev):,} sentences"
+    return ("CoNLL-2003 dev F1" + (" (CRF head" + what + ")" if crf else (" (" + what[2:] + ")" if what else "")),
+            calib, score)
 
 
 def squad_task():
@@ -155,6 +160,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--tasks", default="stsb,sst2,conll,conll-crf,squad,lcqmc")
     ap.add_argument("--no-cache", action="store_true")
+    ap.add_argument("--conll-sentences", type=int, default=None,
+                    help="score CoNLL on the first N dev sentences (default: all 3,250)")
     a = ap.parse_args()
     sys.path.insert(0, os.path.join(a.build, "python"))
     import lightbert
@@ -192,11 +199,18 @@ def main():
     rows, checkpoints, explain = [], [], []
     t_all = time.time()
     for model_name, task, folder, info, _ in jobs:
-        metric, calib, scorer = TASKS[task]()
+        if task in ("conll", "conll-crf"):
+            metric, calib, scorer = conll_task(task == "conll-crf", a.conll_sentences)
+        else:
+            metric, calib, scorer = TASKS[task]()
+        n_eval = a.conll_sentences if task in ("conll", "conll-crf") else None
         weights = sha256(os.path.join(folder, "model.safetensors"))
         if info:
             made = (f"`{info['command']}`" if "command" in info else
-                    "made before tools/finetune.py by a lost script with the same recipe")
+                    "made before tools/finetune.py by a lost script with the same recipe but an "
+                    "unknown split, so its training set may overlap tools/task_data.py's held-out "
+                    "part (its own held-out score, transformers: "
+                    f"{json.dumps(info.get('score_transformers'))})")
             checkpoints.append(f"- {model_name}: model.safetensors sha256 {weights[:16]}..., {made} "
                                f"({info['steps']} steps of {info['batch']}, {info['train_features']} "
                                f"training features, {info['train_seconds']:.0f} s of training on "
@@ -217,11 +231,12 @@ def main():
                         sentences, batch_size=32, convert_to_numpy=True, show_progress_bar=False)
                     cache["scores"][key] = {"score": stsb.stsb_spearman(emb, idx, gold)}
                 ref = cache["scores"][key]["score"]
-            else:
+            elif "command" in info:  # made by tools/finetune.py: scored on task_data's split
                 ref = transformers_score(task, info)
             base = None
             for variant, args in VARIANTS:
-                key = json.dumps([task, variant, weights, engine, CALIB_TEXTS])
+                key = json.dumps([task, variant, weights, engine, len(calib)] +
+                                 ([n_eval] if n_eval else []))
                 hit = cache["scores"].get(key)
                 if hit is None:
                     t0 = time.time()
