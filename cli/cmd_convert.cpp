@@ -5,17 +5,22 @@
 // "L:H,H;L:H" (original indexes, applied before --keep-layers) or --prune-heads-ratio R (the
 // R fraction of heads with the lowest ablation importance, models/head_importance.h, measured
 // after --keep-layers on the calibration text), --keep-layers 0,2,4, --calib FILE (one text per
-// line; a built-in set otherwise), --threads N, --runs N (timed runs per model, default 5,
+// line; a built-in set otherwise; a labelled set, every line "text<TAB>label" or
+// "text<TAB>text_pair<TAB>label", cmd_convert_calibration.h, also gives the task score: the
+// sequence-classification accuracy of the fp32 folder and of the written file, a label being a
+// label name of the model or a label id), --threads N, --runs N (timed runs per model, default 5,
 // interleaved, median), --json (the report as one JSON object), --help (the options and the
 // importance criterion). The report compares last_hidden_state rows of the calibration batch with
 // the unmodified fp32 model (cosine mean / min, max abs difference), the sizes (safetensors bytes
-// before, .lbt bytes after) and the forward times. Errors are lightbert::Error (one line on stderr,
+// before, .lbt bytes after), the forward times, and with a labelled --calib the accuracy
+// ("task": metric, examples, before, after). Errors are lightbert::Error (one line on stderr,
 // exit 1).
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -29,6 +34,8 @@
 #include "lightbert/encoder.h"
 #include "lightbert/error.h"
 #include "lightbert/hub.h"
+#include "lightbert/model.h"
+#include "lightbert/tasks.h"
 #include "lightbert/tokenizer.h"
 #include "models/bert.h"
 #include "models/encoder_transforms.h"
@@ -97,6 +104,42 @@ class TensorEncoder final : public Encoder {
   std::unique_ptr<models::BertModel> m_;
 };
 
+// Accuracy of the model at `path` (folder or .lbt) on a labelled calibration set: the top label
+// against the gold one, given as a label name or a label id.
+double classification_accuracy(const std::string& path, const CalibrationSet& set, int threads) {
+  ModelOptions mo;
+  mo.threads = threads;
+  std::unique_ptr<Model> model = Model::load(path, mo);
+  std::unique_ptr<SequenceClassifier> clf;
+  try {
+    clf = std::make_unique<SequenceClassifier>(*model);
+  } catch (const Error& e) {
+    throw Error(e.code(), std::string("convert: a labelled --calib scores a sequence-classification "
+                                      "head: ") + e.what());
+  }
+  const std::vector<std::string>& names = clf->labels();
+  std::vector<std::string> gold;
+  for (size_t i = 0; i < set.labels.size(); ++i) {
+    const std::string& l = set.labels[i];
+    if (std::find(names.begin(), names.end(), l) != names.end()) {
+      gold.push_back(l);
+      continue;
+    }
+    char* end = nullptr;
+    const long id = std::strtol(l.c_str(), &end, 10);
+    if (end == l.c_str() || *end != '\0' || id < 0 || id >= static_cast<long>(names.size())) {
+      throw Error(ErrorCode::kInvalidArgument, "convert: label '" + l + "' of calibration line " +
+                                                   std::to_string(i + 1) +
+                                                   " is neither a label of the model nor a label id");
+    }
+    gold.push_back(names[static_cast<size_t>(id)]);
+  }
+  const std::vector<Classification> res = clf->classify(set.inputs, /*truncate=*/true);
+  size_t right = 0;
+  for (size_t i = 0; i < res.size(); ++i) right += res[i].labels.at(0).label == gold[i];
+  return res.empty() ? 0.0 : static_cast<double>(right) / static_cast<double>(res.size());
+}
+
 json pruned_json(const ModelConfig& cfg) {
   json j = json::object();
   for (const auto& [layer, heads] : cfg.pruned_heads) j[std::to_string(layer)] = heads;
@@ -117,7 +160,10 @@ constexpr const char* kHelp =
     "                              forward per head, measured after --keep-layers\n"
     "  --keep-layers 0,2,4         keep these layers (strictly increasing), drop the others\n"
     "  --calib FILE                calibration text, one per line (default: 50 built-in\n"
-    "                              English sentences)\n"
+    "                              English sentences); a labelled set (every line\n"
+    "                              text<TAB>label or text<TAB>text_pair<TAB>label, a label\n"
+    "                              name or id) also reports the classification accuracy\n"
+    "                              of the original and of the written model\n"
     "  --threads N, --runs N       threads (0: all), timed runs per model (default 5)\n"
     "  --json                      the report as one JSON object\n";
 
@@ -164,11 +210,12 @@ int run_convert(const std::vector<std::string>& argv) {
   eo.max_length = std::min(tok.config().model_max_length, original_config.max_input_length());
   eo.truncation = true;
   SequenceBatch calib;
-  const std::vector<std::string> texts = calibration_texts(args.get_or("calib", ""));
-  for (const std::string& t : texts) {
-    Encoding e = tok.encode(t, eo);
+  const CalibrationSet set = calibration_set(args.get_or("calib", ""));
+  for (const TextInput& t : set.inputs) {
+    Encoding e = t.text_pair ? tok.encode_pair(t.text, *t.text_pair, eo) : tok.encode(t.text, eo);
     calib.add(e.input_ids, e.token_type_ids);
   }
+  const std::vector<TextInput>& texts = set.inputs;
 
   ModelConfig config = original_config;
   models::EncoderTensors tensors = original;
@@ -246,6 +293,12 @@ int run_convert(const std::vector<std::string>& argv) {
       {"forward_ms", {{"before", ms_before}, {"after", ms_after}, {"runs", runs}}},
       {"speedup", ms_after > 0 ? ms_before / ms_after : 0.0},
   };
+  if (!set.labels.empty()) {
+    report["task"] = {{"metric", "accuracy"},
+                      {"examples", set.labels.size()},
+                      {"before", classification_accuracy(dir, set, threads)},
+                      {"after", classification_accuracy(out_path, set, threads)}};
+  }
   if (args.flag("json")) {
     std::cout << report.dump() << "\n";
     return 0;
@@ -262,6 +315,11 @@ int run_convert(const std::vector<std::string>& argv) {
             << report["size_bytes"]["ratio"] << ")\n"
             << "forward on the calibration batch (median of " << runs << "): " << ms_before
             << " ms -> " << ms_after << " ms (speed-up " << report["speedup"] << "x)\n";
+  if (report.contains("task")) {
+    std::cout << "task accuracy on the " << set.labels.size()
+              << " labelled calibration texts: " << report["task"]["before"] << " -> "
+              << report["task"]["after"] << "\n";
+  }
   return 0;
 }
 

@@ -80,4 +80,40 @@ std::vector<std::string> calibration_texts(const std::string& path) {
   return out;
 }
 
+CalibrationSet calibration_set(const std::string& path) {
+  const std::vector<std::string> lines = calibration_texts(path);
+  std::vector<std::vector<std::string>> fields;
+  for (const std::string& line : lines) {
+    if (line.find('\t') == std::string::npos) break;
+    std::vector<std::string> f;
+    for (size_t pos = 0;;) {
+      const size_t tab = line.find('\t', pos);
+      f.push_back(line.substr(pos, tab == std::string::npos ? std::string::npos : tab - pos));
+      if (tab == std::string::npos) break;
+      pos = tab + 1;
+    }
+    fields.push_back(std::move(f));
+  }
+  CalibrationSet set;
+  if (fields.size() != lines.size()) {  // plain text (no line, or not every line, has a tab)
+    for (const std::string& t : lines) set.inputs.push_back({t, std::nullopt});
+    return set;
+  }
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const auto& f = fields[i];
+    const std::string where = path + ": labelled calibration line " + std::to_string(i + 1);
+    if (f.size() > 3)
+      throw Error(ErrorCode::kInvalidArgument,
+                  where + " has " + std::to_string(f.size()) +
+                      " tab-separated fields (text<TAB>label or text<TAB>text_pair<TAB>label)");
+    if (f.back().find_first_not_of(" ") == std::string::npos)
+      throw Error(ErrorCode::kInvalidArgument, where + " has an empty label");
+    TextInput in{f[0], std::nullopt};
+    if (f.size() == 3) in.text_pair = f[1];
+    set.inputs.push_back(std::move(in));
+    set.labels.push_back(f.back());
+  }
+  return set;
+}
+
 }  // namespace lightbert::cli

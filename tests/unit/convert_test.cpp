@@ -167,6 +167,74 @@ TEST(Convert, HeadModelsRunFromTheFile) {
   }
 }
 
+// A labelled --calib reports the classification accuracy of the folder and of the file: gold
+// labels are the golden top labels (tools/make_head_models.py, Hugging Face's pipeline) given by
+// name or by id, and one deliberately wrong label, so the accuracy is exactly (n - 1) / n.
+TEST(Convert, LabelledCalibrationReportsTheTaskScore) {
+  TempDir tmp;
+  const std::string dir = make_head_model("cls-single");
+  const std::vector<std::string> names = {"negative", "neutral", "positive"};
+  std::string calib;
+  size_t n = 0;
+  for (const json& g : head_golden("cls-single")) {
+    if (!g["input"].contains("text") || g["input"].contains("text_pair")) continue;
+    const std::string text = g["input"]["text"];
+    if (text.find('\t') != std::string::npos || text.find('\n') != std::string::npos) continue;
+    const std::string top = g["output"][0]["label"];
+    const size_t id = std::find(names.begin(), names.end(), top) - names.begin();
+    ASSERT_LT(id, names.size()) << top;
+    std::string label = n % 2 ? std::to_string(id) : top;
+    if (n == 0) label = names[(id + 1) % names.size()];  // wrong on purpose
+    calib += text + "\t" + label + "\n";
+    ++n;
+  }
+  ASSERT_GE(n, 3u);
+  write_file(tmp.path + "/calib.tsv", calib);
+  CliResult r = run_cli("convert " + dir + " " + tmp.path + "/c.lbt --calib " + tmp.path +
+                            "/calib.tsv --json --runs 1",
+                        "");
+  expect_ok(r);
+  const json rep = json::parse(r.out);
+  EXPECT_EQ(rep["calibration"]["texts"], n);
+  ASSERT_TRUE(rep.contains("task")) << r.out;
+  EXPECT_EQ(rep["task"]["metric"], "accuracy");
+  EXPECT_EQ(rep["task"]["examples"], n);
+  const double want = static_cast<double>(n - 1) / static_cast<double>(n);
+  EXPECT_DOUBLE_EQ(rep["task"]["before"].get<double>(), want);
+  EXPECT_DOUBLE_EQ(rep["task"]["after"].get<double>(), want);  // fp32: the same model
+  // The text report names it too; an unlabelled file reports no task score.
+  r = run_cli("convert " + dir + " " + tmp.path + "/c.lbt --calib " + tmp.path + "/calib.tsv --runs 1", "");
+  expect_ok(r);
+  EXPECT_NE(r.out.find("task accuracy on the " + std::to_string(n) + " labelled"), std::string::npos)
+      << r.out;
+  write_file(tmp.path + "/mixed.txt", "one\tpositive\ntwo without a label\n");
+  r = run_cli("convert " + dir + " " + tmp.path + "/m.lbt --calib " + tmp.path + "/mixed.txt --json --runs 1", "");
+  expect_ok(r);
+  EXPECT_FALSE(json::parse(r.out).contains("task"));
+  EXPECT_EQ(json::parse(r.out)["calibration"]["texts"], 2);
+
+  // Bad labelled sets and a model without a classification head are one-line errors.
+  write_file(tmp.path + "/bad-label.tsv", "a good film\tpositive\na bad film\tnope\n");
+  write_file(tmp.path + "/bad-id.tsv", "a good film\t3\n");
+  write_file(tmp.path + "/four.tsv", "a\tb\tc\td\n");
+  write_file(tmp.path + "/empty-label.tsv", "a good film\t \n");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {dir + " " + tmp.path + "/x.lbt --calib " + tmp.path + "/bad-label.tsv", "'nope' of calibration line 2"},
+      {dir + " " + tmp.path + "/x.lbt --calib " + tmp.path + "/bad-id.tsv", "'3' of calibration line 1"},
+      {dir + " " + tmp.path + "/x.lbt --calib " + tmp.path + "/four.tsv", "4 tab-separated fields"},
+      {dir + " " + tmp.path + "/x.lbt --calib " + tmp.path + "/empty-label.tsv", "empty label"},
+      {test_data("tiny-bert") + " " + tmp.path + "/x.lbt --calib " + tmp.path + "/calib.tsv",
+       "sequence-classification head"},
+  };
+  for (const auto& [args, needle] : cases) {
+    CliResult e = run_cli("convert " + args + " --runs 1", "");
+    EXPECT_EQ(e.exit_code, 1) << args;
+    EXPECT_NE(e.err.find(needle), std::string::npos) << args << ": " << e.err;
+    EXPECT_EQ(std::count(e.err.begin(), e.err.end(), '\n'), 1) << e.err;
+  }
+  remove_dir(dir);
+}
+
 TEST(Convert, HelpNamesTheImportanceCriterion) {
   CliResult r = run_cli("convert --help", "");
   expect_ok(r);
