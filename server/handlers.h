@@ -40,6 +40,7 @@ void handle_openai_embeddings(ServerContext& ctx, const httplib::Request& req,
 void handle_health(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
 void handle_info(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
 void handle_metrics(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
+void handle_openapi(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
 void handle_predict(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
 void handle_ner(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
 void handle_qa(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);

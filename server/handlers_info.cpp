@@ -7,10 +7,12 @@
 // "crf": bool when those heads exist),
 // limits, version string with the kernel ISA).
 // /metrics: Prometheus text format (metrics.h).
+// /openapi.json: the OpenAPI 3 contract (docs/openapi.json, compiled in: openapi.h).
 #include <nlohmann/json.hpp>
 
 #include "lightbert/version.h"
 #include "server/handlers.h"
+#include "server/openapi.h"
 
 namespace lightbert::server {
 
@@ -20,6 +22,10 @@ void handle_health(ServerContext& ctx, const httplib::Request&, httplib::Respons
   } else {
     send_json(res, 200, "{\"status\":\"ok\"}");
   }
+}
+
+void handle_openapi(ServerContext&, const httplib::Request&, httplib::Response& res) {
+  send_json(res, 200, openapi_json());
 }
 
 void handle_info(ServerContext& ctx, const httplib::Request&, httplib::Response& res) {

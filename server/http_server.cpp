@@ -115,6 +115,7 @@ void HttpServer::register_routes() {
   http_->Get("/health", wrap(c, handle_health));
   http_->Get("/info", wrap(c, handle_info));
   http_->Get("/metrics", wrap(c, handle_metrics));
+  http_->Get("/openapi.json", wrap(c, handle_openapi));
 
   const httplib::Server::HandlerWithResponse on_error = [](const httplib::Request& req,
                                                            httplib::Response& res) {
