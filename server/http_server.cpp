@@ -116,6 +116,23 @@ void HttpServer::register_routes() {
   http_->Get("/info", wrap(c, handle_info));
   http_->Get("/metrics", wrap(c, handle_metrics));
   http_->Get("/openapi.json", wrap(c, handle_openapi));
+  for (const char* p : {"/embed", "/v1/embeddings", "/predict", "/ner", "/qa", "/fill-mask"}) {
+    allowed_methods_[p] = "POST";
+  }
+  for (const char* p : {"/health", "/info", "/metrics", "/openapi.json"}) allowed_methods_[p] = "GET";
+  // Any other method on a known path (PUT, DELETE, PATCH, OPTIONS, TRACE, a GET of a POST
+  // route...) is 405 with Allow, before cpp-httplib routes it (it would answer 404 or 400).
+  http_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    const auto it = allowed_methods_.find(req.path);
+    if (it == allowed_methods_.end() || req.method == it->second ||
+        (req.method == "HEAD" && it->second == "GET")) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    res.set_header("Allow", it->second);
+    send_json(res, 405, error_body("validation", "method " + req.method + " is not allowed on " +
+                                                     req.path + "; it answers " + it->second));
+    return httplib::Server::HandlerResponse::Handled;
+  });
 
   const httplib::Server::HandlerWithResponse on_error = [](const httplib::Request& req,
                                                            httplib::Response& res) {

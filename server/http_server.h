@@ -9,6 +9,8 @@
 // trim 1 MiB) so that memory of large requests goes back to the system (http_server.cpp).
 #pragma once
 
+#include <map>
+#include <string>
 #include <memory>
 #include <thread>
 
@@ -41,6 +43,9 @@ class HttpServer {
 
  private:
   void register_routes();
+  // Each route's path -> the one method it answers ("GET" or "POST"): any other method on that
+  // path is 405 with an Allow header.
+  std::map<std::string, std::string> allowed_methods_;
 
   ServerOptions options_;
   std::unique_ptr<Model> model_;

@@ -92,3 +92,15 @@ def test_documented_answers(server):
     status, text = call(server, "/ner", {"inputs": "John lives in Paris."})
     assert status == 404 and "error" in json.loads(text)
     assert "404" in SPEC["paths"]["/ner"]["post"]["responses"]
+
+
+def test_other_methods_on_a_route_are_405_with_allow(server):
+    for method, path, allow in (("TRACE", "/embed", "POST"), ("PUT", "/health", "GET"),
+                                ("GET", "/predict", "POST"), ("DELETE", "/openapi.json", "GET")):
+        req = urllib.request.Request(server + path, method=method)
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, timeout=30)
+        assert e.value.code == 405 and e.value.headers["Allow"] == allow, (method, path)
+        assert "error" in json.loads(e.value.read().decode())
+    status, _ = call(server, "/no-such-endpoint")
+    assert status == 404
