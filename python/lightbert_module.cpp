@@ -155,15 +155,7 @@ class PyModel {
       }
     }
     py::list out;
-    for (const auto& e : enc) {
-      py::dict d;
-      d["input_ids"] = e.input_ids;
-      d["token_type_ids"] = e.token_type_ids;
-      d["attention_mask"] = e.attention_mask;
-      d["tokens"] = e.tokens;
-      d["offsets"] = e.offsets;
-      out.append(d);
-    }
+    for (const auto& e : enc) out.append(lightbert_python::encoding_dict(e));
     return single ? out[0] : py::object(out);
   }
 

@@ -29,6 +29,17 @@ namespace lightbert_python {
 
 namespace py = pybind11;
 
+// An Encoding as the dict encode() / Model.tokenize() return.
+inline py::dict encoding_dict(const lightbert::Encoding& e) {
+  py::dict d;
+  d["input_ids"] = e.input_ids;
+  d["token_type_ids"] = e.token_type_ids;
+  d["attention_mask"] = e.attention_mask;
+  d["tokens"] = e.tokens;
+  d["offsets"] = e.offsets;
+  return d;
+}
+
 class PyTokenizer {
  public:
   explicit PyTokenizer(const std::string& path) {
@@ -54,13 +65,7 @@ class PyTokenizer {
       py::gil_scoped_release release;
       e = text_pair ? tok_->encode_pair(text, *text_pair, o) : tok_->encode(text, o);
     }
-    py::dict d;
-    d["input_ids"] = e.input_ids;
-    d["token_type_ids"] = e.token_type_ids;
-    d["attention_mask"] = e.attention_mask;
-    d["tokens"] = e.tokens;
-    d["offsets"] = e.offsets;
-    return d;
+    return encoding_dict(e);
   }
 
   std::string decode(const py::handle& ids, bool skip, std::optional<bool> clean_up) const {

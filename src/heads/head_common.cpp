@@ -115,6 +115,15 @@ void softmax(const float* x, size_t n, float* y) {
     y[i] = static_cast<float>(std::exp(static_cast<double>(x[i]) - m) / sum);
 }
 
+std::vector<size_t> code_point_offsets(const std::string& s) {
+  std::vector<size_t> pos;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) pos.push_back(i);
+  }
+  pos.push_back(s.size());
+  return pos;
+}
+
 double activate(kernels::Act act, double v) {
   switch (act) {
     case kernels::Act::kGelu:

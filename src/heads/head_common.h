@@ -61,4 +61,8 @@ float sigmoid(float x);
 
 std::string label_name(const ModelConfig& config, int index);
 
+// Byte offset of every code point of valid UTF-8 `s`, plus s.size() at the end (the heads'
+// spans are in code points, as Python slices text).
+std::vector<size_t> code_point_offsets(const std::string& s);
+
 }  // namespace lightbert::heads

@@ -45,15 +45,6 @@ void QaHead::run(const float* hidden, size_t tokens, float* start, float* end) c
   }
 }
 
-std::vector<size_t> code_point_offsets(const std::string& context) {
-  std::vector<size_t> cp;
-  for (size_t i = 0; i < context.size(); ++i) {
-    if ((static_cast<unsigned char>(context[i]) & 0xC0) != 0x80) cp.push_back(i);
-  }
-  cp.push_back(context.size());
-  return cp;
-}
-
 std::vector<Answer> best_spans(const Encoding& window, const float* start_logits,
                                const float* end_logits, int32_t cls_id, int top_k,
                                int max_answer_len, const std::string& context,

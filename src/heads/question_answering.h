@@ -29,9 +29,6 @@ struct QaHead {
   void run(const float* hidden, size_t tokens, float* start, float* end) const;
 };
 
-// The byte offset of each code point of `context`, then context.size() (computed once per
-// context: best_spans() runs once per window).
-std::vector<size_t> code_point_offsets(const std::string& context);
 
 std::vector<Answer> best_spans(const Encoding& window, const float* start_logits,
                                const float* end_logits, int32_t cls_id, int top_k,

@@ -10,16 +10,6 @@ namespace lightbert::heads {
 
 namespace {
 
-// Byte offset of every code point of valid UTF-8 `s`, plus s.size() at the end.
-std::vector<size_t> code_point_bytes(const std::string& s) {
-  std::vector<size_t> pos;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) pos.push_back(i);
-  }
-  pos.push_back(s.size());
-  return pos;
-}
-
 size_t code_points(const std::string& s) {
   size_t n = 0;
   for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
@@ -161,7 +151,7 @@ std::vector<Entity> entities(const TokenClassificationHead& head, const Tokenize
   const size_t l = head.labels.size(), n = encoding.size();
   std::vector<float> scores(n * l);
   for (size_t t = 0; t < n; ++t) softmax(logits.data() + t * l, l, scores.data() + t * l);
-  const std::vector<size_t> cp = code_point_bytes(text);
+  const std::vector<size_t> cp = code_point_offsets(text);
   const size_t ncp = cp.size() - 1;
   // gather_pre_entities
   std::vector<PreEntity> pre;
