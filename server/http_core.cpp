@@ -145,6 +145,8 @@ struct HttpCore::Conn {
   Clock::time_point head_at;     // when the head was complete (valid when head_done)
   Clock::time_point last_read;
   bool started = false, head_done = false, continue_sent = false;
+  bool lingering = false;        // refused: draining the client's bytes before closing
+  Clock::time_point linger_until;
   FramedRequest req;            // the complete request, for a worker
 };
 
@@ -254,7 +256,15 @@ void HttpCore::refuse(Conn& c, int status, const std::string& message) {
 
 // Frames what the connection holds; a complete request goes to the workers (c is then null).
 void HttpCore::try_frame(std::unique_ptr<Conn>& c) {
-  if (c->buf.empty()) return;
+  // Requests answered inline (/health) leave the connection here: frame the next one (a loop,
+  // not recursion: a client may pipeline thousands).
+  while (c && !c->lingering && !c->buf.empty()) {
+    if (!frame_one(c)) return;
+  }
+}
+
+// One request; true when it was answered inline and the connection stays with the reception.
+bool HttpCore::frame_one(std::unique_ptr<Conn>& c) {
   if (!c->started) {
     c->started = true;
     c->first_byte = c->last_read = Clock::now();
@@ -263,10 +273,13 @@ void HttpCore::try_frame(std::unique_ptr<Conn>& c) {
   switch (r.state) {
     case FramedRequest::State::kError:
       refuse(*c, r.status, r.message);
-      ::close(c->fd);
-      open_.fetch_sub(1);
-      c.reset();
-      return;
+      // Lingering close: stop sending, then read and drop what the client still sends for a
+      // moment, so that closing with unread data (a TCP reset) does not destroy the answer.
+      ::shutdown(c->fd, SHUT_WR);
+      c->lingering = true;
+      c->linger_until = Clock::now() + std::chrono::seconds(2);
+      c->buf.clear();
+      return false;
     case FramedRequest::State::kIncomplete:
       if (r.head_done && !c->head_done) {
         c->head_done = true;
@@ -277,9 +290,15 @@ void HttpCore::try_frame(std::unique_ptr<Conn>& c) {
         static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
         send_all(c->fd, kContinue, sizeof(kContinue) - 1, std::chrono::milliseconds(200));
       }
-      return;
+      return false;
     case FramedRequest::State::kComplete:
       c->buf.erase(0, r.consumed);
+      if (r.method == "GET" && r.target == "/health" && r.body.empty()) {
+        // Answered here, never queued behind requests waiting for a worker: the handler only
+        // reads a flag, and the answer fits in the socket buffer.
+        answer_inline(c, std::move(r));
+        return true;
+      }
       c->req = std::move(r);
       {
         std::lock_guard<std::mutex> lock(mu_);
@@ -287,8 +306,31 @@ void HttpCore::try_frame(std::unique_ptr<Conn>& c) {
         waiting_.store(static_cast<int>(ready_.size()));
       }
       ready_cv_.notify_one();
-      return;
+      return false;
   }
+  return false;
+}
+
+void HttpCore::answer_inline(std::unique_ptr<Conn>& c, FramedRequest r) {
+  const socket_t saved = tl_socket;
+  tl_socket = c->fd;
+  tl_request_start = c->first_byte;
+  tl_close_after = false;
+  ++c->served;
+  const bool close = !r.keep_alive || draining_.load() || c->served >= keep_alive_max_count_;
+  MemoryStream strm(c->fd, canonical_request(r));
+  bool connection_closed = false;
+  const bool ok = process_request(strm, close, connection_closed, nullptr);
+  const bool sent = strm.flush(std::chrono::milliseconds(100));
+  tl_socket = saved;
+  if (!(ok && sent && !close && !connection_closed && !tl_close_after)) {
+    ::close(c->fd);
+    open_.fetch_sub(1);
+    c.reset();
+    return;
+  }
+  c->started = c->head_done = c->continue_sent = false;
+  c->idle_since = Clock::now();
 }
 
 void HttpCore::reception_loop() {
@@ -327,6 +369,18 @@ void HttpCore::reception_loop() {
     const auto now = Clock::now();
     for (size_t i = 0; i < conns.size(); ++i) {
       std::unique_ptr<Conn>& c = conns[i];
+      if (c->lingering) {
+        bool done = now >= c->linger_until;
+        if ((fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+          for (int k = 0; k < 16 && !done; ++k) {
+            const ssize_t n = ::recv(c->fd, chunk.data(), chunk.size(), MSG_DONTWAIT);
+            if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)) done = true;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+          }
+        }
+        if (done) close_conn(c);
+        continue;
+      }
       if ((fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
         bool eof = false;
         for (;;) {
@@ -343,6 +397,7 @@ void HttpCore::reception_loop() {
           break;
         }
         if (!c->buf.empty()) try_frame(c);
+        if (c && c->lingering) continue;
         if (c && eof) {
           close_conn(c);  // the client left (or half-closed) without a complete request
         }

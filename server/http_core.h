@@ -9,7 +9,10 @@
 //  - Deadlines per connection: the head within header_timeout_s of its first byte, the body
 //    within body_timeout_s of the head, no silence over read_timeout_s, everything within
 //    request_deadline_s; an idle keep-alive connection closes after keep_alive_timeout_s.
-//    A missed deadline is answered 408 and closed.
+//    A missed deadline is answered 408 and closed. GET /health is answered by the reception
+//    itself, so it never waits behind requests queued for a worker.
+//  - A refused connection is closed lingering (shutdown, then up to 2 s of reading and dropping
+//    what the client still sends) so that the answer is not lost to a TCP reset.
 //  - Pipelined requests are kept in the connection's buffer and answered in order.
 //  - Bodies with Content-Encoding gzip/deflate are inflated on the worker, up to
 //    max_decompressed_bytes (413 beyond). Framing errors are answered with TEI's error body
@@ -71,6 +74,8 @@ class HttpCore : public httplib::Server {
   void serve(std::unique_ptr<Conn> c);
   void wake();
   void try_frame(std::unique_ptr<Conn>& c);
+  bool frame_one(std::unique_ptr<Conn>& c);
+  void answer_inline(std::unique_ptr<Conn>& c, FramedRequest r);
   void refuse(Conn& c, int status, const std::string& message);
 
   FramingLimits limits_;

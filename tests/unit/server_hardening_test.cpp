@@ -139,6 +139,39 @@ TEST_F(Framing, PipelinedRequestsAreAllAnsweredInOrder) {
   EXPECT_LT(a, b);
 }
 
+TEST_F(Framing, ManyPipelinedHealthChecksAreAllAnswered) {
+  // 3000 in one go: answered in order up to the 1000 requests a connection may carry (the last
+  // with "Connection: close"), then closed.
+  std::string bytes;
+  for (int i = 0; i < 3000; ++i) bytes += "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+  bool closed = false;
+  const std::string r = exchange(srv_.port, bytes, 10000, &closed);
+  EXPECT_EQ(count(r, "HTTP/1.1 200 OK"), static_cast<size_t>(srv_.options.keep_alive_max));
+  EXPECT_EQ(count(r, "Connection: close"), 1u);
+  EXPECT_TRUE(closed);
+}
+
+TEST_F(Framing, OversizedBodySentInFullStillGetsItsAnswer) {
+  // The server refuses on reading Content-Length while the client is still sending: closing
+  // with unread data would reset the connection and lose the 413.
+  const std::string body(3u << 20, 'a');
+  const int fd = connect_local(srv_.port);
+  ASSERT_GE(fd, 0);
+  const std::string head = "POST /embed HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\n\r\n";
+  ::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+  size_t sent = 0;
+  while (sent < body.size()) {
+    const ssize_t n = ::send(fd, body.data() + sent, body.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<size_t>(n);
+  }
+  bool closed = false;
+  const std::string r = read_until_close(fd, 5000, &closed);
+  ::close(fd);
+  EXPECT_EQ(r.rfind("HTTP/1.1 413 ", 0), 0u) << r;
+}
+
 TEST_F(Framing, BadContentLengthIsRefusedAtOnce) {
   const std::string head = "POST /embed HTTP/1.1\r\nHost: x\r\n";
   // No body follows: a server that waited for one would answer late.
