@@ -39,7 +39,7 @@ for t in "${targets[@]}"; do
   "$dir/tests/fuzz/$t" -max_total_time="$secs" -print_final_stats=1 -timeout=20 \
     -rss_limit_mb=4096 -artifact_prefix="$art/" ${FUZZ_ARGS:-} "$work" "$seeds" >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
+  last=$(grep -aE '^#[0-9]+' "$log" | tail -1 || true)
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
   corpus=$(find "$work" -type f | wc -l)
@@ -52,7 +52,7 @@ for t in "${targets[@]}"; do
   fi
   printf '%-24s %10s %7s %7s %7s  %s\n' "$t" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$corpus" "$status"
   if [ "$rc" -ne 0 ]; then
-    grep -E 'ERROR: |SUMMARY: |runtime error|==[0-9]+==' "$log" | head -5 | sed 's/^/    /' || true
+    grep -aE 'ERROR: |SUMMARY: |runtime error|==[0-9]+==' "$log" | head -5 | sed 's/^/    /' || true
   fi
 done
 exit $failed

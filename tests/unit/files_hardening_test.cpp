@@ -268,12 +268,12 @@ class LbtFile : public ::testing::Test {
 };
 
 TEST_F(LbtFile, PositionOffsetMustBeTheConfigs) {
-  // Checked against max_position_embeddings only, 511 passed and inference read rows 511..521
-  // of a 512-row position table.
+  // Checked against max_position_embeddings (128) only, 127 passed and inference read rows
+  // 127.. of the 128-row position table (past its end from the second token on).
   const std::string bad = with_manifest(
-      [](json& m) { m["encoder"]["position_offset"] = 511; }, "offset.lbt");
+      [](json& m) { m["encoder"]["position_offset"] = 127; }, "offset.lbt");
   expect_error([&] { Encoder::load(bad); }, ErrorCode::kFormat,
-               {bad, "'encoder.position_offset' is 511", "implies 0"});
+               {bad, "'encoder.position_offset' is 127", "implies 0"});
   const std::string emb = with_manifest(
       [](json& m) { m["encoder"]["embedding_size"] = 16; }, "emb.lbt");
   expect_error([&] { Encoder::load(emb); }, ErrorCode::kFormat, {"'encoder.embedding_size'"});
