@@ -9,8 +9,10 @@ Contract:
   end_transitions}, trained with the CRF's NLL over every token, [CLS] and [SEP] included (tag O;
   sub-words continue their word's entity as I-X), as lightbert decodes it), squad
   (BertForQuestionAnswering). Splits and scores: tools/task_data.py.
-- Recipe (fixed seed 20261207; --mode full is what the cached checkpoints are, --mode fast a short
-  smoke run): one epoch over N training examples (features for squad), AdamW (weight decay 0.01),
+- Recipe (fixed seed 20261207; --mode full reproduces the recipes recorded with the checkpoints
+  an earlier, lost script left in the cache (its SST-2 split is unknown, so its SST-2 head may have
+  seen part of tools/task_data.py's held-out phrases: retrain it with this script), --mode fast a
+  short smoke run): one epoch over N training examples (features for squad), AdamW (weight decay 0.01),
   linear decay to 0 after a 10% warm-up, dropout on, batches padded to their longest member
   (dynamic padding: the same math as padding to max_length, since padded positions are masked
   and no loss is taken on them), torch.set_num_threads(--threads, default 1).
@@ -55,7 +57,7 @@ import task_data  # noqa: E402
 FINETUNED = Path(os.environ.get("LIGHTBERT_FINETUNED", Path.home() / ".cache/lightbert/finetuned"))
 BACKBONE = "all-MiniLM-L6-v2"
 
-# task -> mode -> recipe. full: what ~/.cache/lightbert/finetuned/<task> holds.
+# task -> mode -> recipe. full: the recipes recorded in ~/.cache/lightbert/finetuned/*/lightbert_finetune.json.
 RECIPES = {
     "sst2": {"full": dict(train=8000, eval=2000, batch=32, lr=1e-4, max_length=64),
              "fast": dict(train=640, eval=200, batch=32, lr=1e-4, max_length=64)},
