@@ -4,8 +4,7 @@ each with its Python worker) on the real all-MiniLM-L6-v2 and every unique STS-B
 (2,910), read from and written to Parquet: the vectors equal the Python API's
 (lightbert.Model(...).encode, max abs <= 1e-5, batching aside identical), rows and ids kept; each
 worker process loads one Model (LIGHTBERT_SPARK_TRACE), on spark.task.cpus (1) threads, and
-fewer loads happen than tasks (workers reused); a missing
-column is refused on the driver. Run by tools/test_spark.sh (the venv of tools/spark_env.sh:
+fewer loads happen than tasks (workers reused); a missing column is refused on the driver. Run by tools/test_spark.sh (the venv of tools/spark_env.sh:
 pyspark, pandas, pyarrow; Java 17) with the built package on PYTHONPATH."""
 import os
 import sys
