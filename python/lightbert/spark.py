@@ -14,12 +14,22 @@ Contract:
   configured), so that the concurrent tasks of an executor (``spark.executor.cores /
   spark.task.cpus``) use its cores once, without oversubscription. Give ``spark.task.cpus`` > 1 to
   run fewer, wider tasks.
+- LIGHTBERT_SPARK_TRACE (executor environment): a folder where each Model load appends a line
+  "pid, dtype, threads, path" to load-PID.txt (how the tests check one load per process).
 - Null texts are an error naming the column (embed a filtered frame); an empty partition is fine.
-- Needs pyspark, pandas and pyarrow on the driver and the executors, and lightbert importable on
-  the executors (pip-installed there, or on PYTHONPATH through spark.executorEnv).
+- Needs pyspark, pandas and pyarrow on the driver and the executors, and lightbert importable by
+  the executors' Python (PYSPARK_PYTHON; pip-installed there, or on PYTHONPATH through
+  spark.executorEnv.PYTHONPATH).
+
+Example (tests/spark/test_spark_recipe.py runs this shape; bench/spark_bench.py measures it)::
+
+    spark = SparkSession.builder.config("spark.task.cpus", "1").getOrCreate()
+    df = spark.read.parquet("hdfs:///corpus.parquet")          # a string column "text"
+    embed_dataframe(df, "/shared/models/all-MiniLM-L6-v2.lbt").write.parquet("hdfs:///emb.parquet")
 """
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, Iterator, Optional, Tuple
 
 _MODELS: Dict[Tuple[str, str, int], Any] = {}  # per Python worker process
@@ -30,6 +40,10 @@ def _model(path: str, dtype: str, threads: int) -> Any:
     if key not in _MODELS:
         import lightbert
         _MODELS[key] = lightbert.Model(path, threads=threads, dtype=dtype)
+        trace = os.environ.get("LIGHTBERT_SPARK_TRACE")
+        if trace:  # a folder: one line per Model load (pid, dtype, threads), for tests and tuning
+            with open(os.path.join(trace, f"load-{os.getpid()}.txt"), "a", encoding="utf-8") as f:
+                f.write(f"{os.getpid()}\t{dtype}\t{threads}\t{path}\n")
     return _MODELS[key]
 
 
