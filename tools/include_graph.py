@@ -27,8 +27,8 @@ LAYERS = [
     ("vocabulary", 0),  # include/lightbert: error, config, tokenizer, types, version
     ("tensor", 1), ("quant", 1), ("runtime", 1),
     ("kernels", 2),
-    ("formats", 3), ("tokenizer", 3),
-    ("ops", 4),
+    ("formats", 3),
+    ("ops", 4), ("tokenizer", 4),  # the tokenizer loaders use formats' JSON limits
     ("models", 5),
     ("heads", 6),
     ("facade", 7),  # include/lightbert/{encoder,model,tasks,hub}.h: the public API's classes

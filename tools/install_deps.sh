@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config git
       libgtest-dev libgmock-dev nlohmann-json3-dev libutf8proc-dev
-      libsentencepiece-dev sentencepiece python3-sentencepiece
+      libsentencepiece-dev sentencepiece python3-sentencepiece nettle-dev
       libcurl4-openssl-dev libssl-dev libcpp-httplib-dev libsimde-dev
       python3 python3-dev pybind11-dev python3-numpy python3-pytest)
 # The fuzz targets (tools/fuzz.sh, -DLIGHTBERT_FUZZ=ON): clang with its libFuzzer / sanitizer

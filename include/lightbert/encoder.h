@@ -17,10 +17,6 @@
 
 namespace lightbert {
 
-// The most compute threads a model may ask for (EncoderOptions / ModelOptions threads; the
-// CLI's --threads); more is kInvalidArgument, not an attempt to start them.
-constexpr int kMaxThreads = 1024;
-
 struct EncoderOptions {
   int threads = 0;             // 0: all cores; at most kMaxThreads
   std::string dtype = "fp32";  // weights of the dense layers: "fp32", "bf16" or "int8"

@@ -17,6 +17,10 @@
 namespace lightbert {
 
 // ---- encoder ----------------------------------------------------------------------------------
+// The most compute threads a model may ask for (EncoderOptions / ModelOptions threads; the
+// CLI's --threads); more is kInvalidArgument, not an attempt to start them.
+constexpr int kMaxThreads = 1024;
+
 // A ragged batch: sequences concatenated, no padding.
 struct SequenceBatch {
   std::vector<int32_t> input_ids;       // sum(lengths) ids

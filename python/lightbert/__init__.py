@@ -133,6 +133,21 @@ def quantize_embeddings(embeddings: np.ndarray, precision: Precision,
     raise ValueError(f"precision must be float32, int8, uint8, binary or ubinary, not {precision!r}")
 
 
+def _caller_positions(message: str, idx: Any, single: bool) -> str:
+    """An error message of the compiled encode over a reordered chunk, with its "texts[J]" /
+    "input J" positions mapped back to the caller's (and no position for a single input)."""
+    import re
+
+    def texts(m: "re.Match[str]") -> str:
+        return "texts" if single else f"texts[{int(idx[int(m.group(1))])}]"
+
+    def inputs(m: "re.Match[str]") -> str:
+        return "input" if single else f"input {int(idx[int(m.group(1))])}"
+
+    message = re.sub(r"texts\[(\d+)\]", texts, message)
+    return re.sub(r"\binput (\d+)", inputs, message)
+
+
 class Model(_CoreModel):
     """A lightbert model with sentence-transformers' ``encode`` / ``similarity``.
 
@@ -235,9 +250,13 @@ class Model(_CoreModel):
         try:
             for b in range(0, n, batch_size):
                 idx = order[b:b + batch_size]
-                out[idx] = _CoreModel.encode(self, [items[i] for i in idx], batch_size=batch_size,
-                                             normalize=normalize, pooling=pooling,
-                                             truncate=truncate)
+                try:
+                    out[idx] = _CoreModel.encode(self, [items[i] for i in idx],
+                                                 batch_size=batch_size, normalize=normalize,
+                                                 pooling=pooling, truncate=truncate)
+                except (TypeError, Error) as e:
+                    # The core names positions in this length-sorted chunk: name the caller's.
+                    raise type(e)(_caller_positions(str(e), idx, single)) from None
                 if bar is not None:
                     bar.update(1)
         finally:

@@ -6,8 +6,9 @@
 // regular file (directory, FIFO, device, or a link to one) is refused before anything is written.
 #include "formats/model_file.h"
 
+#include <nettle/sha2.h>
+
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -66,31 +67,23 @@ bool as_u64(const json& v, uint64_t* out) {
   return false;
 }
 
-// SHA-256 through OpenSSL's EVP interface (libcrypto, already linked for the hub).
+// SHA-256 through nettle (Debian's libnettle: the core library links no OpenSSL; the hub does).
 class Sha256 {
  public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) {
-    if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) {
-      EVP_MD_CTX_free(ctx_);
-      throw Error(ErrorCode::kInternal, "SHA-256: OpenSSL initialisation failed");
-    }
-  }
-  ~Sha256() { EVP_MD_CTX_free(ctx_); }
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
+  Sha256() { sha256_init(&ctx_); }
   void update(const void* data, uint64_t size) {
     const auto* p = static_cast<const uint8_t*>(data);
-    while (size > 0) {  // EVP takes size_t; chunks keep any one call modest
+    while (size > 0) {  // nettle takes size_t; chunks keep any one call modest
       const size_t n = static_cast<size_t>(std::min<uint64_t>(size, 1u << 30));
-      EVP_DigestUpdate(ctx_, p, n);
+      sha256_update(&ctx_, n, p);
       p += n;
       size -= n;
     }
   }
   std::string hex() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(ctx_, md, &n);
+    uint8_t md[SHA256_DIGEST_SIZE];
+    sha256_digest(&ctx_, SHA256_DIGEST_SIZE, md);
+    const unsigned n = SHA256_DIGEST_SIZE;
     static const char digits[] = "0123456789abcdef";
     std::string out;
     for (unsigned i = 0; i < n; ++i) {
@@ -101,7 +94,7 @@ class Sha256 {
   }
 
  private:
-  EVP_MD_CTX* ctx_;
+  sha256_ctx ctx_;
 };
 
 // Every blob reference of the manifest ({"offset": O, "size": N} objects, exactly those two

@@ -26,7 +26,7 @@
 #include <thread>
 #include <vector>
 
-#include "lightbert/encoder.h"
+#include "lightbert/types.h"
 #include "lightbert/error.h"
 
 namespace lightbert::runtime {

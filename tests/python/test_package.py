@@ -175,3 +175,12 @@ def test_type_stub_matches_the_compiled_module():
     top = {n.name for n in tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef))}
     assert top == {n for n in dir(_lightbert) if not n.startswith("_")
                    and callable(getattr(_lightbert, n))}
+
+
+def test_errors_name_the_callers_position_despite_length_sorting(model):
+    # encode() sorts by length before batching: an error must still name the caller's index.
+    texts = ["short", "a much longer sentence than the others in this list", ("a", 3)]
+    with pytest.raises(TypeError, match=r"texts\[2\]\[1\] must be a str"):
+        model.encode(texts, batch_size=2)
+    with pytest.raises(TypeError, match=r"^texts\['text'\] must be a str"):
+        model.encode({"text": 5})

@@ -158,9 +158,10 @@ TEST_F(ServerApi, MissingHeadsAndUnknownPathsAre404) {
   expect_error("/qa", "{}", 404, "not_found", "question-answering");
   expect_error("/fill-mask", "{}", 404, "not_found", "masked-language-model");
   expect_error("/nope", "{}", 404, "not_found", "POST /nope");
-  auto r = srv_.client()->Get("/embed");
+  auto r = srv_.client()->Get("/embed");  // a known path, another method: 405 with Allow
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(r->status, 405);
+  EXPECT_EQ(r->get_header_value("Allow"), "POST");
 }
 
 TEST_F(ServerApi, HealthInfoAndMetrics) {
