@@ -24,6 +24,7 @@ using Clock = std::chrono::steady_clock;
 thread_local socket_t tl_socket = -1;
 thread_local Clock::time_point tl_request_start;
 thread_local bool tl_close_after = false;
+thread_local std::string tl_target;  // the request target as framed (cpp-httplib may not parse it)
 
 constexpr size_t kBigRequest = 256 * 1024;  // beyond: release the buffers afterwards
 
@@ -218,6 +219,10 @@ std::chrono::steady_clock::time_point HttpCore::request_start() {
   return tl_request_start;
 }
 
+const std::string& HttpCore::request_target() {
+  return tl_target;
+}
+
 void HttpCore::close_after_response() {
   tl_close_after = true;
 }
@@ -316,6 +321,7 @@ void HttpCore::answer_inline(std::unique_ptr<Conn>& c, FramedRequest r) {
   tl_socket = c->fd;
   tl_request_start = c->first_byte;
   tl_close_after = false;
+  tl_target = r.target;
   ++c->served;
   const bool close = !r.keep_alive || draining_.load() || c->served >= keep_alive_max_count_;
   MemoryStream strm(c->fd, canonical_request(r));
@@ -461,6 +467,7 @@ void HttpCore::serve(std::unique_ptr<Conn> c) {
   tl_request_start = c->first_byte;
   tl_close_after = false;
   FramedRequest& req = c->req;
+  tl_target = req.target;
   const auto write_timeout = std::chrono::seconds(write_timeout_sec_);
   bool keep = false;
   const bool big = req.body.size() > kBigRequest || c->buf.capacity() > kBigRequest;

@@ -60,6 +60,8 @@ class HttpCore : public httplib::Server {
   // Handler thread only: has the client of the request being handled closed its connection?
   static bool peer_closed();
   static std::chrono::steady_clock::time_point request_start();
+  // Handler thread only: the target of the request being handled, as the framing read it.
+  static const std::string& request_target();
   // Handler thread only: close the connection after the current response.
   static void close_after_response();
 

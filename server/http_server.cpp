@@ -134,13 +134,23 @@ void HttpServer::register_routes() {
     return httplib::Server::HandlerResponse::Handled;
   });
 
-  const httplib::Server::HandlerWithResponse on_error = [](const httplib::Request& req,
-                                                           httplib::Response& res) {
+  const httplib::Server::HandlerWithResponse on_error = [this](const httplib::Request& req,
+                                                               httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // ours
     HttpCore::close_after_response();  // cpp-httplib's own error: the stream may be mid-request
     std::string msg;
     std::string type = "validation";
-    if (res.status == 404) {
+    // cpp-httplib leaves the path empty for a method it does not know: take the framed target.
+    const std::string& target = req.path.empty() ? HttpCore::request_target() : req.path;
+    const std::string path = target.substr(0, target.find('?'));
+    const auto known = allowed_methods_.find(path);
+    if (res.status == 400 && known != allowed_methods_.end() && req.method != known->second) {
+      // A method cpp-httplib does not know (QUERY, ...) on a known path: 405 as for the others.
+      res.status = 405;
+      res.set_header("Allow", known->second);
+      msg = "method " + req.method + " is not allowed on " + path + "; it answers " +
+            known->second;
+    } else if (res.status == 404) {
       type = "not_found";
       msg = "no endpoint " + req.method + " " + req.path;
     } else if (res.status == 413) {

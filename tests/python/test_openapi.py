@@ -104,3 +104,13 @@ def test_other_methods_on_a_route_are_405_with_allow(server):
         assert "error" in json.loads(e.value.read().decode())
     status, _ = call(server, "/no-such-endpoint")
     assert status == 404
+
+
+def test_a_method_unknown_to_the_http_library_is_405_too(server):
+    import http.client
+    host, port = server.rsplit("/", 1)[1].split(":")
+    c = http.client.HTTPConnection(host, int(port), timeout=30)
+    c.request("QUERY", "/embed?x=1", body=b"{}", headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    assert r.status == 405 and r.getheader("Allow") == "POST"
+    assert "error" in json.loads(r.read().decode())
