@@ -275,6 +275,12 @@ long rss_kib() {
 }
 
 TEST(ServerMemory, LargeRequestsDoNotKeepMemoryPerThread) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The fix tunes glibc malloc (mallopt thresholds, malloc_trim); AddressSanitizer replaces that
+  // allocator (its own arenas and quarantine), so RSS says nothing about the fix there. The
+  // Release build runs this test.
+  GTEST_SKIP() << "RSS checks glibc malloc, which AddressSanitizer replaces";
+#endif
   InProcessServer s;
   s.options.http_threads = 8;
   ASSERT_GT(s.start(), 0);
