@@ -11,6 +11,7 @@ here in float64; scipy.stats.spearmanr).
 """
 import csv
 import os
+import platform
 
 import numpy as np
 
@@ -57,3 +58,14 @@ def pair_cosines(emb, idx):
 def stsb_spearman(emb, idx, gold):
     from scipy.stats import spearmanr
     return float(spearmanr(gold, pair_cosines(emb, idx))[0])
+
+
+def cpu_name():
+    """The CPU's model name (for the generated accuracy tables)."""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
