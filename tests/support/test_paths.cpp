@@ -5,9 +5,12 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace lightbert::testing {
 
@@ -33,11 +36,46 @@ std::string cli_path() {
   return LIGHTBERT_CLI_PATH;
 }
 
+namespace {
+
+// The folders make_temp_dir created in this process, removed when it exits normally (a static
+// destructor); LIGHTBERT_KEEP_TEST_TMP=1 keeps them for a post-mortem. A forked child that exits
+// through exit() would remove its parent's folders too, so only the creating process removes.
+class TempDirs {
+ public:
+  void add(const std::string& dir) {
+    std::lock_guard<std::mutex> lock(mu_);
+    dirs_.push_back(dir);
+  }
+  ~TempDirs() {
+    const char* keep = std::getenv("LIGHTBERT_KEEP_TEST_TMP");
+    if ((keep != nullptr && std::string(keep) == "1") || getpid() != owner_) return;
+    for (const std::string& d : dirs_) {
+      std::error_code ec;
+      std::filesystem::remove_all(d, ec);
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> dirs_;
+  pid_t owner_ = getpid();
+};
+
+TempDirs& temp_dirs() {
+  static TempDirs dirs;
+  return dirs;
+}
+
+}  // namespace
+
 std::string make_temp_dir(const std::string& tag) {
+  TempDirs& registry = temp_dirs();  // constructed before any folder exists
   const char* tmp = std::getenv("TMPDIR");
   std::string pattern =
       std::string(tmp != nullptr ? tmp : "/tmp") + "/lightbert-" + tag + "-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed: " + pattern);
+  registry.add(pattern);
   return pattern;
 }
 

@@ -13,7 +13,9 @@ std::string shared_dir();
 bool shared_available();
 std::string shared_vocab(const std::string& name);  // e.g. "bert-base-uncased"
 std::string cli_path();
-std::string make_temp_dir(const std::string& tag);  // fresh folder under $TMPDIR
+// A fresh folder under $TMPDIR, removed with its contents when the process exits normally
+// (LIGHTBERT_KEEP_TEST_TMP=1 keeps it).
+std::string make_temp_dir(const std::string& tag);
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content);
 
