@@ -44,7 +44,7 @@ server::ServerOptions parse_options(const Args& args) {
   o.max_request_tokens = args.get_int("max-request-tokens", o.max_request_tokens, 1, 1 << 30);
   o.max_qa_context_chars =
       args.get_int("max-qa-context-chars", o.max_qa_context_chars, 1, 1 << 30);
-  o.max_word_chars = args.get_int("max-word-chars", o.max_word_chars, 1, 1 << 30);
+  o.max_word_chars = args.get_int("max-word-chars", o.max_word_chars, 0, 1 << 30);
   o.max_connections = args.get_int("max-connections", o.max_connections, 1, 1 << 20);
   o.header_timeout_s = args.get_int("header-timeout", o.header_timeout_s, 1, 3600);
   o.body_timeout_s = args.get_int("body-timeout", o.body_timeout_s, 1, 3600);

@@ -51,7 +51,7 @@ void handle_fill_mask(ServerContext& ctx, const httplib::Request& req, httplib::
 void send_json(httplib::Response& res, int status, const std::string& body);
 
 // Before tokenizing: 413 naming `where` when `text` has a whitespace-free run longer than
-// --max-word-chars code points (libsentencepiece is quadratic in such runs).
+// --max-word-chars code points (when that is set; 0, the default, is no limit).
 void check_input_text(const ServerContext& ctx, const std::string& text, const std::string& where);
 // 413 when a request's inputs have more than --max-request-tokens tokens together.
 void check_request_tokens(const ServerContext& ctx, size_t tokens);

@@ -15,9 +15,10 @@ void send_json(httplib::Response& res, int status, const std::string& body) {
 }
 
 void check_input_text(const ServerContext& ctx, const std::string& text, const std::string& where) {
-  // libsentencepiece is quadratic in a run of unknown characters without whitespace (a 512k
-  // run takes a minute): bound every whitespace-free run before tokenizing.
+  // An operator's bound on whitespace-free runs (off by default: the tokenizers are linear in
+  // them, SentencePiece's unknown runs included since the model shortens those).
   const size_t limit = static_cast<size_t>(ctx.options.max_word_chars);
+  if (limit == 0) return;
   size_t run = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);

@@ -43,7 +43,7 @@ void validate(const ServerOptions& o) {
   if (o.max_headers < 1) throw bad_option("--max-headers must be at least 1");
   if (o.max_request_tokens < 1) throw bad_option("--max-request-tokens must be at least 1");
   if (o.max_qa_context_chars < 1) throw bad_option("--max-qa-context-chars must be at least 1");
-  if (o.max_word_chars < 1) throw bad_option("--max-word-chars must be at least 1");
+  if (o.max_word_chars < 0) throw bad_option("--max-word-chars must be 0 (no limit) or more");
   if (o.max_connections < 1) throw bad_option("--max-connections must be at least 1");
   if (o.header_timeout_s < 1) throw bad_option("--header-timeout must be at least 1 second");
   if (o.body_timeout_s < 1) throw bad_option("--body-timeout must be at least 1 second");

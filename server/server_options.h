@@ -19,7 +19,7 @@ struct ServerOptions {
   int max_client_batch = 1024;       // inputs in one request; beyond: 413
   int max_request_tokens = 1 << 18;  // tokens of one request's inputs, all together; beyond: 413
   int max_qa_context_chars = 100000;  // code points of a /qa context; beyond: 413
-  int max_word_chars = 4096;         // code points without whitespace in an input; beyond: 413
+  int max_word_chars = 0;  // code points without whitespace in an input; beyond: 413 (0: no limit)
   int threads = 0;                   // compute threads (the encoder's pool); 0: all cores
   int http_threads = 16;             // connections served at once (cpp-httplib's pool)
   int max_batch_wait_ms = 2;         // how long the batcher may wait for more work

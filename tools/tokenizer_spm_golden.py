@@ -15,6 +15,12 @@ to code points through a per-character replay of the preprocessing; a line whose
 from the whole-string preprocessing, or that hit the digit-comma re-split, gets "offsets": null.
 Writes tests/data/tokenizers/expected_<name>.jsonl (input_ids, token_type_ids, offsets flat) and
 expected_<name>_max32.jsonl (input_ids) with Hugging Face's longest_first at max_length 32.
+A second corpus, tests/data/tokenizers/unknown_runs.jsonl (written by this script, seeded), mixes
+runs of characters no piece contains (CJK Ext. B, private use, unassigned, emoji, Hangul
+syllables; 1 to 5,000 long, which libsentencepiece merges into one <unk>) with known text and with
+the characters normalisation joins to their neighbours (combining marks, Hangul jamo, fullwidth
+forms, odd spaces, format characters); its goldens are expected_<name>_unknown_runs.jsonl
+(same format) and expected_<name>_unknown_runs_max32.jsonl.
 Nothing here uses lightbert.
 
 usage: tools/tokenizer_spm_golden.py
@@ -202,11 +208,72 @@ class Reference:
                 "offsets": None if offs is None else [x for span in offs for x in span]}, cut
 
 
+UNKNOWN_RUNS = os.path.join(DATA, "unknown_runs.jsonl")
+
+
+def unknown_runs_corpus():
+    """Seeded texts around runs of characters that no test piece contains."""
+    import random
+    rng = random.Random(20261207)
+    unknown = [lambda: chr(0x20000 + rng.randrange(5000)),  # CJK Ext. B
+               lambda: chr(0xE000 + rng.randrange(2000)),   # private use
+               lambda: chr(0x0378),                         # unassigned
+               lambda: chr(0x1F600 + rng.randrange(60)),    # emoji
+               lambda: chr(0xAC00 + rng.randrange(11000))]  # Hangul syllables
+    joiners = ["\u0301", "\u0308", "\u0b3e", "\u1100", "\u1161", "\u11a8", "\uff21", "\uff11",
+               "\u3000", "\u00a0", "\t", "\u200b", "\ufeff", "\u2163", "\u0b47", "\u1025"]
+    known = ["the", "a", "1,", "12,5", ",", "Hello", "world", "x", "ab1,", "e\u0301"]
+    lines = []
+    for n in range(240):
+        parts = []
+        for _ in range(rng.randrange(1, 7)):
+            kind = rng.randrange(4)
+            if kind <= 1:
+                length = rng.choice([1, 2, 3, 4, 5, 8, 40, 300])
+                pick = rng.choice(unknown)
+                parts.append("".join(pick() for _ in range(length)))
+            elif kind == 2:
+                parts.append(rng.choice(joiners))
+            else:
+                parts.append(rng.choice(known))
+            if rng.random() < 0.3:
+                parts.append(" ")
+        text = "".join(parts)
+        line = {"text": text}
+        if n % 10 == 9:
+            line["text_pair"] = "".join(chr(0x20000 + rng.randrange(5000)) for _ in range(30)) + " b"
+        lines.append(line)
+    lines.append({"text": "".join(chr(0x20000 + i % 5000) for i in range(5000))})
+    lines.append({"text": "a" + "".join(chr(0xE000 + i % 2000) for i in range(5000)) + "\u0301b"})
+    return lines
+
+
+def write_goldens(ref, corpus, suffix):
+    name = ref.name
+    full_path = os.path.join(DATA, f"expected_{name}{suffix}.jsonl")
+    cut_path = os.path.join(DATA, f"expected_{name}{suffix}_max{MAX_LENGTH}.jsonl")
+    no_offsets = 0
+    with open(full_path, "w", encoding="utf-8") as full, \
+            open(cut_path, "w", encoding="utf-8") as cut:
+        for line in corpus:
+            rec, ids = ref.encode(line)
+            no_offsets += rec["offsets"] is None
+            full.write(json.dumps(rec, separators=(",", ":")) + "\n")
+            cut.write(json.dumps({"input_ids": ids}, separators=(",", ":")) + "\n")
+    print(f"wrote {full_path} ({os.path.getsize(full_path)} bytes, {no_offsets} lines "
+          f"without offsets) and {cut_path}")
+
+
 def main():
     with open(CORPUS, encoding="utf-8") as f:
         corpus = [json.loads(line) for line in f if line.strip()]
+    runs = unknown_runs_corpus()
+    with open(UNKNOWN_RUNS, "w", encoding="utf-8") as f:
+        for line in runs:
+            f.write(json.dumps(line, ensure_ascii=False) + "\n")
     for name in ("albert-tiny", "xlmr-tiny"):
         ref = Reference(name)
+        write_goldens(ref, runs, "_unknown_runs")
         full_path = os.path.join(DATA, f"expected_{name}.jsonl")
         cut_path = os.path.join(DATA, f"expected_{name}_max{MAX_LENGTH}.jsonl")
         no_offsets = 0

@@ -6,6 +6,7 @@
 #include <sentencepiece_processor.h>
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <fstream>
 #include <sstream>
@@ -19,6 +20,10 @@ namespace lightbert::tokenizer {
 
 struct SentencePieceModel::State {
   sentencepiece::SentencePieceProcessor sp;
+  // Every code point that occurs in some piece (sorted), and whether runs of the others may be
+  // shortened before SentencePiece sees them (see collapse_unknown_runs).
+  std::vector<char32_t> piece_chars;
+  bool collapse_unknown = false;
   // Lower-casing only. lower_chars: transformers' PreTrainedTokenizer.tokenize lower-cases each
   // character on its own (its regex matches one character at a time: no Final_Sigma); lower:
   // preprocess_text's str.lower of the whole string (Final_Sigma included).
@@ -58,14 +63,15 @@ struct Wire {
     }
     return false;
   }
-  // The next field: its number, and for length-delimited fields the bytes [*data, *data + *len).
+  // The next field: its number, and for length-delimited fields the bytes [*data, *data + *len)
+  // (for varints the value, in *len).
   bool field(uint32_t* number, int* wire_type, const uint8_t** data, uint64_t* len) {
-    uint64_t key = 0, v = 0;
+    uint64_t key = 0;
     if (!varint(&key)) return false;
     *number = static_cast<uint32_t>(key >> 3);
     *wire_type = static_cast<int>(key & 7);
     switch (*wire_type) {
-      case 0: return varint(&v);
+      case 0: return varint(len);
       case 1: if (end - p < 8) return false; p += 8; return true;
       case 5: if (end - p < 4) return false; p += 4; return true;
       case 2:
@@ -110,7 +116,116 @@ void check_pieces(const std::string& bytes, const std::string& path) {
   }
 }
 
+// What collapse_unknown_runs needs from the model proto: the code points of every piece
+// (ModelProto.pieces = 1, SentencePiece.piece = 1), TrainerSpec.byte_fallback (2 / 35) and
+// NormalizerSpec.name (3 / 1). Malformed bytes leave the defaults (no collapsing).
+struct ModelFacts {
+  std::vector<char32_t> piece_chars;
+  bool byte_fallback = false;
+  std::string normalizer = "nmt_nfkc";  // proto2 default of NormalizerSpec.name
+};
+
+ModelFacts read_model_facts(const std::string& bytes) {
+  ModelFacts f;
+  Wire top{reinterpret_cast<const uint8_t*>(bytes.data()),
+           reinterpret_cast<const uint8_t*>(bytes.data()) + bytes.size()};
+  const auto sub_fields = [](const uint8_t* data, uint64_t len, auto&& visit) {
+    Wire w{data, data + len};
+    while (w.p < w.end) {
+      uint32_t n = 0;
+      int t = 0;
+      const uint8_t* d = nullptr;
+      uint64_t l = 0;
+      if (!w.field(&n, &t, &d, &l)) return;
+      visit(n, t, d, l);
+    }
+  };
+  while (top.p < top.end) {
+    uint32_t number = 0;
+    int type = 0;
+    const uint8_t* data = nullptr;
+    uint64_t len = 0;
+    if (!top.field(&number, &type, &data, &len)) return ModelFacts{};
+    if (type != 2) continue;
+    if (number == 1) {
+      sub_fields(data, len, [&](uint32_t n, int t, const uint8_t* d, uint64_t l) {
+        if (n != 1 || t != 2) return;
+        std::vector<char32_t> cps;
+        decode_utf8(std::string(reinterpret_cast<const char*>(d), l), cps);
+        f.piece_chars.insert(f.piece_chars.end(), cps.begin(), cps.end());
+      });
+    } else if (number == 2) {
+      sub_fields(data, len, [&](uint32_t n, int t, const uint8_t*, uint64_t v) {
+        if (n == 35 && t == 0) f.byte_fallback = v != 0;
+      });
+    } else if (number == 3) {
+      sub_fields(data, len, [&](uint32_t n, int t, const uint8_t* d, uint64_t l) {
+        if (n == 1 && t == 2) f.normalizer.assign(reinterpret_cast<const char*>(d), l);
+      });
+    }
+  }
+  std::sort(f.piece_chars.begin(), f.piece_chars.end());
+  f.piece_chars.erase(std::unique(f.piece_chars.begin(), f.piece_chars.end()), f.piece_chars.end());
+  return f;
+}
+
+bool hangul_jamo(char32_t c) {
+  return (c >= 0x1100 && c <= 0x11FF) || (c >= 0xA960 && c <= 0xA97F) ||
+         (c >= 0xD7B0 && c <= 0xD7FF);
+}
+
+// A code point that no piece contains and that normalisation leaves alone whatever its
+// neighbours: a starter with no (compatibility) decomposition, not a mark, space, control or
+// format character (nmt_nfkc rewrites those) and not a Hangul jamo (they compose with starters).
+bool inert_unknown(char32_t c, const std::vector<char32_t>& piece_chars) {
+  if (c < 0x80 || std::binary_search(piece_chars.begin(), piece_chars.end(), c)) return false;
+  if (hangul_jamo(c)) return false;
+  const utf8proc_property_t* p = utf8proc_get_property(static_cast<utf8proc_int32_t>(c));
+  if (p->combining_class != 0 || p->decomp_seqindex != UINT16_MAX) return false;
+  switch (p->category) {
+    case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP:
+    case UTF8PROC_CATEGORY_CC: case UTF8PROC_CATEGORY_CF: case UTF8PROC_CATEGORY_CS:
+      return false;
+    default:
+      return true;
+  }
+}
+
 }  // namespace
+
+// libsentencepiece is quadratic in a run of unknown characters (it merges them into one <unk>
+// piece: 128k of them take 2 s, 512k a minute). Such a run becomes one piece whatever its
+// length, and no piece can reach into it, so keeping its first and last code point gives the
+// same pieces; the kept last one carries the run's end offset. Only for the normalisers whose
+// rules are known (nmt_nfkc, nfkc, identity) and without byte fallback (which spells each
+// unknown character as bytes instead).
+void SentencePieceModel::collapse_unknown_runs(SpmScratch& s) const {
+  const auto& chars = state_->piece_chars;
+  size_t w = 0;
+  size_t i = 0;
+  const size_t n = s.b.size();
+  while (i < n) {
+    if (!inert_unknown(s.b[i], chars)) {
+      s.b[w] = s.b[i];
+      s.src_b[w++] = s.src_b[i++];
+      continue;
+    }
+    size_t j = i + 1;
+    while (j < n && inert_unknown(s.b[j], chars)) ++j;
+    if (j - i >= 3) {
+      s.b[w] = s.b[i];
+      s.src_b[w++] = s.src_b[i];
+      i = j - 1;
+    }
+    for (; i < j; ++i) {
+      s.b[w] = s.b[i];
+      s.src_b[w++] = s.src_b[i];
+    }
+  }
+  s.b.resize(w);
+  s.src_b.resize(w);
+}
 
 std::shared_ptr<const SentencePieceModel> SentencePieceModel::load(const std::string& path,
                                                                    const SpmOptions& options) {
@@ -136,6 +251,12 @@ std::shared_ptr<const SentencePieceModel> SentencePieceModel::load(const std::st
   m->state_->lower_chars = BertNormalizer(lower);
   lower.final_sigma = true;  // Python's str.lower
   m->state_->lower = BertNormalizer(lower);
+  ModelFacts facts = read_model_facts(bytes.str());
+  m->state_->collapse_unknown =
+      !facts.byte_fallback && !facts.piece_chars.empty() &&
+      (facts.normalizer == "nmt_nfkc" || facts.normalizer == "nfkc" ||
+       facts.normalizer == "identity");
+  m->state_->piece_chars = std::move(facts.piece_chars);
   const auto& sp = m->state_->sp;
   const int n = sp.GetPieceSize();
   if (options.family == SpmFamily::kAlbert) {
@@ -253,6 +374,7 @@ void SentencePieceModel::encode(const char32_t* text, size_t begin, size_t end, 
     s.src_b.clear();
     for (size_t i = begin; i < end; ++i) s.src_b.push_back(static_cast<int32_t>(i));
   }
+  if (state_->collapse_unknown) collapse_unknown_runs(s);
   s.utf8.clear();
   s.byte_src.clear();
   for (size_t i = 0; i < s.b.size(); ++i) {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "lightbert/error.h"
+#include "support/head_models.h"
 #include "unit/server_test_util.h"
 
 namespace lightbert::testing {
@@ -45,6 +46,27 @@ TEST(ServerHardening, NumberOverflowingADoubleIs400) {
   }
 }
 
+
+// By default a long whitespace-free input is served (truncated): a CJK paragraph, a base64
+// blob, and 100k characters that no SentencePiece piece contains (libsentencepiece is
+// quadratic in those: the tokenizer shortens the run first).
+TEST(ServerHardening, LongWhitespaceFreeInputsAreServedByDefault) {
+  InProcessServer s;
+  s.options.model_dir = family_head_folder("xlm-roberta", "mlm", make_temp_dir("srv-xlmr"));
+  ASSERT_GT(s.start(), 0);
+  auto c = s.client(120);
+  std::string cjk, blob, unknown;
+  for (int i = 0; i < 20000; ++i) cjk += "\u4e00\u4e01";
+  for (int i = 0; i < 20000; ++i) blob += "aZ09+/qP";
+  for (int i = 0; i < 100000; ++i) unknown += "\xF0\xA0\x80\x80";  // U+20000
+  for (const std::string* text : {&cjk, &blob, &unknown}) {
+    auto r = c->Post("/embed", json{{"inputs", *text}, {"truncate", true}}.dump(),
+                     "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body.substr(0, 300);
+    EXPECT_EQ(json::parse(r->body).size(), 1u);
+  }
+}
 
 TEST(ServerHardening, WordLengthAndRequestTokensAreLimited) {
   InProcessServer s;
