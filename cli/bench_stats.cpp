@@ -5,14 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/thread_pool.h"
 
 namespace lightbert::cli {
 
@@ -47,52 +45,6 @@ double encoder_flops(const ModelConfig& cfg, const std::vector<int32_t>& lengths
   return total;
 }
 
-double measure_peak_gflops(const kernels::KernelTable& table, int threads) {
-  const kernels::KernelProbes& probes = kernels::kernel_probes(table);
-  return probes.fma != nullptr ? measure_peak(probes.fma, threads) : 0.0;
-}
-
-double measure_peak(double (*probe)(int64_t iterations), int threads) {
-  runtime::ThreadPool pool(threads);
-  std::vector<double> flops(static_cast<size_t>(threads));
-  auto run = [&](int64_t iterations) {
-    std::fill(flops.begin(), flops.end(), 0.0);
-    const double t0 = now_s();
-    pool.parallel_for(threads,
-                      [&](int64_t, int w) { flops[static_cast<size_t>(w)] += probe(iterations); });
-    double sum = 0;
-    for (double f : flops) sum += f;
-    return sum / (now_s() - t0);
-  };
-  run(1'000'000);  // wakes the workers and the clocks
-  double best = 0;
-  for (int i = 0; i < 3; ++i) best = std::max(best, run(20'000'000));
-  return best * 1e-9;
-}
-
-ForkJoinCost measure_fork_join(int threads) {
-  runtime::ThreadPool pool(threads);
-  std::vector<double> us;
-  ForkJoinCost c;
-  if (threads < 2) return c;
-  // Every item waits until all `threads` items have started, so each round really wakes and
-  // joins every worker (an item never waits more than 2 ms, should a worker be descheduled).
-  std::atomic<int> arrived{0};
-  for (int i = 0; i < 300; ++i) {
-    arrived.store(0);
-    const double t0 = now_s();
-    pool.parallel_for(threads, [&](int64_t, int) {
-      arrived.fetch_add(1);
-      const double give_up = now_s() + 0.002;
-      while (arrived.load() < threads && now_s() < give_up) {
-      }
-    });
-    if (i >= 30) us.push_back((now_s() - t0) * 1e6);
-  }
-  c.median_us = summarize(us).median;
-  return c;
-}
-
 CpuSample sample_cpu() {
   CpuSample s;
   s.wall_s = now_s();
@@ -111,8 +63,8 @@ CpuSample sample_cpu() {
   return s;
 }
 
-double other_cpu_fraction(const CpuSample& a, const CpuSample& b) {
-  const double wall = (b.wall_s - a.wall_s) * static_cast<double>(runtime::available_cores());
+double other_cpu_fraction(const CpuSample& a, const CpuSample& b, int cores) {
+  const double wall = (b.wall_s - a.wall_s) * static_cast<double>(cores);
   if (wall <= 0 || b.busy_s <= 0) return 0;
   return std::max(0.0, (b.busy_s - a.busy_s) - (b.self_s - a.self_s)) / wall;
 }
@@ -132,7 +84,7 @@ std::string report_text(const BenchReport& r) {
                 r.flops * 1e-9, r.ms.median, r.ms.min, r.ms.max, r.runs, r.warmup,
                 r.sequences / sec, r.tokens / sec, gflops, 100.0 * gflops / r.peak_gflops,
                 r.peak_gflops, r.peak_measured ? "measured" : "given", r.isa.c_str(),
-                r.dtype.c_str(), r.threads, r.fork_join.median_us, r.peak_rss_mb,
+                r.dtype.c_str(), r.threads, r.fork_join_us, r.peak_rss_mb,
                 100.0 * r.other_cpu_frac);
   std::string text = buf;
   if (r.int8_peak_gops > 0) {
@@ -173,7 +125,7 @@ std::string report_json(const BenchReport& r) {
       {"isa", r.isa},
       {"dtype", r.dtype},
       {"threads", r.threads},
-      {"fork_join_us", r.fork_join.median_us},
+      {"fork_join_us", r.fork_join_us},
       {"other_cpu_frac", r.other_cpu_frac},
   };
   if (r.int8_peak_gops > 0) {

@@ -2,11 +2,7 @@
 // Contract: summarize() gives median (mean of the middle two for an even count) / min / max;
 // encoder_flops() is bertlib.encoder_flops summed per sequence over the real lengths (2 FLOPs
 // per multiply-add: the dense layers, Q K^T, P V and the pooler; element-wise work ignored);
-// measure_peak_gflops() runs the table's FMA probe on `threads` threads at once for ~0.2 s
-// (measure_peak: any probe, e.g. the int8 one; the report then adds % of the int8 peak);
-// measure_fork_join() times a parallel_for of `threads` items on a fresh pool, each item waiting
-// for all to start (so every worker is woken and joined: the per-step overhead of a forward);
-// other_cpu_fraction() is the CPU time of other processes between two samples (from
+// the peaks and the pool's fork/join cost come from lightbert/hardware.h; other_cpu_fraction() is the CPU time of other processes between two samples (from
 // /proc/stat minus this process's rusage) as a share of all CPUs (0 when unreadable).
 #pragma once
 
@@ -14,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "kernels/kernels.h"
 #include "lightbert/config.h"
 
 namespace lightbert::cli {
@@ -25,14 +20,6 @@ struct Summary {
 Summary summarize(std::vector<double> values);
 
 double encoder_flops(const ModelConfig& cfg, const std::vector<int32_t>& lengths);
-double measure_peak_gflops(const kernels::KernelTable& table, int threads);
-// The same for any probe returning the operations it performed (e.g. KernelProbes::int8).
-double measure_peak(double (*probe)(int64_t iterations), int threads);
-
-struct ForkJoinCost {
-  double median_us = 0;  // one fork/join round over every thread
-};
-ForkJoinCost measure_fork_join(int threads);
 
 struct CpuSample {
   double busy_s = 0;  // all processes, /proc/stat user+nice+system+irq+softirq
@@ -40,7 +27,7 @@ struct CpuSample {
   double wall_s = 0;
 };
 CpuSample sample_cpu();
-double other_cpu_fraction(const CpuSample& a, const CpuSample& b);
+double other_cpu_fraction(const CpuSample& a, const CpuSample& b, int cores);
 
 struct BenchReport {
   Summary ms;
@@ -53,7 +40,7 @@ struct BenchReport {
   double bf16_peak_gflops = 0;  // > 0: report % of this bf16 peak too
   bool emulated = false;        // the kernel variant is an emulation
   int threads = 1, runs = 0, warmup = 0;
-  ForkJoinCost fork_join;
+  double fork_join_us = 0;  // one fork/join round over every thread
   double other_cpu_frac = 0, peak_rss_mb = 0;
 };
 std::string report_text(const BenchReport& r);

@@ -26,12 +26,11 @@
 #include "args.h"
 #include "bench_stats.h"
 #include "commands.h"
-#include "formats/json_limits.h"
-#include "kernels/kernels.h"
 #include "lightbert/encoder.h"
 #include "lightbert/error.h"
+#include "lightbert/hardware.h"
 #include "lightbert/hub.h"
-#include "runtime/thread_pool.h"
+#include "lightbert/limits.h"
 
 namespace lightbert::cli {
 
@@ -82,7 +81,7 @@ SequenceBatch case_batch(const std::string& file, const std::string& name) {
   std::ostringstream text;
   text << in.rdbuf();
   try {
-    formats::check_json_depth(text.str(), "--cases: '" + file + "'");
+    check_json_depth(text.str(), "--cases: '" + file + "'");
   } catch (const Error& e) {
     throw bad(e.what());
   }
@@ -155,11 +154,11 @@ int run_bench(const std::vector<std::string>& argv) {
   const std::string case_name = has_case ? args.require("case") : "";
 
   const std::string dtype = args.get_or("dtype", "fp32");
-  const kernels::WeightDtype weight_dtype = kernels::parse_weight_dtype(dtype.c_str());
-  const int threads = threads_opt == 0 ? runtime::available_cores() : threads_opt;
-  const kernels::KernelTable& table = kernels::active_kernels();
-  const ForkJoinCost pool_cost = measure_fork_join(threads);
-  const double peak = peak_opt > 0.0 ? peak_opt : measure_peak_gflops(table, threads);
+  check_weight_dtype(dtype);
+  const KernelInfo hw = kernel_info();
+  const int threads = threads_opt == 0 ? hw.available_cores : threads_opt;
+  const double pool_cost_us = measure_fork_join_us(threads);
+  const double peak = peak_opt > 0.0 ? peak_opt : measure_peak_gflops(threads);
 
   const std::string dir = hub::resolve_model_path(args.require("model"));
   EncoderOptions eo;
@@ -182,7 +181,7 @@ int run_bench(const std::vector<std::string>& argv) {
     const auto t1 = std::chrono::steady_clock::now();
     ms[static_cast<size_t>(i)] = std::chrono::duration<double, std::milli>(t1 - t0).count();
   }
-  const double other_cpu = other_cpu_fraction(before, sample_cpu());
+  const double other_cpu = other_cpu_fraction(before, sample_cpu(), hw.available_cores);
 
   BenchReport r;
   r.ms = summarize(ms);
@@ -191,19 +190,14 @@ int run_bench(const std::vector<std::string>& argv) {
   r.flops = encoder_flops(cfg, lengths);
   r.peak_gflops = peak;
   r.peak_measured = !(peak_opt > 0.0);
-  r.isa = table.name;
-  r.dtype = kernels::weight_dtype_name(weight_dtype);
-  const kernels::KernelProbes& probes = kernels::kernel_probes(table);
-  // An emulated variant's peaks mean nothing (and its tile probe would take minutes).
-  if (weight_dtype == kernels::WeightDtype::kI8 && probes.int8 != nullptr && !table.emulated) {
-    r.int8_peak_gops = measure_peak(probes.int8, threads);
-  }
-  if (weight_dtype == kernels::WeightDtype::kBF16 && probes.bf16 != nullptr && !table.emulated) {
-    r.bf16_peak_gflops = measure_peak(probes.bf16, threads);
-  }
-  r.emulated = table.emulated;
+  r.isa = hw.isa;
+  r.dtype = dtype;
+  // An emulated variant has no peaks (they would mean nothing; its tile probe takes minutes).
+  if (dtype == "int8") r.int8_peak_gops = measure_peak_int8_gops(threads).value_or(0.0);
+  if (dtype == "bf16") r.bf16_peak_gflops = measure_peak_bf16_gflops(threads).value_or(0.0);
+  r.emulated = hw.emulated;
   r.threads = threads;
-  r.fork_join = pool_cost;
+  r.fork_join_us = pool_cost_us;
   r.other_cpu_frac = other_cpu;
   r.runs = runs;
   r.warmup = warmup;

@@ -11,7 +11,7 @@
 
 #include "args.h"
 #include "commands.h"
-#include "formats/json_limits.h"
+#include "lightbert/limits.h"
 #include "jsonl.h"
 #include "lightbert/tasks.h"
 #include "task_lines.h"
@@ -52,7 +52,7 @@ int run_qa(const std::vector<std::string>& argv) {
   while (next_line(std::cin, line, line_no)) {
     nlohmann::json j;
     try {
-      formats::check_json_depth(line, "stdin line " + std::to_string(line_no));
+      check_json_depth(line, "stdin line " + std::to_string(line_no));
     } catch (const Error& e) {
       throw Error(ErrorCode::kInvalidArgument, e.what());
     }

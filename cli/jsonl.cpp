@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "formats/json_limits.h"
 #include "lightbert/error.h"
+#include "lightbert/limits.h"
 
 namespace lightbert::cli {
 
@@ -53,7 +53,7 @@ bool next_line(std::istream& in, std::string& line, size_t& line_no) {
 InputLine parse_input(const std::string& line, size_t line_no, bool allow_ids) {
   json j;
   try {
-    formats::check_json_depth(line, "stdin line " + std::to_string(line_no));
+    check_json_depth(line, "stdin line " + std::to_string(line_no));
   } catch (const Error& e) {
     throw Error(ErrorCode::kInvalidArgument, e.what());
   }

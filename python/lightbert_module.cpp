@@ -11,7 +11,7 @@
 // message; wrong Python types raise TypeError naming the argument (also any conversion pybind11
 // fails on); threads outside 0..lightbert::kMaxThreads raise ValueError, and so does a method
 // called on a Model made by Model.__new__ without __init__ (never a crash). lightbert.Tokenizer
-// and Model.tokenizer: tokenizer_binding.h.
+// and Model.tokenizer: tokenizer_binding.h; lightbert.convert: convert_binding.h.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -29,6 +29,7 @@
 #include "lightbert/model.h"
 #include "lightbert/tasks.h"
 #include "lightbert/version.h"
+#include "convert_binding.h"
 #include "tokenizer_binding.h"
 
 namespace py = pybind11;
@@ -377,6 +378,7 @@ PYBIND11_MODULE(_lightbert, m) {  // re-exported by python/lightbert/__init__.py
   m.attr("__version__") = lightbert::version();
   m.def("version", &lightbert::version_string, "version, kernel ISA and cores");
   lightbert_python::bind_tokenizer(m);
+  lightbert_python::bind_convert(m);
   py::class_<PyModel>(m, "Model")
       .def(py::init<const std::string&, std::optional<int>, const std::string&>(), py::arg("path"),
            py::arg("threads") = py::none(), py::arg("dtype") = "fp32")

@@ -31,13 +31,14 @@ LAYERS = [
     ("ops", 4), ("tokenizer", 4),  # the tokenizer loaders use formats' JSON limits
     ("models", 5),
     ("heads", 6),
-    ("facade", 7),  # include/lightbert/{encoder,model,tasks,hub}.h: the public API's classes
+    ("facade", 7),  # include/lightbert/{encoder,model,tasks,hub,convert,hardware,limits,model_file}.h
     ("api", 8),  # src/api: implements the facade (library lightbert)
     ("hub", 8),  # src/hub: implements hub.h (library lightbert_hub)
     ("server", 9), ("cli", 10), ("python", 10),
 ]
 RANK = dict(LAYERS)
-FACADES = {"encoder.h": "facade", "model.h": "facade", "tasks.h": "facade", "hub.h": "facade"}
+FACADES = {h: "facade" for h in ("encoder.h", "model.h", "tasks.h", "hub.h", "convert.h",
+                                  "hardware.h", "limits.h", "model_file.h")}
 FACES = {"cli", "server", "python"}
 INTERNAL = {name for name, rank in LAYERS if 1 <= rank <= 8 and name != "facade"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

@@ -1,6 +1,7 @@
 # python/lightbert/_lightbert.pyi: type stub of the compiled module lightbert._lightbert
 # (python/lightbert_module.cpp); the package's Model (python/lightbert/__init__.py) subclasses
 # this Model. Kept in step with the pybind11 definitions by tests/python/test_package.py.
+import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -14,6 +15,12 @@ Texts = Union[TextInput, Sequence[TextInput]]
 class Error(RuntimeError): ...
 
 def version() -> str: ...
+
+def convert(model: str, out: Union[str, "os.PathLike[str]"], *, dtype: str = "fp32",
+            prune_heads: Union[None, str, Dict[int, List[int]]] = None,
+            prune_heads_ratio: Optional[float] = None, keep_layers: Optional[List[int]] = None,
+            calibration: Union[None, str, "os.PathLike[str]", Sequence[Union[str, Tuple[str, str]]]] = None,
+            threads: Optional[int] = None, runs: int = 5) -> Dict[str, Any]: ...
 
 class Model:
     def __init__(self, path: str, threads: Optional[int] = None, dtype: str = "fp32") -> None: ...

@@ -1,11 +1,11 @@
-// cli/cmd_convert_calibration.cpp: see cmd_convert_calibration.h.
-#include "cmd_convert_calibration.h"
+// api/convert_calibration.cpp: see convert_calibration.h.
+#include "api/convert_calibration.h"
 
 #include <fstream>
 
 #include "lightbert/error.h"
 
-namespace lightbert::cli {
+namespace lightbert::detail {
 namespace {
 
 const char* const kDefaultTexts[] = {
@@ -116,4 +116,4 @@ CalibrationSet calibration_set(const std::string& path) {
   return set;
 }
 
-}  // namespace lightbert::cli
+}  // namespace lightbert::detail

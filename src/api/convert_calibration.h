@@ -1,4 +1,4 @@
-// cli/cmd_convert_calibration.h: the calibration text of `lightbert convert` (head importance
+// api/convert_calibration.h: the calibration text of lightbert::convert (head importance
 // and the accuracy report).
 // Contract: calibration_texts(path) reads one text per non-empty line of `path` (kIo when it
 // cannot be read, kInvalidArgument when it holds no text); with an empty path it returns the
@@ -14,7 +14,7 @@
 
 #include "lightbert/model.h"
 
-namespace lightbert::cli {
+namespace lightbert::detail {
 
 std::vector<std::string> calibration_texts(const std::string& path);
 
@@ -24,4 +24,4 @@ struct CalibrationSet {
 };
 CalibrationSet calibration_set(const std::string& path);
 
-}  // namespace lightbert::cli
+}  // namespace lightbert::detail
