@@ -31,7 +31,13 @@ enum class ConfigSchema { kBert, kDistilBert };
 enum class HeadActivation { kTanh, kGelu, kRelu, kConfig };
 
 // How the tokenizer folder is read (tokenizer/tokenizer_loader*.cpp).
-enum class TokenizerKind { kWordPiece, kByteLevelBpe, kSentencePieceAlbert, kSentencePieceXlmr };
+enum class TokenizerKind {
+  kWordPiece,
+  kByteLevelBpe,
+  kSentencePieceAlbert,     // AlbertTokenizer: SentencePiece ids
+  kSentencePieceXlmr,       // XLMRobertaTokenizer: fairseq ids, offset 1
+  kSentencePieceCamembert,  // CamembertTokenizer: fairseq ids, offset 4, *NOTUSED tokens
+};
 
 // The defaults of the family's Hugging Face config class (fields absent from config.json).
 struct ConfigDefaults {

@@ -1,11 +1,12 @@
-// tokenizer/tokenizer_loader_spm.cpp: SentencePiece folders (ALBERT, XLM-R).
+// tokenizer/tokenizer_loader_spm.cpp: SentencePiece folders (ALBERT, XLM-R, CamemBERT).
 // Contract: the family is the SentencePiece row of the family table (formats/model_family.h)
 // whose tokenizer_class starts tokenizer_config.json's tokenizer_class (Albert*, XLMRoberta*;
 // another class is kUnsupported) or, without one, whose tokenizer_file is the model file's
 // name: spiece.model is ALBERT
 // (ids as in the model, [CLS] A [SEP] B [SEP] with type ids 0/1, do_lower_case default true,
 // keep_accents default false, remove_space default true), sentencepiece.bpe.model is XLM-R
-// (fairseq ids, <s> A </s></s> B </s> with type ids 0, no lower-casing). The special tokens
+// (fairseq ids, <s> A </s></s> B </s> with type ids 0, no lower-casing); CamemBERT is XLM-R with
+// CamembertTokenizer's ids (a class of a kSentencePieceCamembert row). The special tokens
 // (tokenizer_config.json / special_tokens_map.json, or added_tokens_decoder) are added tokens
 // matched on the raw text; the mask token strips the whitespace on its left.
 #include <string>
@@ -23,7 +24,8 @@ namespace {
 
 bool is_sentencepiece(const formats::FamilyDescriptor& f) {
   return f.tokenizer_kind == formats::TokenizerKind::kSentencePieceAlbert ||
-         f.tokenizer_kind == formats::TokenizerKind::kSentencePieceXlmr;
+         f.tokenizer_kind == formats::TokenizerKind::kSentencePieceXlmr ||
+         f.tokenizer_kind == formats::TokenizerKind::kSentencePieceCamembert;
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -62,9 +64,17 @@ void read_sentencepiece(const std::string& dir, const std::string& model_path,
               "\"" + cls + "\" is not supported with a SentencePiece model (" + known + ")",
               ErrorCode::kUnsupported);
   }
-  options.family = family->tokenizer_kind == formats::TokenizerKind::kSentencePieceAlbert
-                       ? SpmFamily::kAlbert
-                       : SpmFamily::kXlmRoberta;
+  switch (family->tokenizer_kind) {
+    case formats::TokenizerKind::kSentencePieceAlbert:
+      options.family = SpmFamily::kAlbert;
+      break;
+    case formats::TokenizerKind::kSentencePieceCamembert:
+      options.family = SpmFamily::kCamembert;
+      break;
+    default:
+      options.family = SpmFamily::kXlmRoberta;
+      break;
+  }
   const bool albert = options.family == SpmFamily::kAlbert;
 
   spec.kind = TokenizerModelKind::kSentencePiece;

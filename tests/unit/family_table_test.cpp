@@ -105,7 +105,9 @@ TEST(FamilyTable, EveryRowHasWhatConfigReaderSaverAndHeadsNeed) {
     EXPECT_FALSE(f.mlm.norm.empty());
     EXPECT_FALSE(f.mlm.decoder.empty());
     EXPECT_FALSE(f.mlm.bias.empty());
-    if (f.mlm.to_embedding_size) EXPECT_TRUE(f.reads_embedding_size);
+    if (f.mlm.to_embedding_size) {
+      EXPECT_TRUE(f.reads_embedding_size);
+    }
     EXPECT_FALSE(f.qa_outputs.empty());
     EXPECT_FALSE(f.token_classifier.empty());
     // Tokenizer: a class and the vocabulary file its kind reads.
@@ -119,6 +121,7 @@ TEST(FamilyTable, EveryRowHasWhatConfigReaderSaverAndHeadsNeed) {
         break;
       case formats::TokenizerKind::kSentencePieceAlbert:
       case formats::TokenizerKind::kSentencePieceXlmr:
+      case formats::TokenizerKind::kSentencePieceCamembert:
         EXPECT_TRUE(f.tokenizer_file == "spiece.model" ||
                     f.tokenizer_file == "sentencepiece.bpe.model")
             << f.tokenizer_file;

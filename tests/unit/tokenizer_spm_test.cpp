@@ -17,6 +17,7 @@
 #include "lightbert/error.h"
 #include "lightbert/tokenizer.h"
 #include "support/test_paths.h"
+#include "tokenizer/sentencepiece_model.h"
 
 namespace {
 
@@ -115,6 +116,46 @@ TEST(TokenizerSpm, AlbertParity) {
 
 TEST(TokenizerSpm, XlmRobertaParity) {
   check_parity(Tokenizer::from_folder(folder("xlmr-tiny")), "xlmr-tiny");
+}
+
+// CamembertTokenizer's ids (transformers 4.40, tokenization_camembert.py): <s>NOTUSED <pad>
+// </s>NOTUSED <unk> <unk>NOTUSED at 0-4, SentencePiece id k >= 1 at k + 4 (XLM-R: k >= 3 at
+// k + 1), SentencePiece's <unk> (0) at <unk>, <mask> last; the same pieces as XLM-R's.
+TEST(TokenizerSpm, CamembertIdLayout) {
+  using lightbert::tokenizer::SentencePieceModel;
+  using lightbert::tokenizer::SpmFamily;
+  lightbert::tokenizer::SpmOptions o;
+  o.do_lower_case = false;
+  o.keep_accents = true;
+  o.remove_space = false;
+  const std::string path = folder("xlmr-tiny") + "/sentencepiece.bpe.model";
+  o.family = SpmFamily::kXlmRoberta;
+  const auto xlmr = SentencePieceModel::load(path, o);
+  o.family = SpmFamily::kCamembert;
+  const auto cam = SentencePieceModel::load(path, o);
+  const auto& xv = xlmr->vocab();
+  const auto& cv = cam->vocab();
+  ASSERT_GT(xv.size(), 10u);
+  EXPECT_EQ(std::vector<std::string>(cv.begin(), cv.begin() + 5),
+            (std::vector<std::string>{"<s>NOTUSED", "<pad>", "</s>NOTUSED", "<unk>",
+                                      "<unk>NOTUSED"}));
+  EXPECT_EQ(cv[5], "<s>");
+  EXPECT_EQ(cv[6], "</s>");
+  ASSERT_EQ(cv.size(), xv.size() + 3);
+  for (size_t k = 4; k + 1 < xv.size(); ++k) EXPECT_EQ(cv[k + 3], xv[k]) << k;
+  EXPECT_EQ(cv.back(), "<mask>");
+  EXPECT_EQ(cam->unk_id(), 3);
+  const std::u32string text = U"Bonjour le monde \u00e9t\u00e9 \u2603 42";
+  std::vector<lightbert::tokenizer::SpmPiece> xp, cp;
+  lightbert::tokenizer::SpmScratch scratch;
+  xlmr->encode(text.data(), 0, text.size(), scratch, xp);
+  cam->encode(text.data(), 0, text.size(), scratch, cp);
+  ASSERT_EQ(cp.size(), xp.size());
+  for (size_t i = 0; i < cp.size(); ++i) {
+    EXPECT_EQ(cp[i].id, xp[i].id == 3 ? 3 : xp[i].id + 3) << i;
+    EXPECT_EQ(cp[i].begin, xp[i].begin);
+    EXPECT_EQ(cp[i].end, xp[i].end);
+  }
 }
 
 TEST(TokenizerSpm, SpecialTokens) {
