@@ -70,6 +70,11 @@ const std::vector<FamilyDescriptor>& families() {
         "predictions.bias", "predictions.decoder.bias", H::kConfig, 0.0, true, true},
        "qa_outputs", "classifier", "",
        "Albert", T::kSentencePieceAlbert, "spiece.model"},
+      {"camembert", A::kRoberta, "roberta.", {"embeddings.", "encoder.", "pooler."},
+       ConfigSchema::kBert, {30522, 768, 12, 12, 3072, 0, 1, Activation::kGelu}, false, false,
+       true, "num_hidden_layers",
+       kRobertaClassifier, kRobertaMlm, "qa_outputs", "classifier", "",
+       "Camembert", T::kSentencePieceCamembert, "sentencepiece.bpe.model"},
   };
   return rows;
 }

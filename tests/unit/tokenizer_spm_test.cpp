@@ -118,6 +118,53 @@ TEST(TokenizerSpm, XlmRobertaParity) {
   check_parity(Tokenizer::from_folder(folder("xlmr-tiny")), "xlmr-tiny");
 }
 
+// A CamemBERT folder as transformers' CamembertTokenizer saves it (tokenizer_class
+// CamembertTokenizer: the camembert row of the family table) against that slow tokenizer's ids,
+// type ids and longest_first cut at 32 (tools/tokenizer_camembert_golden.py); the offsets are
+// XLM-R's (the same SentencePiece model, pieces and text rules), checked against their own
+// reference in XlmRobertaParity.
+TEST(TokenizerSpm, CamembertParity) {
+  const auto cam = Tokenizer::from_folder(folder("camembert-tiny"));
+  const auto xlmr = Tokenizer::from_folder(folder("xlmr-tiny"));
+  EXPECT_EQ(cam.cls_id(), 5);
+  EXPECT_EQ(cam.sep_id(), 6);
+  EXPECT_EQ(cam.pad_id(), 1);
+  EXPECT_EQ(cam.unk_id(), 3);
+  EXPECT_EQ(cam.mask_id(), 1204);
+  const auto corpus = read_jsonl(lt::test_data("tokenizer/corpus.jsonl"));
+  const auto full = read_jsonl(lt::test_data("tokenizers/expected_camembert-tiny.jsonl"));
+  const auto max32 = read_jsonl(lt::test_data("tokenizers/expected_camembert-tiny_max32.jsonl"));
+  ASSERT_GE(corpus.size(), 500u);
+  ASSERT_EQ(full.size(), corpus.size());
+  ASSERT_EQ(max32.size(), corpus.size());
+  lightbert::EncodeOptions untruncated;
+  untruncated.truncation = false;
+  lightbert::EncodeOptions truncated;
+  truncated.max_length = 32;
+  size_t bad = 0;
+  for (size_t line = 0; line < corpus.size(); ++line) {
+    const json& in = corpus[line];
+    const std::string text = in["text"].get<std::string>();
+    const bool is_pair = in.contains("text_pair");
+    const std::string pair = is_pair ? in["text_pair"].get<std::string>() : "";
+    auto enc = [&](const Tokenizer& t, const lightbert::EncodeOptions& o) {
+      return is_pair ? t.encode_pair(text, pair, o) : t.encode(text, o);
+    };
+    const auto got = enc(cam, untruncated);
+    const bool ok = got.input_ids == full[line]["input_ids"].get<std::vector<int32_t>>() &&
+                    got.token_type_ids ==
+                        full[line]["token_type_ids"].get<std::vector<int32_t>>() &&
+                    got.offsets == enc(xlmr, untruncated).offsets &&
+                    enc(cam, truncated).input_ids ==
+                        max32[line]["input_ids"].get<std::vector<int32_t>>();
+    if (!ok && bad++ == 0) {
+      ADD_FAILURE() << "corpus line " << line + 1 << ": " << in.dump() << "\n  expected "
+                    << full[line]["input_ids"].dump() << "\n  got " << json(got.input_ids).dump();
+    }
+  }
+  EXPECT_EQ(bad, 0u) << "of " << corpus.size() << " lines";
+}
+
 // CamembertTokenizer's ids (transformers 4.40, tokenization_camembert.py): <s>NOTUSED <pad>
 // </s>NOTUSED <unk> <unk>NOTUSED at 0-4, SentencePiece id k >= 1 at k + 4 (XLM-R: k >= 3 at
 // k + 1), SentencePiece's <unk> (0) at <unk>, <mask> last; the same pieces as XLM-R's.
