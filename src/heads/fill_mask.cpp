@@ -8,7 +8,6 @@
 #include "kernels/kernels.h"
 #include "lightbert/error.h"
 #include "models/model_families.h"
-#include "ops/activation.h"
 
 namespace lightbert::heads {
 
