@@ -91,9 +91,9 @@ struct FamilyDescriptor {
   // Heads.
   ClassifierLayout classifier;
   MlmLayout mlm;
-  std::string qa_outputs;            // *ForQuestionAnswering: Linear [2, H]
-  std::string token_classifier;      // *ForTokenClassification: Linear [L, H]
-  std::string discriminator;         // *ForPreTraining replaced-token head prefix, or ""
+  std::string qa_outputs;        // *ForQuestionAnswering: Linear [2, H]
+  std::string token_classifier;  // *ForTokenClassification: Linear [L, H]
+  std::string discriminator;     // *ForPreTraining replaced-token head prefix, or ""
   // Tokenizer.
   std::string tokenizer_class;  // tokenizer_config.json's class prefix ("Bert", "XLMRoberta")
   TokenizerKind tokenizer_kind;

@@ -28,8 +28,7 @@ DiscriminatorHead DiscriminatorHead::load(const std::string& dir, const ModelCon
   DiscriminatorHead head;
   head.dense = read_linear(ck, prefix + ".dense", h, h, task, config);
   head.act = ops::kernel_activation(config.hidden_act);
-  head.prediction =
-      read_linear(ck, prefix + ".dense_prediction", 1, h, task, config);
+  head.prediction = read_linear(ck, prefix + ".dense_prediction", 1, h, task, config);
   return head;
 }
 

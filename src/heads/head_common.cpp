@@ -128,9 +128,9 @@ std::vector<size_t> code_point_offsets(const std::string& s) {
 const formats::FamilyDescriptor& head_family(const std::string& dir, const ModelConfig& config,
                                              const std::string& task) {
   if (const formats::FamilyDescriptor* f = formats::find_family(config.model_type)) return *f;
-  throw Error(ErrorCode::kUnsupported, dir + ": " + task + " has no head for model_type '" +
-                                           config.model_type + "' (supported: " +
-                                           formats::supported_model_types() + ")");
+  throw Error(ErrorCode::kUnsupported,
+              dir + ": " + task + " has no head for model_type '" + config.model_type +
+                  "' (supported: " + formats::supported_model_types() + ")");
 }
 
 kernels::Act head_activation(formats::HeadActivation act, const ModelConfig& config) {

@@ -21,9 +21,8 @@ TensorReader tensor_reader(formats::Architecture architecture) {
     case formats::Architecture::kAlbert:
       return &read_albert_tensors;
   }
-  throw Error(ErrorCode::kInternal,
-              "no tensor reader for architecture " +
-                  std::to_string(static_cast<int>(architecture)));
+  throw Error(ErrorCode::kInternal, "no tensor reader for architecture " +
+                                        std::to_string(static_cast<int>(architecture)));
 }
 
 std::vector<std::string> checkpoint_prefixes(const ModelConfig& config) {

@@ -29,7 +29,8 @@ bool is_sentencepiece(const formats::FamilyDescriptor& f) {
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // The SentencePiece row whose tokenizer_class starts `cls`, or without a class the first whose
@@ -38,8 +39,9 @@ const formats::FamilyDescriptor* sentencepiece_family(const std::string& cls,
                                                       const std::string& model_path) {
   for (const formats::FamilyDescriptor& f : formats::families()) {
     if (!is_sentencepiece(f)) continue;
-    if (cls.empty() ? ends_with(model_path, "/" + f.tokenizer_file) || model_path == f.tokenizer_file
-                    : cls.rfind(f.tokenizer_class, 0) == 0) {
+    if (cls.empty()
+            ? ends_with(model_path, "/" + f.tokenizer_file) || model_path == f.tokenizer_file
+            : cls.rfind(f.tokenizer_class, 0) == 0) {
       return &f;
     }
   }

@@ -27,7 +27,9 @@ namespace {
 
 using formats::FamilyDescriptor;
 
-bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
+bool starts_with(const std::string& s, const std::string& p) {
+  return s.rfind(p, 0) == 0;
+}
 
 bool counted_as_encoder(const std::string& name) {
   for (const std::string& p : models::encoder_tensor_prefixes()) {
@@ -38,9 +40,8 @@ bool counted_as_encoder(const std::string& name) {
 
 // The top-level head tensors (or their prefixes) a row's heads read.
 std::vector<std::string> head_names(const FamilyDescriptor& f) {
-  std::vector<std::string> out = {f.classifier.out, f.mlm.dense,       f.mlm.norm,
-                                  f.mlm.decoder,    f.mlm.bias,        f.qa_outputs,
-                                  f.token_classifier};
+  std::vector<std::string> out = {f.classifier.out, f.mlm.dense,  f.mlm.norm,        f.mlm.decoder,
+                                  f.mlm.bias,       f.qa_outputs, f.token_classifier};
   for (const std::string* s : {&f.classifier.dense, &f.mlm.bias_alt, &f.discriminator}) {
     if (!s->empty()) out.push_back(*s);
   }
@@ -82,8 +83,8 @@ TEST(FamilyTable, EveryRowHasWhatConfigReaderSaverAndHeadsNeed) {
     EXPECT_GT(d.intermediate_size, 0);
     EXPECT_LT(d.pad_token_id, d.vocab_size);
     EXPECT_EQ(d.embedding_size > 0, f.reads_embedding_size);
-    EXPECT_EQ(f.depth_field, f.schema == formats::ConfigSchema::kDistilBert ? "n_layers"
-                                                                             : "num_hidden_layers");
+    EXPECT_EQ(f.depth_field,
+              f.schema == formats::ConfigSchema::kDistilBert ? "n_layers" : "num_hidden_layers");
     const ModelConfig c = ModelConfig::from_json_string(minimal_config(f), "cfg.json");
     EXPECT_EQ(c.model_type, f.model_type);
     EXPECT_EQ(c.position_offset, f.position_offset_by_pad ? c.pad_token_id + 1 : 0);
