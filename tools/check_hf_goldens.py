@@ -3,10 +3,11 @@
 Hugging Face's Python code.
 
 Contract: loads each test tokenizer folder with transformers' AutoTokenizer (fast; tiny-bert and
-heads/chinese-ner from their vocab.txt, roberta-tiny from tokenizer.json, albert-tiny / xlmr-tiny
-converted from their SentencePiece models) and checks, without touching any weights or logits,
-that the golden files written by make_head_models.py, make_extra_head_models.py,
-make_mlm_family_models.py and make_cli_golden.py hold exactly Hugging Face's answer: input_ids
+heads/chinese-ner from their vocab.txt, roberta-tiny from tokenizer.json, albert-tiny / xlmr-tiny /
+camembert-tiny converted from their SentencePiece models) and checks, without touching any
+weights or logits, that the golden files written by make_head_models.py,
+make_extra_head_models.py, make_mlm_family_models.py, make_hf_family_models.py (camembert-mlm)
+and make_cli_golden.py hold exactly Hugging Face's answer: input_ids
 (and tokens) of every text / text pair / question-context record, the QA overflow windows
 (truncation only_second, max_seq_len, doc_stride as the pipeline passes them), the CLI goldens'
 untruncated and max_length-128 ids and type ids, roberta-514's 512-token text, and the
@@ -23,10 +24,11 @@ D = os.path.join(ROOT, 'tests', 'data')
 def load(d): return AutoTokenizer.from_pretrained(d, local_files_only=True)
 toks = {'wp': load(D+'/tiny-bert'), 'bpe': load(D+'/tokenizers/roberta-tiny'),
         'zh': load(D+'/heads/chinese-ner')}
-for n in ('albert-tiny', 'xlmr-tiny'):
+for n in ('albert-tiny', 'xlmr-tiny', 'camembert-tiny'):
     try: toks[n] = load(D+'/tokenizers/'+n); print(n, type(toks[n]).__name__, toks[n].is_fast)
     except Exception as e: print(n, 'not loadable:', repr(e)[:200])
-fam_tok = {'roberta': 'bpe', 'xlm-roberta': 'xlmr-tiny', 'albert': 'albert-tiny', 'electra': 'wp', 'distilbert': 'wp'}
+fam_tok = {'roberta': 'bpe', 'xlm-roberta': 'xlmr-tiny', 'albert': 'albert-tiny', 'electra': 'wp', 'distilbert': 'wp',
+           'camembert': 'camembert-tiny'}
 diffs = []
 COUNT = {}
 def cmp(where, rec, old, new):

@@ -1,12 +1,14 @@
 // formats/config.cpp: ModelConfig from a Hugging Face config.json (see lightbert/config.h).
-// Contract: fields absent (or null) take the defaults of the family's Hugging Face config class
-// (BertConfig, RobertaConfig, XLMRobertaConfig, ElectraConfig, AlbertConfig); DistilBERT's
-// dim, n_layers, n_heads and hidden_dim are required (kFormat naming the field when absent), its
-// other fields take DistilBertConfig's defaults. Present fields are type- and range-checked, and
-// every failure throws lightbert::Error naming the source file and the field: kFormat for
-// malformed JSON / wrong types / bad values, kUnsupported for well-formed settings lightbert
-// does not implement (an unknown model_type, relative position embeddings, an unknown
-// activation). Unknown fields are ignored.
+// Contract: model_type picks the row of the family table (formats/model_family.h), which gives
+// the field schema (BertConfig's names, or DistilBertConfig's), the defaults of the family's
+// Hugging Face config class, whether embedding_size and ALBERT's layer groups are fields, and
+// RoBERTa's position offset (pad_token_id + 1). DistilBERT's dim, n_layers, n_heads and
+// hidden_dim are required (kFormat naming the field when absent), its other fields take
+// DistilBertConfig's defaults. Present fields are type- and range-checked, and every failure
+// throws lightbert::Error naming the source file and the field: kFormat for malformed JSON /
+// wrong types / bad values, kUnsupported for well-formed settings lightbert does not implement
+// (a model_type without a row, relative position embeddings, an unknown activation). Unknown
+// fields are ignored.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -17,6 +19,7 @@
 
 #include "formats/json_text.h"
 #include "formats/json_limits.h"
+#include "formats/model_family.h"
 #include "lightbert/config.h"
 #include "lightbert/error.h"
 #include "runtime/mapped_file.h"
@@ -267,10 +270,8 @@ void check_sizes(const FieldReader& r, const ModelConfig& c, const char* hidden_
   }
 }
 
-// BertConfig's field names: bert, roberta, xlm-roberta, electra, albert (defaults already set).
-void read_bert_like(const FieldReader& r, ModelConfig& c) {
-  const bool albert = c.model_type == "albert";
-  const bool electra = c.model_type == "electra";
+// BertConfig's field names (every schema kBert row; defaults already set).
+void read_bert_like(const FieldReader& r, const formats::FamilyDescriptor& f, ModelConfig& c) {
   r.read_int("vocab_size", 1, "a positive integer", &c.vocab_size);
   r.read_int("hidden_size", 1, "a positive integer", &c.hidden_size);
   r.read_int("num_hidden_layers", 1, "a positive integer", &c.num_hidden_layers);
@@ -279,12 +280,12 @@ void read_bert_like(const FieldReader& r, ModelConfig& c) {
   r.read_int("max_position_embeddings", 1, "a positive integer", &c.max_position_embeddings);
   r.read_int("type_vocab_size", 1, "a positive integer", &c.type_vocab_size);
   r.read_int("pad_token_id", 0, "a non-negative integer", &c.pad_token_id);
-  if (albert || electra) {
+  if (f.reads_embedding_size) {
     r.read_int("embedding_size", 1, "a positive integer", &c.embedding_size);
   } else {
     c.embedding_size = c.hidden_size;
   }
-  if (albert) {
+  if (f.grouped_layers) {
     r.read_int("num_hidden_groups", 1, "a positive integer", &c.num_hidden_groups);
     r.read_int("inner_group_num", 1, "a positive integer", &c.inner_group_num);
     if (int64_t{c.num_hidden_groups} * c.inner_group_num > 4096) {
@@ -293,7 +294,7 @@ void read_bert_like(const FieldReader& r, ModelConfig& c) {
     }
   }
   // modeling_roberta.create_position_ids_from_input_ids: real tokens start at padding_idx + 1.
-  if (c.model_type == "roberta" || c.model_type == "xlm-roberta") {
+  if (f.position_offset_by_pad) {
     c.position_offset = c.pad_token_id + 1;
   }
   check_sizes(r, c, "hidden_size", "num_attention_heads");
@@ -318,7 +319,6 @@ void read_bert_like(const FieldReader& r, ModelConfig& c) {
 // DistilBertConfig: dim, n_layers, n_heads, hidden_dim (required here), activation,
 // sinusoidal_pos_embds; LayerNorm eps fixed at 1e-12; no token types (type_vocab_size 0).
 void read_distilbert(FieldReader& r, ModelConfig& c) {
-  r.set_family("distilbert");
   r.require_int("dim", 1, "a positive integer", &c.hidden_size);
   r.require_int("n_layers", 1, "a positive integer", &c.num_hidden_layers);
   r.require_int("n_heads", 1, "a positive integer", &c.num_attention_heads);
@@ -347,39 +347,27 @@ ModelConfig ModelConfig::from_json_string(const std::string& text, const std::st
   ModelConfig c;
   r.read_string("model_type", &c.model_type);
   r.set_family(c.model_type);
-  // Defaults of the family's Hugging Face config class.
-  c.vocab_size = 30522;
-  c.hidden_size = 768;
-  c.num_hidden_layers = 12;
-  c.num_attention_heads = 12;
-  c.intermediate_size = 3072;
-  if (c.model_type == "roberta") {
-    c.vocab_size = 50265;
-    c.pad_token_id = 1;
-  } else if (c.model_type == "xlm-roberta") {
-    c.pad_token_id = 1;
-  } else if (c.model_type == "electra") {
-    c.embedding_size = 128;
-    c.hidden_size = 256;
-    c.num_attention_heads = 4;
-    c.intermediate_size = 1024;
-  } else if (c.model_type == "albert") {
-    c.vocab_size = 30000;
-    c.embedding_size = 128;
-    c.hidden_size = 4096;
-    c.num_attention_heads = 64;
-    c.intermediate_size = 16384;
-    c.hidden_act = Activation::kGeluNew;
-  } else if (c.model_type != "bert" && c.model_type != "distilbert") {
+  const formats::FamilyDescriptor* f = formats::find_family(c.model_type);
+  if (f == nullptr) {
     r.fail(ErrorCode::kUnsupported, "model_type",
-           "is " + formats::quote_name(c.model_type) +
-               "; lightbert supports bert, roberta, xlm-roberta, distilbert, electra, albert");
+           "is " + formats::quote_name(c.model_type) + "; lightbert supports " +
+               formats::supported_model_types());
   }
+  // Defaults of the family's Hugging Face config class.
+  const formats::ConfigDefaults& d = f->defaults;
+  c.vocab_size = d.vocab_size;
+  c.hidden_size = d.hidden_size;
+  c.num_hidden_layers = d.num_hidden_layers;
+  c.num_attention_heads = d.num_attention_heads;
+  c.intermediate_size = d.intermediate_size;
+  c.embedding_size = d.embedding_size;
+  c.pad_token_id = d.pad_token_id;
+  c.hidden_act = d.hidden_act;
   read_architectures(r, c);
-  if (c.model_type == "distilbert") {
+  if (f->schema == formats::ConfigSchema::kDistilBert) {
     read_distilbert(r, c);
   } else {
-    read_bert_like(r, c);
+    read_bert_like(r, *f, c);
   }
   r.read_string("problem_type", &c.problem_type);
   read_labels(r, c);
@@ -388,7 +376,9 @@ ModelConfig ModelConfig::from_json_string(const std::string& text, const std::st
 }
 
 int ModelConfig::num_distinct_layers() const {
-  return model_type == "albert" ? num_hidden_groups * inner_group_num : num_hidden_layers;
+  const formats::FamilyDescriptor* f = formats::find_family(model_type);
+  return f != nullptr && f->grouped_layers ? num_hidden_groups * inner_group_num
+                                           : num_hidden_layers;
 }
 
 int ModelConfig::heads_in_layer(int layer) const {

@@ -13,26 +13,18 @@ ClassificationHead ClassificationHead::load(const std::string& dir, const ModelC
   require_task(dir, config, task, {"ForSequenceClassification"});
   formats::Checkpoint ck = open_head_checkpoint(dir);
   const int h = config.hidden_size;
-  const std::string& type = config.model_type;
+  const formats::ClassifierLayout& layout = head_family(dir, config, task).classifier;
   ClassificationHead head;
-  if (type == "roberta" || type == "xlm-roberta" || type == "electra") {
-    head.uses_pooler = false;
-    head.dense = read_linear(ck, "classifier.dense", h, h, task, config);
-    head.dense_act = type == "electra" ? kernels::Act::kGelu : kernels::Act::kTanh;
-    head.classifier = read_linear(ck, "classifier.out_proj", -1, h, task, config);
-  } else if (type == "distilbert") {
-    head.uses_pooler = false;
-    head.dense = read_linear(ck, "pre_classifier", h, h, task, config);
-    head.dense_act = kernels::Act::kRelu;
-    head.classifier = read_linear(ck, "classifier", -1, h, task, config);
-  } else {
-    head.classifier = read_linear(ck, "classifier", -1, h, task, config);
-    if (!has_pooler) {
-      throw Error(ErrorCode::kNotFound,
-                  dir + ": the " + task +
-                      " head needs the pooler (tensor 'pooler.dense.weight'), "
-                      "absent from the checkpoint");
-    }
+  head.uses_pooler = layout.uses_pooler;
+  if (!layout.dense.empty()) {
+    head.dense = read_linear(ck, layout.dense, h, h, task, config);
+    head.dense_act = head_activation(layout.dense_act, config);
+  }
+  head.classifier = read_linear(ck, layout.out, -1, h, task, config);
+  if (layout.uses_pooler && !has_pooler) {
+    throw Error(ErrorCode::kNotFound, dir + ": the " + task +
+                                          " head needs the pooler (tensor 'pooler.dense.weight'), "
+                                          "absent from the checkpoint");
   }
   head.sigmoid = config.problem_type == "multi_label_classification" || head.classifier.out == 1;
   for (int i = 0; i < head.classifier.out; ++i) head.labels.push_back(label_name(config, i));

@@ -1,6 +1,7 @@
 // heads/classification.h: the *ForSequenceClassification heads of each family and the
 // text-classification pipeline's scores.
-// Contract: load() picks the head from config.model_type, as Hugging Face builds it:
+// Contract: load() builds the head from config.model_type's row of the family table
+// (formats/model_family.h, ClassifierLayout), as Hugging Face builds it:
 //  - bert, albert: logits = classifier(pooler_output); classifier.weight [L, H] / .bias [L]
 //    (top level; L from the tensor); needs the encoder's pooler.
 //  - roberta, xlm-roberta (RobertaClassificationHead): classifier.out_proj(tanh(

@@ -10,20 +10,25 @@ namespace lightbert::heads {
 
 DiscriminatorHead DiscriminatorHead::load(const std::string& dir, const ModelConfig& config) {
   const std::string task = "replaced-token detection";
-  if (config.model_type != "electra") {
+  const std::string& prefix = head_family(dir, config, task).discriminator;
+  if (prefix.empty()) {
+    std::string with;
+    for (const formats::FamilyDescriptor& f : formats::families()) {
+      if (!f.discriminator.empty()) with += (with.empty() ? "" : ", ") + f.model_type;
+    }
     throw Error(ErrorCode::kUnsupported, dir + ": " + task +
                                              " needs an ELECTRA discriminator; config.json "
                                              "field 'model_type' is '" +
-                                             config.model_type + "'");
+                                             config.model_type + "' (families with one: " + with +
+                                             ")");
   }
   require_task(dir, config, task, {"ForPreTraining"});
   formats::Checkpoint ck = open_head_checkpoint(dir);
   const int h = config.hidden_size;
   DiscriminatorHead head;
-  head.dense = read_linear(ck, "discriminator_predictions.dense", h, h, task, config);
+  head.dense = read_linear(ck, prefix + ".dense", h, h, task, config);
   head.act = ops::kernel_activation(config.hidden_act);
-  head.prediction =
-      read_linear(ck, "discriminator_predictions.dense_prediction", 1, h, task, config);
+  head.prediction = read_linear(ck, prefix + ".dense_prediction", 1, h, task, config);
   return head;
 }
 

@@ -1,6 +1,7 @@
 // heads/discriminator.h: ELECTRA's replaced-token-detection head (ElectraForPreTraining's
 // discriminator_predictions).
-// Contract: load() requires model_type "electra" and an *ForPreTraining architecture (or none
+// Contract: load() requires a family row with a discriminator (formats/model_family.h: electra;
+// kUnsupported naming the model_type otherwise) and an *ForPreTraining architecture (or none
 // listed) and reads the top-level tensors discriminator_predictions.dense.{weight [H, H], bias
 // [H]} and discriminator_predictions.dense_prediction.{weight [1, H], bias [1]} (kNotFound naming
 // a missing one, kFormat a wrong shape). run() gives, per token, Hugging Face's logit

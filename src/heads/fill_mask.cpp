@@ -8,57 +8,12 @@
 #include "kernels/kernels.h"
 #include "lightbert/error.h"
 #include "models/model_families.h"
-#include "ops/activation.h"
 
 namespace lightbert::heads {
 
-namespace {
-
-// One family's masked-LM head as Hugging Face names it.
-struct MlmLayout {
-  const char* model_type;
-  const char* dense;         // Linear prefix, H -> E
-  const char* norm;          // LayerNorm prefix ([E])
-  const char* decoder;       // untied decoder weight [V, E]
-  const char* bias;          // [V]
-  const char* bias_alt;      // the same bias under the decoder's name, or nullptr
-  bool exact_gelu;           // false: config.hidden_act (DistilBERT's `activation`)
-  bool fixed_eps;            // true: 1e-12 (DistilBERT), false: config.layer_norm_eps
-  bool to_embedding_size;    // the transform maps H -> config.embedding_size
-  bool pretraining_has_mlm;  // *ForPreTraining carries this head
-};
-
-constexpr MlmLayout kLayouts[] = {
-    {"bert", "cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm",
-     "cls.predictions.decoder.weight", "cls.predictions.bias", "cls.predictions.decoder.bias",
-     false, false, false, true},
-    {"roberta", "lm_head.dense", "lm_head.layer_norm", "lm_head.decoder.weight", "lm_head.bias",
-     "lm_head.decoder.bias", true, false, false, false},
-    {"xlm-roberta", "lm_head.dense", "lm_head.layer_norm", "lm_head.decoder.weight", "lm_head.bias",
-     "lm_head.decoder.bias", true, false, false, false},
-    {"distilbert", "vocab_transform", "vocab_layer_norm", "vocab_projector.weight",
-     "vocab_projector.bias", nullptr, false, true, false, false},
-    {"albert", "predictions.dense", "predictions.LayerNorm", "predictions.decoder.weight",
-     "predictions.bias", "predictions.decoder.bias", false, false, true, true},
-    {"electra", "generator_predictions.dense", "generator_predictions.LayerNorm",
-     "generator_lm_head.weight", "generator_lm_head.bias", nullptr, true, false, true, false},
-};
-
-const MlmLayout& layout_of(const std::string& dir, const ModelConfig& config) {
-  std::string known;
-  for (const MlmLayout& l : kLayouts) {
-    if (config.model_type == l.model_type) return l;
-    known += (known.empty() ? "" : ", ") + std::string(l.model_type);
-  }
-  throw Error(ErrorCode::kUnsupported, dir + ": fill-mask has no head for model_type '" +
-                                           config.model_type + "' (supported: " + known + ")");
-}
-
-}  // namespace
-
 MaskedLmHead MaskedLmHead::load(const std::string& dir, const ModelConfig& config) {
   const std::string task = "fill-mask";
-  const MlmLayout& l = layout_of(dir, config);
+  const formats::MlmLayout& l = head_family(dir, config, task).mlm;
   if (l.pretraining_has_mlm) {
     require_task(dir, config, task, {"ForMaskedLM", "ForPreTraining"});
   } else {
@@ -73,8 +28,8 @@ MaskedLmHead MaskedLmHead::load(const std::string& dir, const ModelConfig& confi
   MaskedLmHead m;
   m.dense = read_linear(ck, l.dense, e, h, task, config);
   std::vector<int64_t> es{e};
-  m.ln_gamma = read_head_tensor(ck, std::string(l.norm) + ".weight", es, task, config);
-  m.ln_beta = read_head_tensor(ck, std::string(l.norm) + ".bias", es, task, config);
+  m.ln_gamma = read_head_tensor(ck, l.norm + ".weight", es, task, config);
+  m.ln_beta = read_head_tensor(ck, l.norm + ".bias", es, task, config);
   std::vector<int64_t> ws{v, e}, bs{v};
   std::vector<float> decoder;  // [V, E]
   if (ck.has(l.decoder)) {
@@ -92,14 +47,14 @@ MaskedLmHead MaskedLmHead::load(const std::string& dir, const ModelConfig& confi
     decoder = tied.read_f32(tied_name, ws);
   }
 
-  const char* bias_name =
-      l.bias_alt != nullptr && !ck.has(l.bias) && ck.has(l.bias_alt) ? l.bias_alt : l.bias;
+  const std::string& bias_name =
+      !l.bias_alt.empty() && !ck.has(l.bias) && ck.has(l.bias_alt) ? l.bias_alt : l.bias;
   const std::vector<float> bias = read_head_tensor(ck, bias_name, bs, task, config);
   m.decoder =
       kernels::pack_weights(decoder.data(), v, e, bias.data(), kernels::active_kernels().gemm_nr);
   m.vocab_size = static_cast<int>(v);
-  m.act = l.exact_gelu ? kernels::Act::kGelu : ops::kernel_activation(config.hidden_act);
-  m.eps = l.fixed_eps ? 1e-12 : config.layer_norm_eps;
+  m.act = head_activation(l.act, config);
+  m.eps = l.fixed_eps > 0.0 ? l.fixed_eps : config.layer_norm_eps;
   return m;
 }
 

@@ -1,5 +1,6 @@
 // heads/fill_mask.h: the masked-LM prediction head of each model family, for mask rows only.
-// Contract: load() picks the family's layout from config.model_type (a table in fill_mask.cpp,
+// Contract: load() takes the layout of config.model_type's row of the family table
+// (formats/model_family.h, MlmLayout;
 // names as Hugging Face saves them):
 //   bert        cls.predictions.transform.dense [H, H], .transform.LayerNorm, decoder
 //               cls.predictions.decoder.weight, bias cls.predictions.bias (or .decoder.bias);

@@ -7,6 +7,7 @@
 #include "formats/model_file.h"
 #include "lightbert/error.h"
 #include "models/model_file_loader.h"
+#include "ops/activation.h"
 
 namespace lightbert::heads {
 
@@ -122,6 +123,28 @@ std::vector<size_t> code_point_offsets(const std::string& s) {
   }
   pos.push_back(s.size());
   return pos;
+}
+
+const formats::FamilyDescriptor& head_family(const std::string& dir, const ModelConfig& config,
+                                             const std::string& task) {
+  if (const formats::FamilyDescriptor* f = formats::find_family(config.model_type)) return *f;
+  throw Error(ErrorCode::kUnsupported,
+              dir + ": " + task + " has no head for model_type '" + config.model_type +
+                  "' (supported: " + formats::supported_model_types() + ")");
+}
+
+kernels::Act head_activation(formats::HeadActivation act, const ModelConfig& config) {
+  switch (act) {
+    case formats::HeadActivation::kTanh:
+      return kernels::Act::kTanh;
+    case formats::HeadActivation::kGelu:
+      return kernels::Act::kGelu;
+    case formats::HeadActivation::kRelu:
+      return kernels::Act::kRelu;
+    case formats::HeadActivation::kConfig:
+      break;
+  }
+  return ops::kernel_activation(config.hidden_act);
 }
 
 double activate(kernels::Act act, double v) {

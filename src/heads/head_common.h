@@ -6,7 +6,9 @@
 // Linear is y = x W^T + b accumulated in double (head work is a few rows); activate() is the
 // heads' one scalar activation (in double: exact erf GELU, tanh GELU, ReLU, tanh, identity; the
 // same kernels::Act the encoder's kernels take). label_name() follows config id2label with
-// Hugging Face's LABEL_i default.
+// Hugging Face's LABEL_i default. head_family() is config.model_type's row of the family table
+// (formats/model_family.h), where every head finds its tensor names; a model_type without a row
+// throws kUnsupported naming the folder, the task, the model_type and the supported ones.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "formats/checkpoint.h"
+#include "formats/model_family.h"
 #include "kernels/kernels.h"
 #include "lightbert/config.h"
 
@@ -54,6 +57,12 @@ Linear read_linear(const formats::Checkpoint& ck, const std::string& prefix, int
                    const std::string& task, const ModelConfig& config);
 
 double activate(kernels::Act act, double v);
+
+const formats::FamilyDescriptor& head_family(const std::string& dir, const ModelConfig& config,
+                                             const std::string& task);
+
+// A row's head activation as a kernel activation (kConfig: config.hidden_act).
+kernels::Act head_activation(formats::HeadActivation act, const ModelConfig& config);
 
 // Numerically stable softmax / logistic of n floats (double internally).
 void softmax(const float* x, size_t n, float* y);

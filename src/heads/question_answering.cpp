@@ -32,7 +32,8 @@ QaHead QaHead::load(const std::string& dir, const ModelConfig& config) {
   require_task(dir, config, task, {"ForQuestionAnswering"});
   formats::Checkpoint ck = open_head_checkpoint(dir);
   QaHead h;
-  h.qa_outputs = read_linear(ck, "qa_outputs", 2, config.hidden_size, task, config);
+  h.qa_outputs = read_linear(ck, head_family(dir, config, task).qa_outputs, 2, config.hidden_size,
+                             task, config);
   return h;
 }
 

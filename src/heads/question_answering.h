@@ -1,6 +1,7 @@
 // heads/question_answering.h: BertForQuestionAnswering's head and the question-answering
 // pipeline's span selection.
-// Contract: load() reads qa_outputs.weight [2, H] and qa_outputs.bias [2]; run() gives start and
+// Contract: load() reads qa_outputs.weight [2, H] and qa_outputs.bias [2] (the name: the family
+// row's qa_outputs, formats/model_family.h); run() gives start and
 // end logits per token. best_spans() is Hugging Face's select_starts_ends + decode_spans +
 // get_indices(align_to_words=True) for one window: only context tokens (sequence id 1) and
 // [CLS] take part in the two softmaxes (the others are masked to -10000 as HF does, which

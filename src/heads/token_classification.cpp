@@ -120,7 +120,8 @@ TokenClassificationHead TokenClassificationHead::load(const std::string& dir,
   require_task(dir, config, task, {"ForTokenClassification"});
   formats::Checkpoint ck = open_head_checkpoint(dir);
   TokenClassificationHead h;
-  h.classifier = read_linear(ck, "classifier", -1, config.hidden_size, task, config);
+  h.classifier = read_linear(ck, head_family(dir, config, task).token_classifier, -1,
+                             config.hidden_size, task, config);
   h.crf = read_crf(ck, h.classifier.out, config);
   for (int i = 0; i < h.classifier.out; ++i) h.labels.push_back(label_name(config, i));
   return h;

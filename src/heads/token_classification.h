@@ -1,6 +1,7 @@
 // heads/token_classification.h: BertForTokenClassification's head (optionally with a CRF) and
 // the token-classification (NER) pipeline's post-processing.
-// Contract: load() reads classifier.weight [L, H] / classifier.bias [L] and, when present, the
+// Contract: load() reads classifier.weight [L, H] / classifier.bias [L] (the name: the family
+// row's token_classifier, formats/model_family.h) and, when present, the
 // pytorch-crf tensors crf.{transitions,start_transitions,end_transitions}. tag() gives each
 // token's label: argmax of its logits, or the CRF's Viterbi path over the whole sequence
 // ([CLS] and [SEP] included). entities() is Hugging Face's TokenClassificationPipeline

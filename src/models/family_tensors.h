@@ -1,7 +1,7 @@
 // models/family_tensors.h: the checkpoint readers of the non-BERT families, and the helpers they
 // share, each mapping Hugging Face's names onto EncoderTensors (models/encoder_tensors.h).
-// Contract: names are canonical, without the base-model prefix (the registry, model_families.h,
-// sets the Checkpoint's prefixes: "roberta.", "distilbert.", "electra.", "albert."); every
+// Contract: names are canonical, without the base-model prefix (model_families.h sets the
+// Checkpoint's prefixes from the family table row: "roberta.", "distilbert.", ...); every
 // tensor is shape-checked against the config and a missing or mis-shaped one throws
 // lightbert::Error naming it. Tensors the encoder does not use (task heads) are ignored.
 //  - read_roberta_tensors (roberta_tensors.cpp): BERT names; positions offset by pad + 1.

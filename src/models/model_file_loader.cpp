@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "formats/json_text.h"
+#include "formats/model_family.h"
 #include "formats/model_file.h"
 #include "formats/safetensors.h"
 #include "lightbert/error.h"
@@ -364,12 +365,12 @@ formats::Checkpoint open_model_file_checkpoint(const std::string& path) {
   t.file = path;
   const uint64_t want = static_cast<uint64_t>(t.numel()) * 4;
   const bool has_mlm = std::any_of(tensors.begin(), tensors.end(), [](const auto& x) {
-    // The masked-LM heads of heads/fill_mask.cpp: BERT, RoBERTa / XLM-R, ELECTRA's generator,
-    // ALBERT, DistilBERT.
-    for (const char* p :
-         {"cls.predictions.", "lm_head.", "generator_lm_head.", "generator_predictions.",
-          "predictions.", "vocab_transform.", "vocab_projector."}) {
-      if (x.name.rfind(p, 0) == 0) return true;
+    // The masked-LM head of any family (the rows' MlmLayout, formats/model_family.h).
+    for (const formats::FamilyDescriptor& f : formats::families()) {
+      for (const std::string* p : {&f.mlm.dense, &f.mlm.norm, &f.mlm.decoder, &f.mlm.bias,
+                                   &f.mlm.bias_alt}) {
+        if (!p->empty() && x.name.rfind(*p, 0) == 0) return true;
+      }
     }
     return false;
   });

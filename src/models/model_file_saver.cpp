@@ -5,9 +5,10 @@
 // each module's config.json, a Dense module's model.safetensors or pytorch_model.bin,
 // sentence_bert_config.json,
 // config_sentence_transformers.json) that exist; head tensors are the float tensors outside the
-// encoder (not under embeddings., encoder., pooler., or a family prefix such as bert.), stored
-// as F32. The edited config.json keeps the family's own field for the depth (DistilBERT's
-// n_layers, the others' num_hidden_layers).
+// encoder (not under models::encoder_tensor_prefixes(): every family row's checkpoint prefix and
+// encoder modules, formats/model_family.h), stored as F32. The edited config.json keeps the
+// family's own field for the depth (the row's depth_field: DistilBERT's n_layers, the others'
+// num_hidden_layers).
 #include <sys/stat.h>
 
 #include <fstream>
@@ -19,6 +20,7 @@
 #include "formats/json_limits.h"
 #include "formats/model_file.h"
 #include "lightbert/error.h"
+#include "formats/model_family.h"
 #include "models/model_families.h"
 #include "models/model_file_loader.h"
 #include "runtime/thread_pool.h"
@@ -57,10 +59,7 @@ constexpr const char* kSmallFiles[] = {
 };
 
 bool is_encoder_tensor(const std::string& name) {
-  static const char* kPrefixes[] = {
-      "embeddings.", "embeddings_project.", "encoder.", "pooler.",  "transformer.", "bert.",
-      "roberta.",    "distilbert.",         "albert.",  "electra.", "position_ids"};
-  for (const char* p : kPrefixes) {
+  for (const std::string& p : encoder_tensor_prefixes()) {
     if (name.rfind(p, 0) == 0) return true;
   }
   return false;
@@ -166,9 +165,9 @@ std::string edited_config_json(const std::string& original, const ModelConfig& c
   formats::check_json_depth(original, "config.json");
   json j = json::parse(original, nullptr, false);
   if (!j.is_object()) throw Error(ErrorCode::kFormat, "config.json: not a JSON object");
-  // DistilBertConfig reads n_layers (num_hidden_layers is only its attribute_map alias).
-  j[config.model_type == "distilbert" ? "n_layers" : "num_hidden_layers"] =
-      config.num_hidden_layers;
+  // The family's own depth field: DistilBertConfig reads n_layers (num_hidden_layers is only its
+  // attribute_map alias).
+  j[formats::family(config.model_type).depth_field] = config.num_hidden_layers;
   json pruned = json::object();
   for (const auto& [layer, heads] : config.pruned_heads) pruned[std::to_string(layer)] = heads;
   if (pruned.empty()) {

@@ -36,6 +36,9 @@ namespace {
 constexpr char32_t kUnderline = 0x2581;  // U+2581, SentencePiece's word boundary mark
 constexpr int kXlmrOffset = 1;           // fairseq: SentencePiece id k >= 3 -> k + 1
 const char* const kFairseq[4] = {"<s>", "<pad>", "</s>", "<unk>"};
+constexpr int kCamembertOffset = 4;  // CamembertTokenizer.fairseq_offset: SentencePiece id k -> k + 4
+const char* const kCamembertFixed[5] = {"<s>NOTUSED", "<pad>", "</s>NOTUSED", "<unk>",
+                                        "<unk>NOTUSED"};
 
 // Python's str.isspace: White_Space plus the information separators U+001C..U+001F.
 bool py_space(char32_t c) {
@@ -262,6 +265,11 @@ std::shared_ptr<const SentencePieceModel> SentencePieceModel::load(const std::st
   if (options.family == SpmFamily::kAlbert) {
     for (int i = 0; i < n; ++i) m->vocab_.push_back(sp.IdToPiece(i));
     m->unk_id_ = sp.unk_id();
+  } else if (options.family == SpmFamily::kCamembert) {
+    m->vocab_.assign(kCamembertFixed, kCamembertFixed + 5);
+    for (int i = 1; i < n; ++i) m->vocab_.push_back(sp.IdToPiece(i));
+    m->vocab_.push_back("<mask>");  // id n + 4
+    m->unk_id_ = 3;
   } else {
     if (n < 3) throw Error(ErrorCode::kFormat, path + ": fewer than 3 pieces");
     m->vocab_.assign(kFairseq, kFairseq + 4);
@@ -276,7 +284,9 @@ SentencePieceModel::~SentencePieceModel() = default;
 
 int32_t SentencePieceModel::to_id(int spm_id) const {
   if (options_.family == SpmFamily::kAlbert) return spm_id;
-  return spm_id == 0 ? unk_id_ : spm_id + kXlmrOffset;  // as XLMRobertaTokenizer: 0 -> <unk>
+  // As XLMRobertaTokenizer / CamembertTokenizer: SentencePiece's 0 (its <unk>) -> <unk>.
+  if (spm_id == 0) return unk_id_;
+  return spm_id + (options_.family == SpmFamily::kCamembert ? kCamembertOffset : kXlmrOffset);
 }
 
 // AlbertTokenizer.preprocess_text (after the tokenizer's own per-character lower-casing):

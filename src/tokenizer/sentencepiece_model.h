@@ -1,13 +1,15 @@
 // tokenizer/sentencepiece_model.h: SentencePiece models (libsentencepiece) with Hugging Face's
-// slow-tokenizer rules around them: AlbertTokenizer (spiece.model) and XLMRobertaTokenizer
-// (sentencepiece.bpe.model with fairseq's id mapping).
+// slow-tokenizer rules around them: AlbertTokenizer (spiece.model), XLMRobertaTokenizer and
+// CamembertTokenizer (sentencepiece.bpe.model with fairseq's id mappings).
 // Contract: load() reads a .model file (kIo / kFormat errors name it). vocab() is the vocabulary
 // in lightbert ids: ALBERT uses the SentencePiece ids; XLM-R puts <s> <pad> </s> <unk> at 0-3,
-// SentencePiece id k >= 3 at k + 1 and <mask> last. encode() tokenizes one section of text (no
+// SentencePiece id k >= 3 at k + 1 and <mask> last; CamemBERT puts <s>NOTUSED <pad> </s>NOTUSED
+// <unk> <unk>NOTUSED at 0-4, SentencePiece id k >= 1 at k + 4 and <mask> last (both map
+// SentencePiece's id 0 to <unk>). encode() tokenizes one section of text (no
 // added tokens in it): ALBERT first applies AlbertTokenizer.preprocess_text (strip and collapse
 // whitespace, `` and '' -> ", NFKD and combining marks dropped unless keep_accents, lower-case
 // when do_lower_case) and re-splits pieces ending in digit + "," as AlbertTokenizer._tokenize
-// does; XLM-R passes the text unchanged. Offsets are the code point span (in the caller's text)
+// does; XLM-R and CamemBERT pass the text unchanged. Offsets are the code point span (in the caller's text)
 // of each piece's SentencePiece surface, the whitespace it absorbed included; an empty surface
 // gives an empty span. A run of 3+ code points that no piece contains (one <unk> piece however
 // long) reaches libsentencepiece, which is quadratic in it, as its first and last code point:
@@ -23,7 +25,7 @@
 
 namespace lightbert::tokenizer {
 
-enum class SpmFamily { kAlbert, kXlmRoberta };
+enum class SpmFamily { kAlbert, kXlmRoberta, kCamembert };
 
 struct SpmOptions {
   SpmFamily family = SpmFamily::kAlbert;

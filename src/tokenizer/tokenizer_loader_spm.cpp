@@ -1,13 +1,17 @@
-// tokenizer/tokenizer_loader_spm.cpp: SentencePiece folders (ALBERT, XLM-R).
-// Contract: the family comes from tokenizer_config.json's tokenizer_class (Albert*, XLMRoberta*;
-// another class is kUnsupported) or, without one, from the file name: spiece.model is ALBERT
+// tokenizer/tokenizer_loader_spm.cpp: SentencePiece folders (ALBERT, XLM-R, CamemBERT).
+// Contract: the family is the SentencePiece row of the family table (formats/model_family.h)
+// whose tokenizer_class starts tokenizer_config.json's tokenizer_class (Albert*, XLMRoberta*;
+// another class is kUnsupported) or, without one, whose tokenizer_file is the model file's
+// name: spiece.model is ALBERT
 // (ids as in the model, [CLS] A [SEP] B [SEP] with type ids 0/1, do_lower_case default true,
 // keep_accents default false, remove_space default true), sentencepiece.bpe.model is XLM-R
-// (fairseq ids, <s> A </s></s> B </s> with type ids 0, no lower-casing). The special tokens
+// (fairseq ids, <s> A </s></s> B </s> with type ids 0, no lower-casing); CamemBERT is XLM-R with
+// CamembertTokenizer's ids (a class of a kSentencePieceCamembert row). The special tokens
 // (tokenizer_config.json / special_tokens_map.json, or added_tokens_decoder) are added tokens
 // matched on the raw text; the mask token strips the whitespace on its left.
 #include <string>
 
+#include "formats/model_family.h"
 #include "lightbert/error.h"
 #include "tokenizer/loader_json.h"
 #include "tokenizer/tokenizer_loaders.h"
@@ -16,25 +20,62 @@ namespace lightbert::tokenizer::loader {
 
 using nlohmann::json;
 
+namespace {
+
+bool is_sentencepiece(const formats::FamilyDescriptor& f) {
+  return f.tokenizer_kind == formats::TokenizerKind::kSentencePieceAlbert ||
+         f.tokenizer_kind == formats::TokenizerKind::kSentencePieceXlmr ||
+         f.tokenizer_kind == formats::TokenizerKind::kSentencePieceCamembert;
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The SentencePiece row whose tokenizer_class starts `cls`, or without a class the first whose
+// tokenizer_file names the model file; nullptr when none.
+const formats::FamilyDescriptor* sentencepiece_family(const std::string& cls,
+                                                      const std::string& model_path) {
+  for (const formats::FamilyDescriptor& f : formats::families()) {
+    if (!is_sentencepiece(f)) continue;
+    if (cls.empty()
+            ? ends_with(model_path, "/" + f.tokenizer_file) || model_path == f.tokenizer_file
+            : cls.rfind(f.tokenizer_class, 0) == 0) {
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 void read_sentencepiece(const std::string& dir, const std::string& model_path,
                         TokenizerSpec& spec) {
   const std::string config_path = dir + "/tokenizer_config.json";
   const json cfg = file_exists(config_path) ? parse_json(config_path) : json::object();
   SpmOptions options;
   const std::string cls = get_string(cfg, "tokenizer_class", "", config_path);
-  if (cls.rfind("Albert", 0) == 0) {
-    options.family = SpmFamily::kAlbert;
-  } else if (cls.rfind("XLMRoberta", 0) == 0) {
-    options.family = SpmFamily::kXlmRoberta;
-  } else if (!cls.empty()) {
+  const formats::FamilyDescriptor* family = sentencepiece_family(cls, model_path);
+  if (family == nullptr) {
+    std::string known;
+    for (const formats::FamilyDescriptor& f : formats::families()) {
+      if (is_sentencepiece(f)) known += (known.empty() ? "" : ", ") + f.tokenizer_class;
+    }
     bad_field(config_path, "tokenizer_class",
-              "\"" + cls + "\" is not supported with a SentencePiece model (Albert, XLMRoberta)",
+              "\"" + cls + "\" is not supported with a SentencePiece model (" + known + ")",
               ErrorCode::kUnsupported);
-  } else {
-    const bool bpe_name =
-        model_path.size() >= 23 &&
-        model_path.compare(model_path.size() - 23, 23, "sentencepiece.bpe.model") == 0;
-    options.family = bpe_name ? SpmFamily::kXlmRoberta : SpmFamily::kAlbert;
+  }
+  switch (family->tokenizer_kind) {
+    case formats::TokenizerKind::kSentencePieceAlbert:
+      options.family = SpmFamily::kAlbert;
+      break;
+    case formats::TokenizerKind::kSentencePieceCamembert:
+      options.family = SpmFamily::kCamembert;
+      break;
+    default:
+      options.family = SpmFamily::kXlmRoberta;
+      break;
   }
   const bool albert = options.family == SpmFamily::kAlbert;
 

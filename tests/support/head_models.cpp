@@ -98,6 +98,7 @@ std::string family_head_folder(const std::string& family, const std::string& fix
   const std::string tok = family == "roberta"       ? "tokenizers/roberta-tiny"
                           : family == "xlm-roberta" ? "tokenizers/xlmr-tiny"
                           : family == "albert"      ? "tokenizers/albert-tiny"
+                          : family == "camembert"   ? "tokenizers/camembert-tiny"
                                                     : "";
   if (tok.empty()) {
     for (const char* f : {"vocab.txt", "tokenizer_config.json"}) {

@@ -1,8 +1,10 @@
 // tests/unit/families_test.cpp: the non-BERT families (RoBERTa / XLM-R, DistilBERT, ELECTRA,
 // ALBERT) loaded from their Hugging Face layouts (tests/data/families/*, written by
 // tools/make_family_models.py) against golden outputs of the independent PyTorch reference
-// (tools/family_reference.py, HF modeling_<family>.py math, float64, padded + masked), on every
-// kernel table this CPU runs; family-specific input rules (RoBERTa's shorter maximum length,
+// (tools/family_reference.py, HF modeling_<family>.py math, float64, padded + masked), and
+// CamemBERT's (camembert*, one row of the family table) against transformers' own Camembert
+// classes (tools/make_hf_family_models.py: hidden states, pooler, classification and masked-LM
+// logits at every token), on every kernel table this CPU runs; family-specific input rules (RoBERTa's shorter maximum length,
 // DistilBERT ignoring token types); config and checkpoint errors naming the field or tensor.
 #include <gtest/gtest.h>
 
@@ -18,6 +20,7 @@
 
 #include "support/kernel_variants.h"
 #include "heads/classification.h"
+#include "heads/fill_mask.h"
 #include "kernels/kernels.h"
 #include "lightbert/config.h"
 #include "lightbert/encoder.h"
@@ -34,13 +37,15 @@ using testing::write_file;
 
 const char* const kFixtures[] = {"roberta",     "distilbert",     "distilbert-sinusoidal",
                                  "electra",     "albert",         "roberta-cls",
-                                 "electra-cls", "distilbert-cls", "albert-cls"};
+                                 "electra-cls", "distilbert-cls", "albert-cls",
+                                 "camembert",   "camembert-cls",  "camembert-mlm"};
 
 struct GoldenCase {
   std::string name;
   SequenceBatch batch;
   std::vector<float> hidden, pooler;  // pooler empty when the family has none
   std::vector<float> logits;          // *-cls fixtures: [B, labels]
+  std::vector<float> mlm_logits;      // *-mlm fixtures: [tokens, V] at every real token
 };
 
 std::vector<GoldenCase> golden_cases(const std::string& fixture) {
@@ -64,6 +69,7 @@ std::vector<GoldenCase> golden_cases(const std::string& fixture) {
     g.hidden = slice(c["last_hidden_state"]);
     if (c.contains("pooler_output")) g.pooler = slice(c["pooler_output"]);
     if (c.contains("logits")) g.logits = slice(c["logits"]);
+    if (c.contains("mlm_logits")) g.mlm_logits = slice(c["mlm_logits"]);
     cases.push_back(std::move(g));
   }
   return cases;
@@ -180,7 +186,7 @@ TEST_P(FamilyGoldenTest, UnprefixedCheckpointsLoad) {
 // DistilBERT read the first token's state (their checkpoints have no pooler), ALBERT the pooler.
 TEST_P(FamilyGoldenTest, SequenceClassificationHeadsMatchPyTorch) {
   const kernels::KernelTable& table = kernels::kernels_by_name(GetParam());
-  for (const std::string family : {"roberta", "electra", "distilbert", "albert"}) {
+  for (const std::string family : {"roberta", "electra", "distilbert", "albert", "camembert"}) {
     const std::string dir = test_data("families/" + family + "-cls");
     const GoldenCase g = golden_cases(family + "-cls")[0];
     auto model = models::BertModel::load(dir, table, 1);
@@ -201,6 +207,35 @@ TEST_P(FamilyGoldenTest, SequenceClassificationHeadsMatchPyTorch) {
     EXPECT_LE(d, 1e-4) << GetParam() << " " << family;
     std::printf("[families] %s %s-cls: classification logits max abs diff %.3g\n",
                 GetParam().c_str(), family.c_str(), d);
+  }
+}
+
+// The *ForMaskedLM head at every token of the fixtures made by transformers' own classes
+// (tools/make_hf_family_models.py), the decoder tied to the word embeddings.
+TEST_P(FamilyGoldenTest, MaskedLmHeadsMatchTransformers) {
+  const kernels::KernelTable& table = kernels::kernels_by_name(GetParam());
+  for (const std::string family : {"camembert"}) {
+    const std::string dir = test_data("families/" + family + "-mlm");
+    const GoldenCase g = golden_cases(family + "-mlm")[0];
+    auto model = models::BertModel::load(dir, table, 1);
+    const auto head = heads::MaskedLmHead::load(dir, model->config());
+    EncoderOutput out;
+    model->forward(g.batch, out);
+    const size_t v = static_cast<size_t>(model->config().vocab_size);
+    const size_t tokens = g.batch.input_ids.size(), h = static_cast<size_t>(out.hidden_size);
+    ASSERT_EQ(g.mlm_logits.size(), tokens * v);
+    std::vector<const float*> rows;
+    std::vector<float*> outs;
+    std::vector<float> logits(tokens * v);
+    for (size_t t = 0; t < tokens; ++t) {
+      rows.push_back(out.last_hidden_state.data() + t * h);
+      outs.push_back(logits.data() + t * v);
+    }
+    head.logits(rows, outs);
+    const double d = max_abs_diff(logits, g.mlm_logits);
+    EXPECT_LE(d, 1e-4) << GetParam() << " " << family;
+    std::printf("[families] %s %s-mlm: masked-LM logits max abs diff %.3g\n", GetParam().c_str(),
+                family.c_str(), d);
   }
 }
 

@@ -1,6 +1,7 @@
 // tests/unit/fill_mask_families_test.cpp: fill-mask on every model family against the golden
 // outputs of tools/make_mlm_family_models.py (tests/data/families/<family>-mlm, joined with the
-// family's test tokenizer): the tokenizer's ids equal the reference tokenizer's, the logits at
+// family's test tokenizer; camembert-mlm's from transformers' own CamembertForMaskedLM and
+// fill-mask pipeline, tools/make_hf_family_models.py): the tokenizer's ids equal the reference tokenizer's, the logits at
 // each mask are within 1e-4 of the float64 PyTorch port of the family's *ForMaskedLM head
 // (RoBERTa / XLM-R lm_head, DistilBERT vocab_*, ALBERT predictions H -> E, ELECTRA's generator
 // head H -> E; roberta-mlm with an untied decoder weight), the top-5 ids are the same and
@@ -41,7 +42,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 constexpr double kTol = 1e-4;
-const char* const kFamilies[] = {"roberta", "xlm-roberta", "distilbert", "albert", "electra"};
+const char* const kFamilies[] = {"roberta",  "xlm-roberta", "distilbert",
+                                 "albert",   "electra",     "camembert"};
 
 std::vector<json> jsonl(const std::string& path) {
   return read_jsonl(path);

@@ -18,6 +18,7 @@
 #include "lightbert/error.h"
 #include "lightbert/tokenizer.h"
 #include "support/test_paths.h"
+#include "tokenizer/sentencepiece_model.h"
 
 namespace {
 
@@ -157,6 +158,93 @@ TEST(TokenizerSpm, LongUnknownRunIsOnePiece) {
       EXPECT_EQ(e.offsets[i], std::make_pair(int32_t{3}, int32_t{200003})) << name;
     }
     EXPECT_EQ(unk, 1u) << name;
+  }
+}
+
+// A CamemBERT folder as transformers' CamembertTokenizer saves it (tokenizer_class
+// CamembertTokenizer: the camembert row of the family table) against that slow tokenizer's ids,
+// type ids and longest_first cut at 32 (tools/tokenizer_camembert_golden.py); the offsets are
+// XLM-R's (the same SentencePiece model, pieces and text rules), checked against their own
+// reference in XlmRobertaParity.
+TEST(TokenizerSpm, CamembertParity) {
+  const auto cam = Tokenizer::from_folder(folder("camembert-tiny"));
+  const auto xlmr = Tokenizer::from_folder(folder("xlmr-tiny"));
+  EXPECT_EQ(cam.cls_id(), 5);
+  EXPECT_EQ(cam.sep_id(), 6);
+  EXPECT_EQ(cam.pad_id(), 1);
+  EXPECT_EQ(cam.unk_id(), 3);
+  EXPECT_EQ(cam.mask_id(), 1204);
+  const auto corpus = read_jsonl(lt::test_data("tokenizer/corpus.jsonl"));
+  const auto full = read_jsonl(lt::test_data("tokenizers/expected_camembert-tiny.jsonl"));
+  const auto max32 = read_jsonl(lt::test_data("tokenizers/expected_camembert-tiny_max32.jsonl"));
+  ASSERT_GE(corpus.size(), 500u);
+  ASSERT_EQ(full.size(), corpus.size());
+  ASSERT_EQ(max32.size(), corpus.size());
+  lightbert::EncodeOptions untruncated;
+  untruncated.truncation = false;
+  lightbert::EncodeOptions truncated;
+  truncated.max_length = 32;
+  size_t bad = 0;
+  for (size_t line = 0; line < corpus.size(); ++line) {
+    const json& in = corpus[line];
+    const std::string text = in["text"].get<std::string>();
+    const bool is_pair = in.contains("text_pair");
+    const std::string pair = is_pair ? in["text_pair"].get<std::string>() : "";
+    auto enc = [&](const Tokenizer& t, const lightbert::EncodeOptions& o) {
+      return is_pair ? t.encode_pair(text, pair, o) : t.encode(text, o);
+    };
+    const auto got = enc(cam, untruncated);
+    const bool ok = got.input_ids == full[line]["input_ids"].get<std::vector<int32_t>>() &&
+                    got.token_type_ids ==
+                        full[line]["token_type_ids"].get<std::vector<int32_t>>() &&
+                    got.offsets == enc(xlmr, untruncated).offsets &&
+                    enc(cam, truncated).input_ids ==
+                        max32[line]["input_ids"].get<std::vector<int32_t>>();
+    if (!ok && bad++ == 0) {
+      ADD_FAILURE() << "corpus line " << line + 1 << ": " << in.dump() << "\n  expected "
+                    << full[line]["input_ids"].dump() << "\n  got " << json(got.input_ids).dump();
+    }
+  }
+  EXPECT_EQ(bad, 0u) << "of " << corpus.size() << " lines";
+}
+
+// CamembertTokenizer's ids (transformers 4.40, tokenization_camembert.py): <s>NOTUSED <pad>
+// </s>NOTUSED <unk> <unk>NOTUSED at 0-4, SentencePiece id k >= 1 at k + 4 (XLM-R: k >= 3 at
+// k + 1), SentencePiece's <unk> (0) at <unk>, <mask> last; the same pieces as XLM-R's.
+TEST(TokenizerSpm, CamembertIdLayout) {
+  using lightbert::tokenizer::SentencePieceModel;
+  using lightbert::tokenizer::SpmFamily;
+  lightbert::tokenizer::SpmOptions o;
+  o.do_lower_case = false;
+  o.keep_accents = true;
+  o.remove_space = false;
+  const std::string path = folder("xlmr-tiny") + "/sentencepiece.bpe.model";
+  o.family = SpmFamily::kXlmRoberta;
+  const auto xlmr = SentencePieceModel::load(path, o);
+  o.family = SpmFamily::kCamembert;
+  const auto cam = SentencePieceModel::load(path, o);
+  const auto& xv = xlmr->vocab();
+  const auto& cv = cam->vocab();
+  ASSERT_GT(xv.size(), 10u);
+  EXPECT_EQ(std::vector<std::string>(cv.begin(), cv.begin() + 5),
+            (std::vector<std::string>{"<s>NOTUSED", "<pad>", "</s>NOTUSED", "<unk>",
+                                      "<unk>NOTUSED"}));
+  EXPECT_EQ(cv[5], "<s>");
+  EXPECT_EQ(cv[6], "</s>");
+  ASSERT_EQ(cv.size(), xv.size() + 3);
+  for (size_t k = 4; k + 1 < xv.size(); ++k) EXPECT_EQ(cv[k + 3], xv[k]) << k;
+  EXPECT_EQ(cv.back(), "<mask>");
+  EXPECT_EQ(cam->unk_id(), 3);
+  const std::u32string text = U"Bonjour le monde \u00e9t\u00e9 \u2603 42";
+  std::vector<lightbert::tokenizer::SpmPiece> xp, cp;
+  lightbert::tokenizer::SpmScratch scratch;
+  xlmr->encode(text.data(), 0, text.size(), scratch, xp);
+  cam->encode(text.data(), 0, text.size(), scratch, cp);
+  ASSERT_EQ(cp.size(), xp.size());
+  for (size_t i = 0; i < cp.size(); ++i) {
+    EXPECT_EQ(cp[i].id, xp[i].id == 3 ? 3 : xp[i].id + 3) << i;
+    EXPECT_EQ(cp[i].begin, xp[i].begin);
+    EXPECT_EQ(cp[i].end, xp[i].end);
   }
 }
 
