@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "server/api_error.h"
+#include "server/probes.h"
 
 namespace lightbert::server {
 
@@ -197,6 +198,10 @@ void HttpCore::wake() {
   (void)!::write(wake_fd_, &one, sizeof(one));
 }
 
+void HttpCore::begin_closing() {
+  closing_.store(true);
+}
+
 void HttpCore::begin_drain() {
   draining_.store(true);
   ready_cv_.notify_all();
@@ -298,7 +303,7 @@ bool HttpCore::frame_one(std::unique_ptr<Conn>& c) {
       return false;
     case FramedRequest::State::kComplete:
       c->buf.erase(0, r.consumed);
-      if (r.method == "GET" && r.target == "/health" && r.body.empty()) {
+      if (r.method == "GET" && is_probe_target(r.target) && r.body.empty()) {
         // Answered here, never queued behind requests waiting for a worker: the handler only
         // reads a flag, and the answer fits in the socket buffer.
         answer_inline(c, std::move(r));
@@ -323,7 +328,8 @@ void HttpCore::answer_inline(std::unique_ptr<Conn>& c, FramedRequest r) {
   tl_close_after = false;
   tl_target = r.target;
   ++c->served;
-  const bool close = !r.keep_alive || draining_.load() || c->served >= keep_alive_max_count_;
+  const bool close = !r.keep_alive || closing_.load() || draining_.load() ||
+                     c->served >= keep_alive_max_count_;
   MemoryStream strm(c->fd, canonical_request(r));
   bool connection_closed = false;
   const bool ok = process_request(strm, close, connection_closed, nullptr);
@@ -478,8 +484,8 @@ void HttpCore::serve(std::unique_ptr<Conn> c) {
     refuse(*c, status, message);
   } else {
     ++c->served;
-    const bool close = !req.keep_alive || draining_.load() || stopping_.load() ||
-                       c->served >= keep_alive_max_count_;
+    const bool close = !req.keep_alive || closing_.load() || draining_.load() ||
+                       stopping_.load() || c->served >= keep_alive_max_count_;
     MemoryStream strm(c->fd, canonical_request(req));
     req = FramedRequest{};  // the body now lives in the stream only
     bool connection_closed = false;
