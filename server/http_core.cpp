@@ -206,6 +206,11 @@ void HttpCore::begin_drain() {
   draining_.store(true);
   ready_cv_.notify_all();
   wake();
+  // Wait for the reception's last pass over its connections (requests already sent are framed
+  // and queued), so that shutdown_connections() finds them queued and answers them.
+  std::unique_lock<std::mutex> lock(mu_);
+  if (joined_) return;
+  drained_cv_.wait_for(lock, std::chrono::seconds(2), [this] { return drain_pass_done_; });
 }
 
 bool HttpCore::peer_closed() {
@@ -233,11 +238,15 @@ void HttpCore::close_after_response() {
 }
 
 bool HttpCore::process_and_close_socket(socket_t sock) {
-  // On the accept thread: hand the connection to the reception.
-  if (stopping_.load() || draining_.load() || open_.load() >= max_connections_) {
-    const std::string r = error_response(503, draining_.load()
-                                                   ? "the server is shutting down"
-                                                   : "too many open connections; retry later");
+  // On the accept thread: hand the connection to the reception (while draining too: a request
+  // already sent on it is answered, otherwise it is closed unanswered, which a proxy retries as
+  // a connection error; a 503 written before its request was read confuses proxies (nginx)).
+  if (stopping_.load()) {
+    ::close(sock);
+    return false;
+  }
+  if (open_.load() >= max_connections_) {
+    const std::string r = error_response(503, "too many open connections; retry later");
     send_all(sock, r.data(), r.size(), std::chrono::milliseconds(100));
     ::close(sock);
     if (on_rejected) on_rejected(503, 0.0);
@@ -365,10 +374,32 @@ void HttpCore::reception_loop() {
     }
     const bool draining = draining_.load();
     for (auto& c : conns) {
-      if (c && draining) close_conn(c);  // no complete request: closed at once
-      else if (c && !c->started && !c->buf.empty()) try_frame(c);  // a pipelined request
+      if (c && draining) {
+        // A request the client has already sent (in the socket's buffer, e.g. a proxy's request
+        // on a connection it just opened) is still answered; anything else is closed at once.
+        if (!c->lingering) {
+          for (;;) {
+            if (c->buf.size() > max_buffer) break;
+            const ssize_t n = ::recv(c->fd, chunk.data(), chunk.size(), MSG_DONTWAIT);
+            if (n > 0) c->buf.append(chunk.data(), static_cast<size_t>(n));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+          }
+          if (!c->buf.empty()) try_frame(c);
+        }
+        if (c) close_conn(c);
+      } else if (c && !c->started && !c->buf.empty()) {
+        try_frame(c);  // a pipelined request
+      }
     }
     conns.erase(std::remove(conns.begin(), conns.end(), nullptr), conns.end());
+    if (draining) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!drain_pass_done_) {
+        drain_pass_done_ = true;
+        drained_cv_.notify_all();
+      }
+    }
     if (stopping_.load()) break;
 
     fds.assign(1, pollfd{wake_fd_, POLLIN, 0});

@@ -22,9 +22,11 @@
 //    "Connection: close" and its connection is closed after it (the graceful part of draining:
 //    keep-alive clients learn to reconnect, at a moment without a request in flight); idle
 //    keep-alive connections stay until their next request or their idle timeout.
-//  - begin_drain(): connections without a complete request are closed at once, no new request
-//    is read, and requests already received are answered with "Connection: close"; stop()
-//    then ends the accept loop, waiting for the workers to finish.
+//  - begin_drain(): connections without a complete request are closed at once (after a last
+//    read: a request already in the socket's buffer counts as received; so for connections
+//    accepted meanwhile), no new request is read, and requests already received are answered with "Connection: close"; it returns once
+//    the reception has done that pass. stop() then ends the accept loop, waiting for the workers
+//    to finish.
 //  - After a request larger than 256 KiB the connection's buffer is released and free heap
 //    pages are returned to the system (malloc_trim), so RSS does not keep every thread's peak.
 //  - No SO_REUSEPORT: a second server cannot bind the same port.
@@ -105,6 +107,8 @@ class HttpCore : public httplib::Server {
   std::thread reception_;
   std::vector<std::thread> workers_;
   bool joined_ = false;
+  bool drain_pass_done_ = false;  // the reception has seen draining_ (under mu_)
+  std::condition_variable drained_cv_;
 };
 
 }  // namespace lightbert::server
