@@ -6,7 +6,8 @@
 // With DeferLoad the constructor only validates the options and sets up HTTP: start() then
 // serves while the model is not loaded yet (phase kLoading: the probes answer, /ready and /health
 // are 503 {"status":"loading"}, model endpoints and /info are 503 "unhealthy"), and load_model()
-// (any thread, once) loads it and turns the phase to kReady, or throws lightbert::Error.
+// (any thread, once) loads it and turns the phase to kReady, or throws lightbert::Error; the
+// object must not be shut down or destroyed while load_model() runs.
 // begin_drain() turns the phase to kDraining (/ready and /health 503 {"status":"stopping"}) while
 // everything keeps being served, each answer closing its connection ("Connection: close"); idle
 // keep-alive connections stay open until their next request or their idle timeout.
