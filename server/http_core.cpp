@@ -93,6 +93,19 @@ class MemoryStream : public httplib::Stream {
   void get_remote_ip_and_port(std::string& ip, int& port) const override { address(true, ip, port); }
   void get_local_ip_and_port(std::string& ip, int& port) const override { address(false, ip, port); }
   socket_t socket() const override { return fd_; }
+  // Turns the collected answer's keep-alive into "Connection: close" (its Keep-Alive header
+  // line becomes that one; without one, the line is added after the status line).
+  void mark_close() {
+    const size_t head_end = out_.find("\r\n\r\n");
+    if (head_end == std::string::npos) return;
+    const size_t ka = out_.find("\r\nKeep-Alive: ");
+    if (ka != std::string::npos && ka < head_end) {
+      const size_t eol = out_.find("\r\n", ka + 2);
+      out_.replace(ka + 2, eol - (ka + 2), "Connection: close");
+    } else if (out_.find("\r\nConnection: close\r\n") >= head_end) {
+      out_.insert(out_.find("\r\n") + 2, "Connection: close\r\n");
+    }
+  }
   bool flush(std::chrono::milliseconds timeout) {
     const bool ok = send_all(fd_, out_.data(), out_.size(), timeout);
     out_.clear();
@@ -515,12 +528,18 @@ void HttpCore::serve(std::unique_ptr<Conn> c) {
     refuse(*c, status, message);
   } else {
     ++c->served;
-    const bool close = !req.keep_alive || closing_.load() || draining_.load() ||
-                       stopping_.load() || c->served >= keep_alive_max_count_;
+    bool close = !req.keep_alive || closing_.load() || draining_.load() || stopping_.load() ||
+                 c->served >= keep_alive_max_count_;
     MemoryStream strm(c->fd, canonical_request(req));
     req = FramedRequest{};  // the body now lives in the stream only
     bool connection_closed = false;
     const bool ok = process_request(strm, close, connection_closed, nullptr);
+    if (!close && (closing_.load() || draining_.load() || stopping_.load())) {
+      // The drain began while the handler ran: say so in this answer, rather than closing a
+      // connection the client was told it may reuse (a proxy could send its next request on it).
+      strm.mark_close();
+      close = true;
+    }
     const bool sent = strm.flush(write_timeout);
     keep = ok && sent && !close && !connection_closed && !tl_close_after;
   }

@@ -20,7 +20,8 @@
 //    naming the fault, "Connection: close", and reported through `on_rejected`.
 //  - begin_closing(): everything is still served, but every answer from then on carries
 //    "Connection: close" and its connection is closed after it (the graceful part of draining:
-//    keep-alive clients learn to reconnect, at a moment without a request in flight); idle
+//    keep-alive clients learn to reconnect, at a moment without a request in flight; an answer
+//    whose handler was running when the drain began gets it too); idle
 //    keep-alive connections stay until their next request or their idle timeout.
 //  - begin_drain(): connections without a complete request are closed at once (after a last
 //    read: a request already in the socket's buffer counts as received; so for connections
