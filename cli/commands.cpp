@@ -40,7 +40,8 @@ const std::vector<Command>& commands() {
        "[--read-timeout 10] [--keep-alive-timeout 5] [--max-decompressed-bytes 2097152] "
        "[--max-header-bytes 16384] [--max-headers 64] [--max-connections 1024] "
        "[--header-timeout 5] [--body-timeout 10] [--max-request-tokens 262144] "
-       "[--max-qa-context-chars 100000] [--max-word-chars 0]",
+       "[--max-qa-context-chars 100000] [--max-word-chars 0] [--drain-seconds 0] "
+       "[--drain-timeout 30]",
        run_serve},
       {"convert",
        "convert IN_DIR OUT.lbt [--dtype fp32|bf16|int8] [--prune-heads \"L:H,H;L:H\" | "

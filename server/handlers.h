@@ -6,7 +6,6 @@
 // checks for its head and answers 404 "not_found" while the model has none.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <string>
 
@@ -29,7 +28,6 @@ struct ServerContext {
   int max_input_length;               // min(--max-input-length, the model's maximum)
   Pooling pooling;                    // the folder's default (sentence-transformers' or mean)
   const TaskHeads& heads;             // the task heads the model has (built at start)
-  std::atomic<bool> draining{false};  // set once shutdown begins
 };
 
 using Handler = void (*)(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
@@ -37,10 +35,7 @@ using Handler = void (*)(ServerContext& ctx, const httplib::Request& req, httpli
 void handle_embed(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
 void handle_openai_embeddings(ServerContext& ctx, const httplib::Request& req,
                               httplib::Response& res);
-void handle_health(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
 void handle_info(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
-void handle_metrics(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
-void handle_openapi(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
 void handle_predict(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
 void handle_ner(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
 void handle_qa(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);

@@ -1,32 +1,17 @@
-// server/handlers_info.cpp: GET /health, GET /info and GET /metrics.
-// /health: 200 {"status": "ok"}, or 503 {"status": "stopping"} once SIGTERM has arrived.
+// server/handlers_info.cpp: GET /info (the probes: probes.h; /metrics and /openapi.json are
+// answered in http_server.cpp, without the model).
 // /info: the model and server settings as JSON (model id and path, architecture, sizes (with
 // "embedding_size": the /embed vector width after sentence-transformers Dense modules), dtype,
 // max input length, pooling, normalize default, the task heads ("heads": names, "head_labels":
 // the classification heads' labels in id order; "classification_scores": sigmoid|softmax and
 // "crf": bool when those heads exist),
 // limits, version string with the kernel ISA).
-// /metrics: Prometheus text format (metrics.h).
-// /openapi.json: the OpenAPI 3 contract (docs/openapi.json, compiled in: openapi.h).
 #include <nlohmann/json.hpp>
 
 #include "lightbert/version.h"
 #include "server/handlers.h"
-#include "server/openapi.h"
 
 namespace lightbert::server {
-
-void handle_health(ServerContext& ctx, const httplib::Request&, httplib::Response& res) {
-  if (ctx.draining.load()) {
-    send_json(res, 503, "{\"status\":\"stopping\"}");
-  } else {
-    send_json(res, 200, "{\"status\":\"ok\"}");
-  }
-}
-
-void handle_openapi(ServerContext&, const httplib::Request&, httplib::Response& res) {
-  send_json(res, 200, openapi_json());
-}
 
 void handle_info(ServerContext& ctx, const httplib::Request&, httplib::Response& res) {
   const ModelConfig& c = ctx.model.config();
@@ -66,11 +51,6 @@ void handle_info(ServerContext& ctx, const httplib::Request&, httplib::Response&
   j["threads"] = o.threads;
   j["version"] = version_string();
   send_json(res, 200, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-}
-
-void handle_metrics(ServerContext& ctx, const httplib::Request&, httplib::Response& res) {
-  res.status = 200;
-  res.set_content(ctx.metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
 }
 
 }  // namespace lightbert::server

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "server/api_error.h"
+#include "server/probes.h"
 
 namespace lightbert::server {
 
@@ -92,6 +93,19 @@ class MemoryStream : public httplib::Stream {
   void get_remote_ip_and_port(std::string& ip, int& port) const override { address(true, ip, port); }
   void get_local_ip_and_port(std::string& ip, int& port) const override { address(false, ip, port); }
   socket_t socket() const override { return fd_; }
+  // Turns the collected answer's keep-alive into "Connection: close" (its Keep-Alive header
+  // line becomes that one; without one, the line is added after the status line).
+  void mark_close() {
+    const size_t head_end = out_.find("\r\n\r\n");
+    if (head_end == std::string::npos) return;
+    const size_t ka = out_.find("\r\nKeep-Alive: ");
+    if (ka != std::string::npos && ka < head_end) {
+      const size_t eol = out_.find("\r\n", ka + 2);
+      out_.replace(ka + 2, eol - (ka + 2), "Connection: close");
+    } else if (out_.find("\r\nConnection: close\r\n") >= head_end) {
+      out_.insert(out_.find("\r\n") + 2, "Connection: close\r\n");
+    }
+  }
   bool flush(std::chrono::milliseconds timeout) {
     const bool ok = send_all(fd_, out_.data(), out_.size(), timeout);
     out_.clear();
@@ -197,10 +211,19 @@ void HttpCore::wake() {
   (void)!::write(wake_fd_, &one, sizeof(one));
 }
 
+void HttpCore::begin_closing() {
+  closing_.store(true);
+}
+
 void HttpCore::begin_drain() {
   draining_.store(true);
   ready_cv_.notify_all();
   wake();
+  // Wait for the reception's last pass over its connections (requests already sent are framed
+  // and queued), so that shutdown_connections() finds them queued and answers them.
+  std::unique_lock<std::mutex> lock(mu_);
+  if (joined_) return;
+  drained_cv_.wait_for(lock, std::chrono::seconds(2), [this] { return drain_pass_done_; });
 }
 
 bool HttpCore::peer_closed() {
@@ -228,11 +251,15 @@ void HttpCore::close_after_response() {
 }
 
 bool HttpCore::process_and_close_socket(socket_t sock) {
-  // On the accept thread: hand the connection to the reception.
-  if (stopping_.load() || draining_.load() || open_.load() >= max_connections_) {
-    const std::string r = error_response(503, draining_.load()
-                                                   ? "the server is shutting down"
-                                                   : "too many open connections; retry later");
+  // On the accept thread: hand the connection to the reception (while draining too: a request
+  // already sent on it is answered, otherwise it is closed unanswered, which a proxy retries as
+  // a connection error; a 503 written before its request was read confuses proxies (nginx)).
+  if (stopping_.load()) {
+    ::close(sock);
+    return false;
+  }
+  if (open_.load() >= max_connections_) {
+    const std::string r = error_response(503, "too many open connections; retry later");
     send_all(sock, r.data(), r.size(), std::chrono::milliseconds(100));
     ::close(sock);
     if (on_rejected) on_rejected(503, 0.0);
@@ -298,7 +325,7 @@ bool HttpCore::frame_one(std::unique_ptr<Conn>& c) {
       return false;
     case FramedRequest::State::kComplete:
       c->buf.erase(0, r.consumed);
-      if (r.method == "GET" && r.target == "/health" && r.body.empty()) {
+      if (r.method == "GET" && is_probe_target(r.target) && r.body.empty()) {
         // Answered here, never queued behind requests waiting for a worker: the handler only
         // reads a flag, and the answer fits in the socket buffer.
         answer_inline(c, std::move(r));
@@ -323,7 +350,8 @@ void HttpCore::answer_inline(std::unique_ptr<Conn>& c, FramedRequest r) {
   tl_close_after = false;
   tl_target = r.target;
   ++c->served;
-  const bool close = !r.keep_alive || draining_.load() || c->served >= keep_alive_max_count_;
+  const bool close = !r.keep_alive || closing_.load() || draining_.load() ||
+                     c->served >= keep_alive_max_count_;
   MemoryStream strm(c->fd, canonical_request(r));
   bool connection_closed = false;
   const bool ok = process_request(strm, close, connection_closed, nullptr);
@@ -359,10 +387,32 @@ void HttpCore::reception_loop() {
     }
     const bool draining = draining_.load();
     for (auto& c : conns) {
-      if (c && draining) close_conn(c);  // no complete request: closed at once
-      else if (c && !c->started && !c->buf.empty()) try_frame(c);  // a pipelined request
+      if (c && draining) {
+        // A request the client has already sent (in the socket's buffer, e.g. a proxy's request
+        // on a connection it just opened) is still answered; anything else is closed at once.
+        if (!c->lingering) {
+          for (;;) {
+            if (c->buf.size() > max_buffer) break;
+            const ssize_t n = ::recv(c->fd, chunk.data(), chunk.size(), MSG_DONTWAIT);
+            if (n > 0) c->buf.append(chunk.data(), static_cast<size_t>(n));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+          }
+          if (!c->buf.empty()) try_frame(c);
+        }
+        if (c) close_conn(c);
+      } else if (c && !c->started && !c->buf.empty()) {
+        try_frame(c);  // a pipelined request
+      }
     }
     conns.erase(std::remove(conns.begin(), conns.end(), nullptr), conns.end());
+    if (draining) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!drain_pass_done_) {
+        drain_pass_done_ = true;
+        drained_cv_.notify_all();
+      }
+    }
     if (stopping_.load()) break;
 
     fds.assign(1, pollfd{wake_fd_, POLLIN, 0});
@@ -478,12 +528,18 @@ void HttpCore::serve(std::unique_ptr<Conn> c) {
     refuse(*c, status, message);
   } else {
     ++c->served;
-    const bool close = !req.keep_alive || draining_.load() || stopping_.load() ||
-                       c->served >= keep_alive_max_count_;
+    bool close = !req.keep_alive || closing_.load() || draining_.load() || stopping_.load() ||
+                 c->served >= keep_alive_max_count_;
     MemoryStream strm(c->fd, canonical_request(req));
     req = FramedRequest{};  // the body now lives in the stream only
     bool connection_closed = false;
     const bool ok = process_request(strm, close, connection_closed, nullptr);
+    if (!close && (closing_.load() || draining_.load() || stopping_.load())) {
+      // The drain began while the handler ran: say so in this answer, rather than closing a
+      // connection the client was told it may reuse (a proxy could send its next request on it).
+      strm.mark_close();
+      close = true;
+    }
     const bool sent = strm.flush(write_timeout);
     keep = ok && sent && !close && !connection_closed && !tl_close_after;
   }

@@ -9,17 +9,25 @@
 //  - Deadlines per connection: the head within header_timeout_s of its first byte, the body
 //    within body_timeout_s of the head, no silence over read_timeout_s, everything within
 //    request_deadline_s; an idle keep-alive connection closes after keep_alive_timeout_s.
-//    A missed deadline is answered 408 and closed. GET /health is answered by the reception
-//    itself, so it never waits behind requests queued for a worker.
+//    A missed deadline is answered 408 and closed. The probes (GET /health, /ready, /live:
+//    probes.h) are answered by the reception itself, so they never wait behind requests queued
+//    for a worker.
 //  - A refused connection is closed lingering (shutdown, then up to 2 s of reading and dropping
 //    what the client still sends) so that the answer is not lost to a TCP reset.
 //  - Pipelined requests are kept in the connection's buffer and answered in order.
 //  - Bodies with Content-Encoding gzip/deflate are inflated on the worker, up to
 //    max_decompressed_bytes (413 beyond). Framing errors are answered with TEI's error body
 //    naming the fault, "Connection: close", and reported through `on_rejected`.
-//  - begin_drain(): connections without a complete request are closed at once, no new request
-//    is read, and requests already received are answered with "Connection: close"; stop()
-//    then ends the accept loop, waiting for the workers to finish.
+//  - begin_closing(): everything is still served, but every answer from then on carries
+//    "Connection: close" and its connection is closed after it (the graceful part of draining:
+//    keep-alive clients learn to reconnect, at a moment without a request in flight; an answer
+//    whose handler was running when the drain began gets it too); idle
+//    keep-alive connections stay until their next request or their idle timeout.
+//  - begin_drain(): connections without a complete request are closed at once (after a last
+//    read: a request already in the socket's buffer counts as received; so for connections
+//    accepted meanwhile), no new request is read, and requests already received are answered with "Connection: close"; it returns once
+//    the reception has done that pass. stop() then ends the accept loop, waiting for the workers
+//    to finish.
 //  - After a request larger than 256 KiB the connection's buffer is released and free heap
 //    pages are returned to the system (malloc_trim), so RSS does not keep every thread's peak.
 //  - No SO_REUSEPORT: a second server cannot bind the same port.
@@ -50,6 +58,7 @@ class HttpCore : public httplib::Server {
 
   // After bind: a listen backlog of `backlog` (cpp-httplib's is 5).
   void raise_backlog(int backlog);
+  void begin_closing();
   void begin_drain();
   bool draining() const { return draining_.load(); }
   // Complete requests waiting for a worker.
@@ -83,6 +92,7 @@ class HttpCore : public httplib::Server {
   FramingLimits limits_;
   int header_timeout_s_, body_timeout_s_, request_deadline_s_, idle_timeout_s_;
   size_t max_connections_;
+  std::atomic<bool> closing_{false};   // begin_closing(): every answer closes its connection
   std::atomic<bool> draining_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<int> waiting_{0};
@@ -98,6 +108,8 @@ class HttpCore : public httplib::Server {
   std::thread reception_;
   std::vector<std::thread> workers_;
   bool joined_ = false;
+  bool drain_pass_done_ = false;  // the reception has seen draining_ (under mu_)
+  std::condition_variable drained_cv_;
 };
 
 }  // namespace lightbert::server

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <exception>
 #include <new>
+#include <thread>
 
 #include "lightbert/error.h"
 #include "lightbert/model.h"
@@ -18,6 +19,8 @@
 #include "server/handlers.h"
 #include "server/http_core.h"
 #include "server/metrics.h"
+#include "server/openapi.h"
+#include "server/probes.h"
 #include "server/task_heads.h"
 
 namespace lightbert::server {
@@ -49,31 +52,45 @@ void validate(const ServerOptions& o) {
   if (o.body_timeout_s < 1) throw bad_option("--body-timeout must be at least 1 second");
 }
 
-// Wraps a handler: ApiError -> its status and TEI's body; anything else -> 500.
-httplib::Server::Handler wrap(ServerContext& ctx, Handler h) {
-  return [&ctx, h](const httplib::Request& req, httplib::Response& res) {
-    try {
-      h(ctx, req, res);
-    } catch (const ApiError& e) {
-      send_json(res, e.status(), error_body(e.type(), e.what()));
-      if (e.status() == 429) res.set_header("Retry-After", "1");
-    } catch (const std::bad_alloc&) {
-      send_json(res, 503, error_body("overloaded", "out of memory"));
-    } catch (const std::exception& e) {
-      send_json(res, 500, error_body("backend", e.what()));
-    }
-  };
+// Runs a handler: ApiError -> its status and TEI's body; anything else -> 500.
+void run_handler(ServerContext& ctx, Handler h, const httplib::Request& req,
+                 httplib::Response& res) {
+  try {
+    h(ctx, req, res);
+  } catch (const ApiError& e) {
+    send_json(res, e.status(), error_body(e.type(), e.what()));
+    if (e.status() == 429) res.set_header("Retry-After", "1");
+  } catch (const std::bad_alloc&) {
+    send_json(res, 503, error_body("overloaded", "out of memory"));
+  } catch (const std::exception& e) {
+    send_json(res, 500, error_body("backend", e.what()));
+  }
 }
 
 }  // namespace
 
-HttpServer::HttpServer(const ServerOptions& options) : options_(options) {
+HttpServer::HttpServer(const ServerOptions& options) : HttpServer(options, DeferLoad{}) {
+  load_model();
+}
+
+HttpServer::HttpServer(const ServerOptions& options, DeferLoad) : options_(options) {
   validate(options_);
   // glibc raises its mmap threshold to the largest block freed so far (up to 32 MiB) and never
   // trims a thread arena's top below twice that: after one 2 MiB request every HTTP thread
   // would keep ~2 MiB for good. Fixed thresholds give blocks of 512 KiB and more back at free.
   mallopt(M_MMAP_THRESHOLD, 512 * 1024);
   mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+  metrics_ = std::make_unique<Metrics>();
+  http_ = std::make_unique<HttpCore>(options_);
+  register_routes();
+}
+
+void HttpServer::load_model() {
+  if (load_started_) throw Error(ErrorCode::kInvalidArgument, "the model is already loaded");
+  load_started_ = true;
+  if (options_.debug_load_delay_ms > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(options_.debug_load_delay_ms));
+  }
   ModelOptions mo;
   mo.threads = options_.threads;
   mo.max_length = options_.max_input_length;  // the heads truncate there too
@@ -87,7 +104,6 @@ HttpServer::HttpServer(const ServerOptions& options) : options_(options) {
                      ") must hold the longest input (" + std::to_string(max_len) + " tokens)");
   }
   heads_ = std::make_unique<TaskHeads>(load_task_heads(*model_));
-  metrics_ = std::make_unique<Metrics>();
   Batcher::Options bo;
   bo.max_batch_tokens = static_cast<size_t>(options_.max_batch_tokens);
   bo.max_queue = static_cast<size_t>(options_.max_queue);
@@ -96,8 +112,14 @@ HttpServer::HttpServer(const ServerOptions& options) : options_(options) {
   batcher_ = std::make_unique<Batcher>(model_->encoder(), bo, metrics_.get());
   ctx_.reset(new ServerContext{options_, *model_, *batcher_, *metrics_, max_len,
                                model_->default_embedding().pooling, *heads_});
-  http_ = std::make_unique<HttpCore>(options_);
-  register_routes();
+  ready_ctx_.store(ctx_.get());
+  int loading = static_cast<int>(Phase::kLoading);  // a drain begun meanwhile stays
+  phase_.compare_exchange_strong(loading, static_cast<int>(Phase::kReady));
+}
+
+void HttpServer::begin_drain() {
+  phase_.store(static_cast<int>(Phase::kDraining));
+  http_->begin_closing();
 }
 
 HttpServer::~HttpServer() {
@@ -105,21 +127,48 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::register_routes() {
-  ServerContext& c = *ctx_;
-  http_->Post("/embed", wrap(c, handle_embed));
-  http_->Post("/v1/embeddings", wrap(c, handle_openai_embeddings));
-  http_->Post("/predict", wrap(c, handle_predict));
-  http_->Post("/ner", wrap(c, handle_ner));
-  http_->Post("/qa", wrap(c, handle_qa));
-  http_->Post("/fill-mask", wrap(c, handle_fill_mask));
-  http_->Get("/health", wrap(c, handle_health));
-  http_->Get("/info", wrap(c, handle_info));
-  http_->Get("/metrics", wrap(c, handle_metrics));
-  http_->Get("/openapi.json", wrap(c, handle_openapi));
+  // Model routes answer 503 "unhealthy" until the model is loaded.
+  const auto model_route = [this](Handler h) {
+    return [this, h](const httplib::Request& req, httplib::Response& res) {
+      ServerContext* c = ready_ctx_.load();
+      if (c == nullptr) {
+        send_json(res, 503, error_body("unhealthy", "the model is still loading; retry shortly"));
+        res.set_header("Retry-After", "1");
+        return;
+      }
+      run_handler(*c, h, req, res);
+    };
+  };
+  http_->Post("/embed", model_route(handle_embed));
+  http_->Post("/v1/embeddings", model_route(handle_openai_embeddings));
+  http_->Post("/predict", model_route(handle_predict));
+  http_->Post("/ner", model_route(handle_ner));
+  http_->Post("/qa", model_route(handle_qa));
+  http_->Post("/fill-mask", model_route(handle_fill_mask));
+  http_->Get("/info", model_route(handle_info));
+  // The probes and the documents need no model (answered by HttpCore's reception: probes.h).
+  http_->Get("/health", [this](const httplib::Request&, httplib::Response& res) {
+    answer_probe(Probe::kHealth, phase(), res);
+  });
+  http_->Get("/ready", [this](const httplib::Request&, httplib::Response& res) {
+    answer_probe(Probe::kReady, phase(), res);
+  });
+  http_->Get("/live", [this](const httplib::Request&, httplib::Response& res) {
+    answer_probe(Probe::kLive, phase(), res);
+  });
+  http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.status = 200;
+    res.set_content(metrics_->render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  http_->Get("/openapi.json", [](const httplib::Request&, httplib::Response& res) {
+    send_json(res, 200, openapi_json());
+  });
   for (const char* p : {"/embed", "/v1/embeddings", "/predict", "/ner", "/qa", "/fill-mask"}) {
     allowed_methods_[p] = "POST";
   }
-  for (const char* p : {"/health", "/info", "/metrics", "/openapi.json"}) allowed_methods_[p] = "GET";
+  for (const char* p : {"/health", "/ready", "/live", "/info", "/metrics", "/openapi.json"}) {
+    allowed_methods_[p] = "GET";
+  }
   // Any other method on a known path (PUT, DELETE, PATCH, OPTIONS, TRACE, a GET of a POST
   // route...) is 405 with Allow, before cpp-httplib routes it (it would answer 404 or 400).
   http_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
@@ -203,7 +252,7 @@ int HttpServer::start() {
 void HttpServer::shutdown() {
   if (stopped_) return;
   stopped_ = true;
-  ctx_->draining.store(true);
+  phase_.store(static_cast<int>(Phase::kDraining));
   http_->begin_drain();
   if (started_) {
     // stop() only acts once the accept loop runs; wait for it (it starts at once).
@@ -213,7 +262,7 @@ void HttpServer::shutdown() {
     http_->stop();
     listen_thread_.join();  // returns once every connection's thread has finished
   }
-  batcher_->stop();
+  if (batcher_) batcher_->stop();
 }
 
 }  // namespace lightbert::server

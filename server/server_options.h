@@ -35,6 +35,12 @@ struct ServerOptions {
   int keep_alive_timeout_s = 5;      // idle keep-alive connections are closed after this
   int keep_alive_max = 1000;         // requests per connection
   int debug_batch_delay_ms = 0;      // sleep before each batch (tests of draining, 429)
+  int debug_load_delay_ms = 0;       // sleep before loading the model (tests of readiness)
+  // SIGTERM (cli/cmd_serve.cpp): not ready at once, everything still served (each answer closing
+  // its connection) for drain_seconds, then no new connection, the requests received answered;
+  // past drain_timeout_s after SIGTERM (or at a second signal) the process exits at once (1).
+  int drain_seconds = 0;
+  int drain_timeout_s = 30;
 };
 
 }  // namespace lightbert::server

@@ -7,6 +7,9 @@ PKGS=(build-essential cmake ninja-build pkg-config git
       libsentencepiece-dev sentencepiece python3-sentencepiece nettle-dev
       libcurl4-openssl-dev libssl-dev libcpp-httplib-dev libsimde-dev
       python3 python3-dev pybind11-dev python3-numpy python3-pytest)
+# nginx: the load balancer of the rolling-restart test (ctest rolling_restart_nginx, docs/deploy.md);
+# the test runs it in the foreground with its own config, never as the system service.
+PKGS+=(nginx)
 # The fuzz targets (tools/fuzz.sh, -DLIGHTBERT_FUZZ=ON): clang with its libFuzzer / sanitizer
 # runtimes (libclang-rt-14-dev) and LLVM's OpenMP runtime for clang (libomp-dev).
 PKGS+=(clang libclang-rt-14-dev libomp-dev)
@@ -34,6 +37,12 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # No service may start from the install (nginx's would take port 80): a policy-rc.d that
+  # denies it, unless the system has its own (Docker images do).
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 echo "[deps] ok: ${PKGS[*]}"

@@ -24,9 +24,16 @@ ServerProcess::~ServerProcess() {
 }
 
 int ServerProcess::start(const std::vector<std::string>& args, int timeout_s) {
+  std::vector<std::string> all = {"--port", "0"};
+  all.insert(all.end(), args.begin(), args.end());
+  if (!launch(all)) return -1;
+  return wait_listening(timeout_s);
+}
+
+bool ServerProcess::launch(const std::vector<std::string>& args) {
   dir_ = make_temp_dir("serve");
   const std::string err_path = dir_ + "/stderr";
-  std::vector<std::string> argv = {cli_path(), "serve", "--port", "0"};
+  std::vector<std::string> argv = {cli_path(), "serve"};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> cargv;  // built before fork(): the child only calls async-signal-safe code
   for (auto& a : argv) cargv.push_back(a.data());
@@ -43,7 +50,11 @@ int ServerProcess::start(const std::vector<std::string>& args, int timeout_s) {
     ::execv(cargv[0], cargv.data());
     ::_exit(127);
   }
-  if (pid_ < 0) return -1;
+  return pid_ > 0;
+}
+
+int ServerProcess::wait_listening(int timeout_s) {
+  if (pid_ <= 0) return -1;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   while (std::chrono::steady_clock::now() < deadline) {
     const std::string err = stderr_text();

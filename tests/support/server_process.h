@@ -1,7 +1,8 @@
 // tests/support/server_process.h: `lightbert serve` as a child process on 127.0.0.1, for tests.
 // Contract: ServerProcess::start(args) spawns `lightbert serve --port 0 ARGS` with stderr to a
 // file and waits (at most `timeout_s`) for its "listening on" line, returning the port; it
-// returns -1 when the child exits or the time runs out (stderr() tells why). signal() sends a
+// returns -1 when the child exits or the time runs out (stderr() tells why). launch(args) only
+// spawns `lightbert serve ARGS` (no --port added) and returns at once. signal() sends a
 // signal; wait_exit() reaps the child within a time limit. The destructor kills and reaps a
 // child that is still running, so no test leaves a server behind.
 #pragma once
@@ -21,6 +22,9 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   int start(const std::vector<std::string>& args, int timeout_s = 60);
+  bool launch(const std::vector<std::string>& args);
+  // After launch(): waits for the "listening on" line; the port, or -1 (as start()).
+  int wait_listening(int timeout_s);
   void signal(int sig) const;
   // The exit status (128+N when killed by signal N), or -1 when still running after timeout_s.
   int wait_exit(int timeout_s);
