@@ -1,4 +1,5 @@
 // api/tasks_replaced.cpp: ReplacedTokenDetector (tasks.h) over heads/discriminator.h.
+#include "api/head_context.h"
 #include "api/task_encode.h"
 #include "heads/discriminator.h"
 #include "lightbert/tasks.h"
@@ -11,7 +12,8 @@ struct ReplacedTokenDetector::Impl {
 };
 
 ReplacedTokenDetector::ReplacedTokenDetector(Model& model)
-    : impl_(new Impl{&model, heads::DiscriminatorHead::load(model.path(), model.config())}) {}
+    : impl_(new Impl{&model, heads::DiscriminatorHead::load(
+                                    model.path(), model.config(), *detail::head_context(model).kernels)}) {}
 ReplacedTokenDetector::~ReplacedTokenDetector() = default;
 
 std::vector<ReplacedTokens> ReplacedTokenDetector::detect(const std::vector<std::string>& texts,
@@ -25,7 +27,7 @@ std::vector<ReplacedTokens> ReplacedTokenDetector::detect(const std::vector<std:
     ReplacedTokens& r = result[i];
     const size_t n = enc[i].size();
     r.logits.resize(n);
-    impl_->head.run(out.token(i, 0), n, r.logits.data());
+    impl_->head.run(detail::head_context(*impl_->model), out.token(i, 0), n, r.logits.data());
     for (size_t t = 0; t < n; ++t) {
       if (enc[i].sequence_ids[t] < 0) continue;  // [CLS], [SEP], <s>, </s>
       TokenScore s;

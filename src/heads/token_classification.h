@@ -36,9 +36,11 @@ struct TokenClassificationHead {
   std::optional<Crf> crf;
   std::vector<std::string> labels;
 
-  static TokenClassificationHead load(const std::string& dir, const ModelConfig& config);
-  // hidden [T, H] -> logits [T, L]; tags [T].
-  void run(const float* hidden, size_t tokens, float* logits, std::vector<int>& tags) const;
+  static TokenClassificationHead load(const std::string& dir, const ModelConfig& config,
+                                      const kernels::KernelTable& table);
+  // hidden [T, H] -> logits [T, L] (one ops::linear over the T rows on ctx); tags [T].
+  void run(const ops::OpContext& ctx, const float* hidden, size_t tokens, float* logits,
+           std::vector<int>& tags) const;
 };
 
 // Entities of one text from its encoding, logits [T, L] and tags [T].
