@@ -10,14 +10,13 @@
 // input_ids; a types vector of the wrong length throws Error(kInvalidArgument).
 #include <string>
 
+#include "api/head_context.h"
 #include "formats/model_file.h"
 #include "kernels/kernels.h"
-#include "api/head_context.h"
 #include "lightbert/encoder.h"
 #include "lightbert/error.h"
 #include "models/bert.h"
 #include "models/model_file_loader.h"
-#include "runtime/thread_pool.h"
 
 namespace lightbert {
 
@@ -60,9 +59,9 @@ namespace detail {
 
 const ops::OpContext& head_context(Model& model) {
   if (const auto* e = dynamic_cast<const BertEncoder*>(&model.encoder())) return e->context();
-  static const runtime::ThreadPool inline_pool(1);
-  static const ops::OpContext fallback{&kernels::active_kernels(), &inline_pool};
-  return fallback;
+  throw Error(ErrorCode::kInternal, model.path() + ": the model's encoder is not lightbert's own "
+                                                   "(Model::load makes every one), no context "
+                                                   "for its heads");
 }
 
 }  // namespace detail

@@ -3,9 +3,9 @@
 // it is lightbert's own (every Encoder::load / Model::load), so a head's products run on the
 // threads the forward pass uses. A Model's task calls are serialised by their callers exactly as
 // its forward passes are (one parallel_for at a time per pool, runtime/thread_pool.h; the heads
-// run inside the same task call, after the forward). Any other Encoder implementation gets the
-// active kernel table and a process-wide one-thread pool (its parallel_for runs inline, so it is
-// safe from any thread). The reference stays valid while the model lives.
+// run inside the same task call, after the forward). Model::load always makes that encoder; any
+// other would be a bug and throws Error(kInternal). The reference stays valid while the model
+// lives.
 #pragma once
 
 #include "lightbert/model.h"
