@@ -164,12 +164,17 @@ std::vector<TokenClassification> TokenClassifier::classify(const std::vector<std
   std::vector<Encoding> enc = detail::encode_for_task(*impl_->model, inputs, truncate, out);
   const auto& head = impl_->head;
   const size_t l = head.labels.size();
+  // Every token of the (padding-free) batch in one product.
+  const auto total = static_cast<size_t>(out.row_offsets.back());
+  std::vector<float> logits(total * l);
+  head.logits(detail::head_context(*impl_->model), out.token(0, 0), total, logits.data());
   std::vector<TokenClassification> result(texts.size());
   for (size_t i = 0; i < texts.size(); ++i) {
     TokenClassification& r = result[i];
     const size_t n = enc[i].size();
-    r.logits.resize(n * l);
-    head.run(detail::head_context(*impl_->model), out.token(i, 0), n, r.logits.data(), r.tags);
+    const auto first = static_cast<size_t>(out.row_offsets[i]) * l;
+    r.logits.assign(logits.begin() + first, logits.begin() + first + n * l);
+    head.tags(r.logits.data(), n, r.tags);
     r.entities = heads::entities(head, impl_->model->tokenizer(), texts[i], enc[i], r.logits,
                                  r.tags, aggregation);
     r.encoding = std::move(enc[i]);

@@ -69,11 +69,16 @@ void QuestionAnswerer::forward(QaResult& r) {
   detail::forward_encodings(model, r.windows, out);
   r.start_logits.clear();
   r.end_logits.clear();
+  // Every window's tokens (the batch is padding-free) in one product.
+  const auto total = static_cast<size_t>(out.row_offsets.back());
+  std::vector<float> start(total), end(total);
+  impl_->head.run(detail::head_context(model), out.token(0, 0), total, start.data(), end.data());
   for (size_t w = 0; w < r.windows.size(); ++w) {
     const size_t n = r.windows[w].size();
-    r.start_logits.emplace_back(n);
-    r.end_logits.emplace_back(n);
-    impl_->head.run(detail::head_context(model), out.token(w, 0), n, r.start_logits[w].data(), r.end_logits[w].data());
+    const auto first = static_cast<std::ptrdiff_t>(out.row_offsets[w]);
+    const auto last = first + static_cast<std::ptrdiff_t>(n);
+    r.start_logits.emplace_back(start.begin() + first, start.begin() + last);
+    r.end_logits.emplace_back(end.begin() + first, end.begin() + last);
   }
 }
 

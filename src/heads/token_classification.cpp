@@ -128,13 +128,16 @@ TokenClassificationHead TokenClassificationHead::load(const std::string& dir,
   return h;
 }
 
-void TokenClassificationHead::run(const ops::OpContext& ctx, const float* hidden, size_t tokens,
-                                  float* logits,
-                                  std::vector<int>& tags) const {
-  const size_t l = static_cast<size_t>(classifier.out);
+void TokenClassificationHead::logits(const ops::OpContext& ctx, const float* hidden,
+                                     size_t tokens, float* out) const {
   const auto n = static_cast<int64_t>(tokens);
   classifier.apply(ctx, tensor::ConstMatrixView{hidden, n, classifier.in, classifier.in},
-                   tensor::MatrixView{logits, n, classifier.out, classifier.out});
+                   tensor::MatrixView{out, n, classifier.out, classifier.out});
+}
+
+void TokenClassificationHead::tags(const float* logits, size_t tokens,
+                                   std::vector<int>& tags) const {
+  const size_t l = static_cast<size_t>(classifier.out);
   if (crf) {
     tags = viterbi(*crf, logits, tokens);
     return;

@@ -38,9 +38,11 @@ struct TokenClassificationHead {
 
   static TokenClassificationHead load(const std::string& dir, const ModelConfig& config,
                                       const kernels::KernelTable& table);
-  // hidden [T, H] -> logits [T, L] (one ops::linear over the T rows on ctx); tags [T].
-  void run(const ops::OpContext& ctx, const float* hidden, size_t tokens, float* logits,
-           std::vector<int>& tags) const;
+  // hidden [T, H] -> logits [T, L]: one ops::linear over the T rows on ctx (T may span several
+  // sequences: a whole padding-free batch).
+  void logits(const ops::OpContext& ctx, const float* hidden, size_t tokens, float* out) const;
+  // One sequence's logits [T, L] -> its tags [T] (CRF Viterbi, else argmax).
+  void tags(const float* logits, size_t tokens, std::vector<int>& tags) const;
 };
 
 // Entities of one text from its encoding, logits [T, L] and tags [T].
