@@ -24,7 +24,6 @@ struct DiscriminatorHead {
 
   static DiscriminatorHead load(const std::string& dir, const ModelConfig& config,
                                 const kernels::KernelTable& table);
-  // hidden [n, H] -> logits [n].
   // hidden [n, H] -> logits [n]: both Linears once over the n rows on ctx (act fused).
   void run(const ops::OpContext& ctx, const float* hidden, size_t n, float* logits) const;
 };
