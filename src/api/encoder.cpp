@@ -5,10 +5,12 @@
 // A path that is a .lbt model file (formats::is_model_file: its magic) loads from the file
 // (models/model_file_loader.h): weights in the file's dtype; options.dtype must be fp32 (the
 // default) or that dtype, else Error(kInvalidArgument).
+// detail::head_context (api/head_context.h) is here, where BertEncoder is known.
 // SequenceBatch::add keeps token_type_ids either empty (all zeros so far) or exactly as long as
 // input_ids; a types vector of the wrong length throws Error(kInvalidArgument).
 #include <string>
 
+#include "api/head_context.h"
 #include "formats/model_file.h"
 #include "kernels/kernels.h"
 #include "lightbert/encoder.h"
@@ -45,12 +47,24 @@ class BertEncoder final : public Encoder {
   void forward(const SequenceBatch& batch, EncoderOutput& out) override {
     model_->forward(batch, out);
   }
+  const ops::OpContext& context() const { return model_->context(); }
 
  private:
   std::unique_ptr<models::BertModel> model_;
 };
 
 }  // namespace
+
+namespace detail {
+
+const ops::OpContext& head_context(Model& model) {
+  if (const auto* e = dynamic_cast<const BertEncoder*>(&model.encoder())) return e->context();
+  throw Error(ErrorCode::kInternal, model.path() + ": the model's encoder is not lightbert's own "
+                                                   "(Model::load makes every one), no context "
+                                                   "for its heads");
+}
+
+}  // namespace detail
 
 std::unique_ptr<Encoder> Encoder::load(const std::string& path, const EncoderOptions& options) {
   const kernels::KernelTable& table = kernels::active_kernels();

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "api/head_context.h"
 #include "api/task_encode.h"
 #include "heads/classification.h"
 #include "heads/pooling.h"
@@ -21,7 +22,8 @@ struct SequenceClassifier::Impl {
 
 SequenceClassifier::SequenceClassifier(Model& model)
     : impl_(new Impl{&model, heads::ClassificationHead::load(model.path(), model.config(),
-                                                             model.encoder().has_pooler())}) {}
+                                                             model.encoder().has_pooler(),
+                                                             *detail::head_context(model).kernels)}) {}
 SequenceClassifier::~SequenceClassifier() = default;
 
 bool SequenceClassifier::multi_label() const {
@@ -37,12 +39,20 @@ std::vector<Classification> SequenceClassifier::classify(const std::vector<TextI
   detail::encode_for_task(*impl_->model, inputs, truncate, out);
   const auto& head = impl_->head;
   const size_t l = head.labels.size(), h = static_cast<size_t>(out.hidden_size);
-  std::vector<Classification> result(inputs.size());
-  std::vector<float> scores(l);
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    result[i].logits.resize(l);
+  const size_t nseq = inputs.size();
+  std::vector<Classification> result(nseq);
+  // Every sequence's input row (pooler output, else its first token) in one [B, H] matrix.
+  std::vector<float> rows(nseq * h), logits(nseq * l), all_scores(nseq * l);
+  for (size_t i = 0; i < nseq; ++i) {
     const float* in = head.uses_pooler ? out.pooler_output.data() + i * h : out.token(i, 0);
-    head.run(in, result[i].logits.data(), scores.data());
+    std::copy(in, in + h, rows.data() + i * h);
+  }
+  const auto n = static_cast<int64_t>(nseq), hs = static_cast<int64_t>(h);
+  head.run(detail::head_context(*impl_->model), tensor::ConstMatrixView{rows.data(), n, hs, hs},
+           logits.data(), all_scores.data());
+  for (size_t i = 0; i < nseq; ++i) {
+    result[i].logits.assign(logits.begin() + i * l, logits.begin() + (i + 1) * l);
+    const float* scores = all_scores.data() + i * l;
     std::vector<size_t> order(l);
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(),
@@ -128,7 +138,8 @@ struct TokenClassifier::Impl {
 };
 
 TokenClassifier::TokenClassifier(Model& model)
-    : impl_(new Impl{&model, heads::TokenClassificationHead::load(model.path(), model.config())}) {}
+    : impl_(new Impl{&model, heads::TokenClassificationHead::load(
+                                    model.path(), model.config(), *detail::head_context(model).kernels)}) {}
 TokenClassifier::~TokenClassifier() = default;
 
 bool TokenClassifier::has_crf() const {
@@ -153,12 +164,17 @@ std::vector<TokenClassification> TokenClassifier::classify(const std::vector<std
   std::vector<Encoding> enc = detail::encode_for_task(*impl_->model, inputs, truncate, out);
   const auto& head = impl_->head;
   const size_t l = head.labels.size();
+  // Every token of the (padding-free) batch in one product.
+  const auto total = static_cast<size_t>(out.row_offsets.back());
+  std::vector<float> logits(total * l);
+  head.logits(detail::head_context(*impl_->model), out.token(0, 0), total, logits.data());
   std::vector<TokenClassification> result(texts.size());
   for (size_t i = 0; i < texts.size(); ++i) {
     TokenClassification& r = result[i];
     const size_t n = enc[i].size();
-    r.logits.resize(n * l);
-    head.run(out.token(i, 0), n, r.logits.data(), r.tags);
+    const auto first = static_cast<size_t>(out.row_offsets[i]) * l;
+    r.logits.assign(logits.begin() + first, logits.begin() + first + n * l);
+    head.tags(r.logits.data(), n, r.tags);
     r.entities = heads::entities(head, impl_->model->tokenizer(), texts[i], enc[i], r.logits,
                                  r.tags, aggregation);
     r.encoding = std::move(enc[i]);

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "api/head_context.h"
 #include "api/task_encode.h"
 #include "heads/fill_mask.h"
 #include "heads/head_common.h"
@@ -19,7 +20,8 @@ struct QuestionAnswerer::Impl {
 };
 
 QuestionAnswerer::QuestionAnswerer(Model& model)
-    : impl_(new Impl{&model, heads::QaHead::load(model.path(), model.config())}) {}
+    : impl_(new Impl{&model, heads::QaHead::load(model.path(), model.config(),
+                                                       *detail::head_context(model).kernels)}) {}
 QuestionAnswerer::~QuestionAnswerer() = default;
 
 QaResult QuestionAnswerer::answer(const std::string& question, const std::string& context,
@@ -67,11 +69,16 @@ void QuestionAnswerer::forward(QaResult& r) {
   detail::forward_encodings(model, r.windows, out);
   r.start_logits.clear();
   r.end_logits.clear();
+  // Every window's tokens (the batch is padding-free) in one product.
+  const auto total = static_cast<size_t>(out.row_offsets.back());
+  std::vector<float> start(total), end(total);
+  impl_->head.run(detail::head_context(model), out.token(0, 0), total, start.data(), end.data());
   for (size_t w = 0; w < r.windows.size(); ++w) {
     const size_t n = r.windows[w].size();
-    r.start_logits.emplace_back(n);
-    r.end_logits.emplace_back(n);
-    impl_->head.run(out.token(w, 0), n, r.start_logits[w].data(), r.end_logits[w].data());
+    const auto first = static_cast<std::ptrdiff_t>(out.row_offsets[w]);
+    const auto last = first + static_cast<std::ptrdiff_t>(n);
+    r.start_logits.emplace_back(start.begin() + first, start.begin() + last);
+    r.end_logits.emplace_back(end.begin() + first, end.begin() + last);
   }
 }
 
@@ -103,7 +110,8 @@ struct MaskFiller::Impl {
 };
 
 MaskFiller::MaskFiller(Model& model)
-    : impl_(new Impl{&model, heads::MaskedLmHead::load(model.path(), model.config())}) {}
+    : impl_(new Impl{&model, heads::MaskedLmHead::load(model.path(), model.config(),
+                                                             *detail::head_context(model).kernels)}) {}
 MaskFiller::~MaskFiller() = default;
 
 std::vector<FillMaskResult> MaskFiller::fill(const std::vector<std::string>& texts, int top_k,
@@ -139,7 +147,7 @@ std::vector<FillMaskResult> MaskFiller::fill(const std::vector<std::string>& tex
       outs.push_back(r.logits[m].data());
     }
   }
-  impl_->head.logits(rows, outs);
+  impl_->head.logits(detail::head_context(model), rows, outs);
   std::vector<float> probs(v);
   std::vector<size_t> order(v);
   for (size_t i = 0; i < texts.size(); ++i) {

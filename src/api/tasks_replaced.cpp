@@ -1,4 +1,5 @@
 // api/tasks_replaced.cpp: ReplacedTokenDetector (tasks.h) over heads/discriminator.h.
+#include "api/head_context.h"
 #include "api/task_encode.h"
 #include "heads/discriminator.h"
 #include "lightbert/tasks.h"
@@ -11,7 +12,8 @@ struct ReplacedTokenDetector::Impl {
 };
 
 ReplacedTokenDetector::ReplacedTokenDetector(Model& model)
-    : impl_(new Impl{&model, heads::DiscriminatorHead::load(model.path(), model.config())}) {}
+    : impl_(new Impl{&model, heads::DiscriminatorHead::load(
+                                    model.path(), model.config(), *detail::head_context(model).kernels)}) {}
 ReplacedTokenDetector::~ReplacedTokenDetector() = default;
 
 std::vector<ReplacedTokens> ReplacedTokenDetector::detect(const std::vector<std::string>& texts,
@@ -20,12 +22,16 @@ std::vector<ReplacedTokens> ReplacedTokenDetector::detect(const std::vector<std:
   for (const std::string& t : texts) inputs.push_back({t, std::nullopt});
   EncoderOutput out;
   std::vector<Encoding> enc = detail::encode_for_task(*impl_->model, inputs, truncate, out);
+  // Every token of the (padding-free) batch in one product.
+  const auto total = static_cast<size_t>(out.row_offsets.back());
+  std::vector<float> logits(total);
+  impl_->head.run(detail::head_context(*impl_->model), out.token(0, 0), total, logits.data());
   std::vector<ReplacedTokens> result(texts.size());
   for (size_t i = 0; i < texts.size(); ++i) {
     ReplacedTokens& r = result[i];
     const size_t n = enc[i].size();
-    r.logits.resize(n);
-    impl_->head.run(out.token(i, 0), n, r.logits.data());
+    const auto first = static_cast<size_t>(out.row_offsets[i]);
+    r.logits.assign(logits.begin() + first, logits.begin() + first + n);
     for (size_t t = 0; t < n; ++t) {
       if (enc[i].sequence_ids[t] < 0) continue;  // [CLS], [SEP], <s>, </s>
       TokenScore s;

@@ -8,7 +8,7 @@
 namespace lightbert::heads {
 
 ClassificationHead ClassificationHead::load(const std::string& dir, const ModelConfig& config,
-                                            bool has_pooler) {
+                                            bool has_pooler, const kernels::KernelTable& table) {
   const std::string task = "sequence classification";
   require_task(dir, config, task, {"ForSequenceClassification"});
   formats::Checkpoint ck = open_head_checkpoint(dir);
@@ -17,10 +17,10 @@ ClassificationHead ClassificationHead::load(const std::string& dir, const ModelC
   ClassificationHead head;
   head.uses_pooler = layout.uses_pooler;
   if (!layout.dense.empty()) {
-    head.dense = read_linear(ck, layout.dense, h, h, task, config);
+    head.dense = read_linear(ck, layout.dense, h, h, task, config, table);
     head.dense_act = head_activation(layout.dense_act, config);
   }
-  head.classifier = read_linear(ck, layout.out, -1, h, task, config);
+  head.classifier = read_linear(ck, layout.out, -1, h, task, config, table);
   if (layout.uses_pooler && !has_pooler) {
     throw Error(ErrorCode::kNotFound, dir + ": the " + task +
                                           " head needs the pooler (tensor 'pooler.dense.weight'), "
@@ -31,20 +31,25 @@ ClassificationHead ClassificationHead::load(const std::string& dir, const ModelC
   return head;
 }
 
-void ClassificationHead::run(const float* input, float* logits, float* scores) const {
-  std::vector<float> mid;
+void ClassificationHead::run(const ops::OpContext& ctx, tensor::ConstMatrixView input,
+                             float* logits, float* scores) const {
+  const int64_t b = input.rows, l = classifier.out;
+  tensor::AlignedBuffer mid;
   if (dense) {
-    mid.resize(static_cast<size_t>(dense->out));
-    dense->apply(input, mid.data());
-    for (float& x : mid) x = static_cast<float>(activate(dense_act, x));
-    input = mid.data();
+    float* m = mid.reserve(static_cast<size_t>(b * dense->out));
+    const tensor::MatrixView y{m, b, dense->out, dense->out};
+    dense->apply(ctx, input, y, dense_act);
+    input = y;
   }
-  classifier.apply(input, logits);
-  const size_t n = static_cast<size_t>(classifier.out);
-  if (sigmoid) {
-    for (size_t i = 0; i < n; ++i) scores[i] = heads::sigmoid(logits[i]);
-  } else {
-    softmax(logits, n, scores);
+  classifier.apply(ctx, input, tensor::MatrixView{logits, b, l, l});
+  for (int64_t r = 0; r < b; ++r) {
+    const float* x = logits + r * l;
+    float* s = scores + r * l;
+    if (sigmoid) {
+      for (int64_t i = 0; i < l; ++i) s[i] = heads::sigmoid(x[i]);
+    } else {
+      softmax(x, static_cast<size_t>(l), s);
+    }
   }
 }
 

@@ -11,7 +11,8 @@
 //  - distilbert: classifier(relu(pre_classifier(h[first]))).
 // A missing tensor throws kNotFound naming it. Scores follow Hugging Face's
 // TextClassificationPipeline: sigmoid when problem_type is "multi_label_classification" or
-// L == 1, else softmax. Labels come from id2label (LABEL_i).
+// L == 1, else softmax. Labels come from id2label (LABEL_i). The Linears run through
+// ops::linear (head_common.h).
 #pragma once
 
 #include <optional>
@@ -33,10 +34,11 @@ struct ClassificationHead {
   std::vector<std::string> labels;
 
   static ClassificationHead load(const std::string& dir, const ModelConfig& config,
-                                 bool has_pooler);
-  // input [H] (pooler row when uses_pooler, else the first token's hidden state) -> logits [L],
-  // scores [L].
-  void run(const float* input, float* logits, float* scores) const;
+                                 bool has_pooler, const kernels::KernelTable& table);
+  // input [B, H] (pooler rows when uses_pooler, else each sequence's first token) -> logits
+  // [B, L], scores [B, L] (row-major), every Linear once over all B rows on ctx.
+  void run(const ops::OpContext& ctx, tensor::ConstMatrixView input, float* logits,
+           float* scores) const;
 };
 
 }  // namespace lightbert::heads

@@ -8,7 +8,8 @@
 
 namespace lightbert::heads {
 
-DiscriminatorHead DiscriminatorHead::load(const std::string& dir, const ModelConfig& config) {
+DiscriminatorHead DiscriminatorHead::load(const std::string& dir, const ModelConfig& config,
+                                          const kernels::KernelTable& table) {
   const std::string task = "replaced-token detection";
   const std::string& prefix = head_family(dir, config, task).discriminator;
   if (prefix.empty()) {
@@ -26,20 +27,20 @@ DiscriminatorHead DiscriminatorHead::load(const std::string& dir, const ModelCon
   formats::Checkpoint ck = open_head_checkpoint(dir);
   const int h = config.hidden_size;
   DiscriminatorHead head;
-  head.dense = read_linear(ck, prefix + ".dense", h, h, task, config);
+  head.dense = read_linear(ck, prefix + ".dense", h, h, task, config, table);
   head.act = ops::kernel_activation(config.hidden_act);
-  head.prediction = read_linear(ck, prefix + ".dense_prediction", 1, h, task, config);
+  head.prediction = read_linear(ck, prefix + ".dense_prediction", 1, h, task, config, table);
   return head;
 }
 
-void DiscriminatorHead::run(const float* hidden, size_t n, float* logits) const {
-  const size_t h = static_cast<size_t>(dense.in);
-  std::vector<float> mid(static_cast<size_t>(dense.out));
-  for (size_t t = 0; t < n; ++t) {
-    dense.apply(hidden + t * h, mid.data());
-    for (float& x : mid) x = static_cast<float>(activate(act, x));
-    prediction.apply(mid.data(), logits + t);
-  }
+void DiscriminatorHead::run(const ops::OpContext& ctx, const float* hidden, size_t n,
+                            float* logits) const {
+  const auto rows = static_cast<int64_t>(n);
+  tensor::AlignedBuffer mid;
+  const tensor::MatrixView m{mid.reserve(n * static_cast<size_t>(dense.out)), rows, dense.out,
+                             dense.out};
+  dense.apply(ctx, tensor::ConstMatrixView{hidden, rows, dense.in, dense.in}, m, act);
+  prediction.apply(ctx, m, tensor::MatrixView{logits, rows, 1, 1});
 }
 
 }  // namespace lightbert::heads

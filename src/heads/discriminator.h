@@ -22,9 +22,10 @@ struct DiscriminatorHead {
   kernels::Act act = kernels::Act::kGelu;
   Linear prediction;
 
-  static DiscriminatorHead load(const std::string& dir, const ModelConfig& config);
-  // hidden [n, H] -> logits [n].
-  void run(const float* hidden, size_t n, float* logits) const;
+  static DiscriminatorHead load(const std::string& dir, const ModelConfig& config,
+                                const kernels::KernelTable& table);
+  // hidden [n, H] -> logits [n]: both Linears once over the n rows on ctx (act fused).
+  void run(const ops::OpContext& ctx, const float* hidden, size_t n, float* logits) const;
 };
 
 }  // namespace lightbert::heads

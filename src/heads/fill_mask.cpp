@@ -8,10 +8,12 @@
 #include "kernels/kernels.h"
 #include "lightbert/error.h"
 #include "models/model_families.h"
+#include "ops/linear.h"
 
 namespace lightbert::heads {
 
-MaskedLmHead MaskedLmHead::load(const std::string& dir, const ModelConfig& config) {
+MaskedLmHead MaskedLmHead::load(const std::string& dir, const ModelConfig& config,
+                                const kernels::KernelTable& table) {
   const std::string task = "fill-mask";
   const formats::MlmLayout& l = head_family(dir, config, task).mlm;
   if (l.pretraining_has_mlm) {
@@ -26,7 +28,7 @@ MaskedLmHead MaskedLmHead::load(const std::string& dir, const ModelConfig& confi
                     : h;
   const int64_t v = config.vocab_size;
   MaskedLmHead m;
-  m.dense = read_linear(ck, l.dense, e, h, task, config);
+  m.dense = read_linear(ck, l.dense, e, h, task, config, table);
   std::vector<int64_t> es{e};
   m.ln_gamma = read_head_tensor(ck, l.norm + ".weight", es, task, config);
   m.ln_beta = read_head_tensor(ck, l.norm + ".bias", es, task, config);
@@ -50,8 +52,8 @@ MaskedLmHead MaskedLmHead::load(const std::string& dir, const ModelConfig& confi
   const std::string& bias_name =
       !l.bias_alt.empty() && !ck.has(l.bias) && ck.has(l.bias_alt) ? l.bias_alt : l.bias;
   const std::vector<float> bias = read_head_tensor(ck, bias_name, bs, task, config);
-  m.decoder =
-      kernels::pack_weights(decoder.data(), v, e, bias.data(), kernels::active_kernels().gemm_nr);
+  const ops::OpContext pack_ctx{&table, nullptr};  // packing reads only the kernel table
+  m.decoder = ops::pack_linear(pack_ctx, decoder.data(), v, e, bias.data());
   m.vocab_size = static_cast<int>(v);
   m.act = head_activation(l.act, config);
   m.eps = l.fixed_eps > 0.0 ? l.fixed_eps : config.layer_norm_eps;
@@ -60,65 +62,46 @@ MaskedLmHead MaskedLmHead::load(const std::string& dir, const ModelConfig& confi
 
 namespace {
 
-// LayerNorm(act(dense(x))) of one hidden row, in double, rounded to float.
-std::vector<float> transform(const MaskedLmHead& m, const float* hidden) {
-  const Linear& dense = m.dense;
-  const kernels::Act act = m.act;
-  const double eps = m.eps;
-  const std::vector<float>& ln_gamma = m.ln_gamma;
-  const std::vector<float>& ln_beta = m.ln_beta;
-  const size_t e = static_cast<size_t>(dense.out);
-  std::vector<float> y(e);
-  dense.apply(hidden, y.data());
-  std::vector<double> z(e);
-  double mean = 0.0;
-  for (size_t i = 0; i < e; ++i) {
-    z[i] = activate(act, y[i]);
-    mean += z[i];
+// In place: each row of y = LayerNorm(row) * gamma + beta, statistics in double.
+void layer_norm_rows(const MaskedLmHead& m, tensor::MatrixView y) {
+  const auto e = static_cast<size_t>(y.cols);
+  for (int64_t r = 0; r < y.rows; ++r) {
+    float* z = y.row(r);
+    double mean = 0.0;
+    for (size_t i = 0; i < e; ++i) mean += z[i];
+    mean /= static_cast<double>(e);
+    double var = 0.0;
+    for (size_t i = 0; i < e; ++i) var += (z[i] - mean) * (z[i] - mean);
+    var /= static_cast<double>(e);
+    const double inv = 1.0 / std::sqrt(var + m.eps);
+    for (size_t i = 0; i < e; ++i)
+      z[i] = static_cast<float>((z[i] - mean) * inv * m.ln_gamma[i] + m.ln_beta[i]);
   }
-  mean /= static_cast<double>(e);
-  double var = 0.0;
-  for (size_t i = 0; i < e; ++i) var += (z[i] - mean) * (z[i] - mean);
-  var /= static_cast<double>(e);
-  const double inv = 1.0 / std::sqrt(var + eps);
-  std::vector<float> t(e);
-  for (size_t i = 0; i < e; ++i)
-    t[i] = static_cast<float>((z[i] - mean) * inv * ln_gamma[i] + ln_beta[i]);
-  return t;
 }
 
 }  // namespace
 
-void MaskedLmHead::logits(const float* hidden, float* out) const {
-  logits(std::vector<const float*>{hidden}, std::vector<float*>{out});
-}
-
-void MaskedLmHead::logits(const std::vector<const float*>& hidden_rows,
+void MaskedLmHead::logits(const ops::OpContext& ctx, const std::vector<const float*>& hidden_rows,
                           const std::vector<float*>& outs) const {
   if (outs.size() != hidden_rows.size()) {
     throw Error(ErrorCode::kInternal, "MaskedLmHead::logits: " + std::to_string(outs.size()) +
                                           " outputs for " + std::to_string(hidden_rows.size()) +
                                           " rows");
   }
-  const size_t e = static_cast<size_t>(dense.out);
-  const size_t v = static_cast<size_t>(vocab_size);
-  const size_t m = hidden_rows.size();
-  std::vector<float> t(m * e);
-  for (size_t i = 0; i < m; ++i) {
-    const std::vector<float> ti = transform(*this, hidden_rows[i]);
-    std::copy(ti.begin(), ti.end(), t.begin() + static_cast<std::ptrdiff_t>(i * e));
-  }
-  std::vector<float> c(m * v);
-  const kernels::KernelTable& table = kernels::active_kernels();
-  kernels::SgemmArgs g;
-  g.m = static_cast<int64_t>(m);
-  g.a = t.data();
-  g.lda = static_cast<int64_t>(e);
-  g.w = &decoder;
-  g.c = c.data();
-  g.ldc = static_cast<int64_t>(v);
-  table.sgemm_tile(g, 0, g.m, 0, decoder.num_panels());
-  for (size_t i = 0; i < m; ++i) std::copy(c.data() + i * v, c.data() + (i + 1) * v, outs[i]);
+  const auto h = static_cast<size_t>(dense.in), e = static_cast<size_t>(dense.out);
+  const auto v = static_cast<size_t>(vocab_size);
+  const auto m = static_cast<int64_t>(hidden_rows.size());
+  if (m == 0) return;
+  tensor::AlignedBuffer x_buf, t_buf, c_buf;
+  float* x = x_buf.reserve(hidden_rows.size() * h);
+  for (size_t i = 0; i < hidden_rows.size(); ++i)
+    std::copy(hidden_rows[i], hidden_rows[i] + h, x + i * h);
+  const tensor::MatrixView t{t_buf.reserve(hidden_rows.size() * e), m, dense.out, dense.out};
+  dense.apply(ctx, tensor::ConstMatrixView{x, m, dense.in, dense.in}, t, act);
+  layer_norm_rows(*this, t);
+  float* c = c_buf.reserve(hidden_rows.size() * v);
+  ops::linear(ctx, t, decoder, tensor::MatrixView{c, m, vocab_size, vocab_size});
+  for (size_t i = 0; i < hidden_rows.size(); ++i) std::copy(c + i * v, c + (i + 1) * v, outs[i]);
 }
 
 }  // namespace lightbert::heads

@@ -17,10 +17,12 @@
 // (embeddings.word_embeddings.weight under the family's base-model prefix). Architectures must
 // end with ForMaskedLM (or ForPreTraining for BERT and ALBERT, whose pre-training heads hold
 // the MLM head). A missing tensor throws kNotFound naming the checkpoint file and the tensor.
-// logits() maps hidden rows to V logits each: LayerNorm(act(dense(x))) W^T + b; the transform in
-// double, the vocabulary projection T [rows, E] W^T + b in float through the active kernel
-// table's packed fp32 GEMM (as the encoder's linear layers; the decoder is packed at load), all
-// rows of a call in one product.
+// logits() maps hidden rows to V logits each: LayerNorm(act(dense(x))) W^T + b. Both products
+// (dense with its activation fused, and the vocabulary projection T [rows, E] W^T + b) run
+// through ops::linear on the caller's OpContext (the model's kernel table and thread pool), all
+// rows of a call in one product each, in float as the encoder's layers; the LayerNorm's
+// statistics are in double. load() packs every
+// product's weights for `table`, the kernel table of the model the head runs on.
 #pragma once
 
 #include <string>
@@ -40,10 +42,11 @@ struct MaskedLmHead {
   kernels::Act act = kernels::Act::kGelu;
   double eps = 1e-12;
 
-  static MaskedLmHead load(const std::string& dir, const ModelConfig& config);
-  void logits(const float* hidden, float* out) const;  // out: [vocab_size]
-  // The same for several rows at once, in one product. outs[i]: [vocab_size] for hidden_rows[i].
-  void logits(const std::vector<const float*>& hidden_rows, const std::vector<float*>& outs) const;
+  static MaskedLmHead load(const std::string& dir, const ModelConfig& config,
+                           const kernels::KernelTable& table);
+  // outs[i]: [vocab_size] logits for hidden_rows[i] ([H] each), all rows in one product.
+  void logits(const ops::OpContext& ctx, const std::vector<const float*>& hidden_rows,
+              const std::vector<float*>& outs) const;
 };
 
 }  // namespace lightbert::heads

@@ -8,6 +8,7 @@
 #include "lightbert/error.h"
 #include "models/model_file_loader.h"
 #include "ops/activation.h"
+#include "ops/linear.h"
 
 namespace lightbert::heads {
 
@@ -82,28 +83,27 @@ std::vector<float> read_head_tensor(const formats::Checkpoint& ck, const std::st
   return ck.read_f32(name, shape);
 }
 
-void Linear::apply(const float* x, float* y) const {
-  for (int o = 0; o < out; ++o) {
-    const float* w = weight.data() + static_cast<size_t>(o) * in;
-    double s = bias[o];
-    for (int i = 0; i < in; ++i) s += static_cast<double>(w[i]) * x[i];
-    y[o] = static_cast<float>(s);
-  }
+void Linear::apply(const ops::OpContext& ctx, tensor::ConstMatrixView x, tensor::MatrixView y,
+                   kernels::Act act) const {
+  ops::linear(ctx, x, packed, y, act);
 }
 
 Linear read_linear(const formats::Checkpoint& ck, const std::string& prefix, int out, int in,
-                   const std::string& task, const ModelConfig& config) {
+                   const std::string& task, const ModelConfig& config,
+                   const kernels::KernelTable& table) {
   Linear l;
   std::vector<int64_t> ws{out, in};
-  l.weight = read_head_tensor(ck, prefix + ".weight", ws, task, config);
+  const std::vector<float> weight = read_head_tensor(ck, prefix + ".weight", ws, task, config);
   if (ws[0] < 1 || ws[0] > (1 << 24)) {
     throw Error(ErrorCode::kFormat, ck.source() + ": tensor '" + prefix + ".weight' has " +
                                         std::to_string(ws[0]) + " rows");
   }
   std::vector<int64_t> bs{ws[0]};
-  l.bias = read_head_tensor(ck, prefix + ".bias", bs, task, config);
+  const std::vector<float> bias = read_head_tensor(ck, prefix + ".bias", bs, task, config);
   l.out = static_cast<int>(ws[0]);
   l.in = in;
+  const ops::OpContext pack_ctx{&table, nullptr};  // packing reads only the kernel table
+  l.packed = ops::pack_linear(pack_ctx, weight.data(), l.out, l.in, bias.data());
   return l;
 }
 
@@ -145,22 +145,6 @@ kernels::Act head_activation(formats::HeadActivation act, const ModelConfig& con
       break;
   }
   return ops::kernel_activation(config.hidden_act);
-}
-
-double activate(kernels::Act act, double v) {
-  switch (act) {
-    case kernels::Act::kGelu:
-      return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
-    case kernels::Act::kGeluTanh:
-      return 0.5 * v * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
-    case kernels::Act::kRelu:
-      return v > 0.0 ? v : 0.0;
-    case kernels::Act::kTanh:
-      return std::tanh(v);
-    case kernels::Act::kNone:
-      break;
-  }
-  return v;
 }
 
 float sigmoid(float x) {

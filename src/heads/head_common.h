@@ -3,9 +3,10 @@
 // when config.json lists architectures and none is a model for that task. read_head_tensor()
 // reads a top-level head tensor (no "bert." prefix) as float and throws kNotFound naming the
 // tensor and the checkpoint file (checkpoint_files) when it is absent, kFormat on a wrong shape.
-// Linear is y = x W^T + b accumulated in double (head work is a few rows); activate() is the
-// heads' one scalar activation (in double: exact erf GELU, tanh GELU, ReLU, tanh, identity; the
-// same kernels::Act the encoder's kernels take). label_name() follows config id2label with
+// Linear is y = act(x W^T + b) over all rows of a call at once: its weights are packed at load
+// for the kernel table of the model the head runs on (every head's load() takes it) and apply() runs ops::linear on the caller's OpContext (the model's kernel table and thread
+// pool; api/model_ops.h), with the activation (one kernels::Act: the encoder's) fused into the
+// GEMM's store, in float as the encoder's layers. label_name() follows config id2label with
 // Hugging Face's LABEL_i default. head_family() is config.model_type's row of the family table
 // (formats/model_family.h), where every head finds its tensor names; a model_type without a row
 // throws kUnsupported naming the folder, the task, the model_type and the supported ones.
@@ -18,7 +19,10 @@
 #include "formats/checkpoint.h"
 #include "formats/model_family.h"
 #include "kernels/kernels.h"
+#include "kernels/packed_weights.h"
 #include "lightbert/config.h"
+#include "ops/op_context.h"
+#include "tensor/aligned_buffer.h"
 
 namespace lightbert::heads {
 
@@ -47,16 +51,17 @@ std::vector<float> read_head_tensor(const formats::Checkpoint& ck, const std::st
 struct Linear {
   int out = 0;
   int in = 0;
-  std::vector<float> weight;                   // [out, in]
-  std::vector<float> bias;                     // [out]
-  void apply(const float* x, float* y) const;  // one row
+  kernels::PackedWeights packed;  // W [out, in] and b [out], packed for the fp32 GEMM
+  // y [rows, out] = act(x [rows, in] W^T + b); shapes must agree (else Error kInternal).
+  void apply(const ops::OpContext& ctx, tensor::ConstMatrixView x, tensor::MatrixView y,
+             kernels::Act act = kernels::Act::kNone) const;
 };
 
 // Reads PREFIX.weight [out, in] and PREFIX.bias [out]; out = -1 takes the stored row count.
+// Packs them for `table` (the kernel table of the model the head runs on).
 Linear read_linear(const formats::Checkpoint& ck, const std::string& prefix, int out, int in,
-                   const std::string& task, const ModelConfig& config);
-
-double activate(kernels::Act act, double v);
+                   const std::string& task, const ModelConfig& config,
+                   const kernels::KernelTable& table);
 
 const formats::FamilyDescriptor& head_family(const std::string& dir, const ModelConfig& config,
                                              const std::string& task);

@@ -27,22 +27,26 @@ std::vector<double> masked_softmax(const float* x, const std::vector<bool>& keep
 
 }  // namespace
 
-QaHead QaHead::load(const std::string& dir, const ModelConfig& config) {
+QaHead QaHead::load(const std::string& dir, const ModelConfig& config,
+                    const kernels::KernelTable& table) {
   const std::string task = "question answering";
   require_task(dir, config, task, {"ForQuestionAnswering"});
   formats::Checkpoint ck = open_head_checkpoint(dir);
   QaHead h;
   h.qa_outputs = read_linear(ck, head_family(dir, config, task).qa_outputs, 2, config.hidden_size,
-                             task, config);
+                             task, config, table);
   return h;
 }
 
-void QaHead::run(const float* hidden, size_t tokens, float* start, float* end) const {
-  float y[2];
+void QaHead::run(const ops::OpContext& ctx, const float* hidden, size_t tokens, float* start,
+                 float* end) const {
+  const auto n = static_cast<int64_t>(tokens);
+  std::vector<float> y(tokens * 2);  // [T, 2]
+  qa_outputs.apply(ctx, tensor::ConstMatrixView{hidden, n, qa_outputs.in, qa_outputs.in},
+                   tensor::MatrixView{y.data(), n, 2, 2});
   for (size_t t = 0; t < tokens; ++t) {
-    qa_outputs.apply(hidden + t * static_cast<size_t>(qa_outputs.in), y);
-    start[t] = y[0];
-    end[t] = y[1];
+    start[t] = y[2 * t];
+    end[t] = y[2 * t + 1];
   }
 }
 

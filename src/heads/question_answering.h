@@ -25,9 +25,12 @@ namespace lightbert::heads {
 struct QaHead {
   Linear qa_outputs;
 
-  static QaHead load(const std::string& dir, const ModelConfig& config);
+  static QaHead load(const std::string& dir, const ModelConfig& config,
+                     const kernels::KernelTable& table);
   // hidden [T, H] -> start [T], end [T].
-  void run(const float* hidden, size_t tokens, float* start, float* end) const;
+  // hidden [T, H] -> start [T], end [T] (one ops::linear over the T rows on ctx).
+  void run(const ops::OpContext& ctx, const float* hidden, size_t tokens, float* start,
+           float* end) const;
 };
 
 

@@ -115,22 +115,29 @@ Entity aggregate_word(const TokenClassificationHead& head, const Tokenizer& toke
 }  // namespace
 
 TokenClassificationHead TokenClassificationHead::load(const std::string& dir,
-                                                      const ModelConfig& config) {
+                                                      const ModelConfig& config,
+                                                      const kernels::KernelTable& table) {
   const std::string task = "token classification";
   require_task(dir, config, task, {"ForTokenClassification"});
   formats::Checkpoint ck = open_head_checkpoint(dir);
   TokenClassificationHead h;
   h.classifier = read_linear(ck, head_family(dir, config, task).token_classifier, -1,
-                             config.hidden_size, task, config);
+                             config.hidden_size, task, config, table);
   h.crf = read_crf(ck, h.classifier.out, config);
   for (int i = 0; i < h.classifier.out; ++i) h.labels.push_back(label_name(config, i));
   return h;
 }
 
-void TokenClassificationHead::run(const float* hidden, size_t tokens, float* logits,
-                                  std::vector<int>& tags) const {
-  const size_t l = static_cast<size_t>(classifier.out), hs = static_cast<size_t>(classifier.in);
-  for (size_t t = 0; t < tokens; ++t) classifier.apply(hidden + t * hs, logits + t * l);
+void TokenClassificationHead::logits(const ops::OpContext& ctx, const float* hidden,
+                                     size_t tokens, float* out) const {
+  const auto n = static_cast<int64_t>(tokens);
+  classifier.apply(ctx, tensor::ConstMatrixView{hidden, n, classifier.in, classifier.in},
+                   tensor::MatrixView{out, n, classifier.out, classifier.out});
+}
+
+void TokenClassificationHead::tags(const float* logits, size_t tokens,
+                                   std::vector<int>& tags) const {
+  const size_t l = static_cast<size_t>(classifier.out);
   if (crf) {
     tags = viterbi(*crf, logits, tokens);
     return;

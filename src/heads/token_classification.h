@@ -36,9 +36,13 @@ struct TokenClassificationHead {
   std::optional<Crf> crf;
   std::vector<std::string> labels;
 
-  static TokenClassificationHead load(const std::string& dir, const ModelConfig& config);
-  // hidden [T, H] -> logits [T, L]; tags [T].
-  void run(const float* hidden, size_t tokens, float* logits, std::vector<int>& tags) const;
+  static TokenClassificationHead load(const std::string& dir, const ModelConfig& config,
+                                      const kernels::KernelTable& table);
+  // hidden [T, H] -> logits [T, L]: one ops::linear over the T rows on ctx (T may span several
+  // sequences: a whole padding-free batch).
+  void logits(const ops::OpContext& ctx, const float* hidden, size_t tokens, float* out) const;
+  // One sequence's logits [T, L] -> its tags [T] (CRF Viterbi, else argmax).
+  void tags(const float* logits, size_t tokens, std::vector<int>& tags) const;
 };
 
 // Entities of one text from its encoding, logits [T, L] and tags [T].

@@ -190,18 +190,24 @@ TEST_P(FamilyGoldenTest, SequenceClassificationHeadsMatchPyTorch) {
     const std::string dir = test_data("families/" + family + "-cls");
     const GoldenCase g = golden_cases(family + "-cls")[0];
     auto model = models::BertModel::load(dir, table, 1);
-    const auto head = heads::ClassificationHead::load(dir, model->config(), model->has_pooler());
+    const auto head = heads::ClassificationHead::load(dir, model->config(), model->has_pooler(),
+                                                     model->kernels());
     EXPECT_EQ(head.uses_pooler, family == "albert") << family;
     ASSERT_EQ(head.labels, (std::vector<std::string>{"neg", "neu", "pos"})) << family;
     EncoderOutput out;
     model->forward(g.batch, out);
     const size_t n = g.batch.lengths.size(), h = static_cast<size_t>(out.hidden_size);
     ASSERT_EQ(g.logits.size(), n * 3);
-    std::vector<float> logits(n * 3), scores(3);
+    std::vector<float> rows(n * h), logits(n * 3), scores(n * 3);
     for (size_t s = 0; s < n; ++s) {
       const float* in = head.uses_pooler ? out.pooler_output.data() + s * h : out.token(s, 0);
-      head.run(in, logits.data() + s * 3, scores.data());
-      EXPECT_NEAR(scores[0] + scores[1] + scores[2], 1.0, 1e-6);
+      std::copy(in, in + h, rows.data() + s * h);
+    }
+    const auto nr = static_cast<int64_t>(n), hs = static_cast<int64_t>(h);
+    head.run(model->context(), tensor::ConstMatrixView{rows.data(), nr, hs, hs}, logits.data(),
+             scores.data());
+    for (size_t s = 0; s < n; ++s) {
+      EXPECT_NEAR(scores[3 * s] + scores[3 * s + 1] + scores[3 * s + 2], 1.0, 1e-6);
     }
     const double d = max_abs_diff(logits, g.logits);
     EXPECT_LE(d, 1e-4) << GetParam() << " " << family;
@@ -218,7 +224,7 @@ TEST_P(FamilyGoldenTest, MaskedLmHeadsMatchTransformers) {
     const std::string dir = test_data("families/" + family + "-mlm");
     const GoldenCase g = golden_cases(family + "-mlm")[0];
     auto model = models::BertModel::load(dir, table, 1);
-    const auto head = heads::MaskedLmHead::load(dir, model->config());
+    const auto head = heads::MaskedLmHead::load(dir, model->config(), model->kernels());
     EncoderOutput out;
     model->forward(g.batch, out);
     const size_t v = static_cast<size_t>(model->config().vocab_size);
@@ -231,7 +237,7 @@ TEST_P(FamilyGoldenTest, MaskedLmHeadsMatchTransformers) {
       rows.push_back(out.last_hidden_state.data() + t * h);
       outs.push_back(logits.data() + t * v);
     }
-    head.logits(rows, outs);
+    head.logits(model->context(), rows, outs);
     const double d = max_abs_diff(logits, g.mlm_logits);
     EXPECT_LE(d, 1e-4) << GetParam() << " " << family;
     std::printf("[families] %s %s-mlm: masked-LM logits max abs diff %.3g\n", GetParam().c_str(),

@@ -233,6 +233,41 @@ TEST(Heads, FillMaskMatchesReference) {
   }
 }
 
+// The heads' products run on the model's thread pool (ops::linear, all rows of a call in one
+// product): a batched call gives the same logits with 1 and 3 threads (tiles split the outputs,
+// never a dot product), the classification logits within the goldens' tolerance.
+TEST(Heads, BatchedHeadsGiveTheSameLogitsOnAnyThreadCount) {
+  Folder mlm("mlm"), cls("cls-cross");
+  std::vector<std::string> texts;
+  for (const json& g : head_golden("mlm")) texts.push_back(g["input"]["text"].get<std::string>());
+  std::vector<TextInput> pairs;
+  for (const json& g : head_golden("cls-cross")) {
+    TextInput t{g["input"]["text"], std::nullopt};
+    if (g["input"].contains("text_pair")) t.text_pair = g["input"]["text_pair"].get<std::string>();
+    pairs.push_back(t);
+  }
+  std::vector<std::vector<float>> fill_logits[2], cls_logits[2];
+  const int threads[2] = {1, 3};
+  for (int k = 0; k < 2; ++k) {
+    ModelOptions o;
+    o.threads = threads[k];
+    auto m = Model::load(mlm.dir, o);
+    MaskFiller filler(*m);
+    for (const auto& r : filler.fill(texts, 5, false))
+      fill_logits[k].insert(fill_logits[k].end(), r.logits.begin(), r.logits.end());
+    auto c = Model::load(cls.dir, o);
+    SequenceClassifier clf(*c);
+    for (const auto& r : clf.classify(pairs, false)) cls_logits[k].push_back(r.logits);
+  }
+  ASSERT_GE(fill_logits[0].size(), texts.size());
+  ASSERT_EQ(cls_logits[0].size(), pairs.size());
+  EXPECT_EQ(fill_logits[0], fill_logits[1]);
+  EXPECT_EQ(cls_logits[0], cls_logits[1]);
+  const auto gold = head_golden("cls-cross");
+  for (size_t i = 0; i < pairs.size(); ++i)
+    EXPECT_LE(diff(cls_logits[1][i].data(), gold[i]["logits"], cls_logits[1][i].size()), kTol);
+}
+
 void expect_error(const std::function<void()>& fn, ErrorCode code,
                   std::vector<std::string> needles) {
   try {
