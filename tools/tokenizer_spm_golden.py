@@ -274,19 +274,7 @@ def main():
     for name in ("albert-tiny", "xlmr-tiny"):
         ref = Reference(name)
         write_goldens(ref, runs, "_unknown_runs")
-        full_path = os.path.join(DATA, f"expected_{name}.jsonl")
-        cut_path = os.path.join(DATA, f"expected_{name}_max{MAX_LENGTH}.jsonl")
-        no_offsets = 0
-        with open(full_path, "w", encoding="utf-8") as full, \
-                open(cut_path, "w", encoding="utf-8") as cut:
-            for line in corpus:
-                rec, ids = ref.encode(line)
-                no_offsets += rec["offsets"] is None
-                full.write(json.dumps(rec, separators=(",", ":")) + "\n")
-                cut.write(json.dumps({"input_ids": ids}, separators=(",", ":")) + "\n")
-        print(f"wrote {full_path} ({os.path.getsize(full_path)} bytes, {no_offsets} lines "
-              f"without offsets) and {cut_path}")
-
+        write_goldens(ref, corpus, "")
 
 if __name__ == "__main__":
     main()
