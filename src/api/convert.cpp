@@ -275,14 +275,10 @@ ConvertReport convert(const std::string& dir, const std::string& out_path,
   for (size_t r = 0; r < rows; ++r) {
     const float* a = ref.last_hidden_state.data() + r * h;
     const float* b = got.last_hidden_state.data() + r * h;
-    double ab = 0, aa = 0, bb = 0;
     for (size_t i = 0; i < h; ++i) {
-      ab += static_cast<double>(a[i]) * b[i];
-      aa += static_cast<double>(a[i]) * a[i];
-      bb += static_cast<double>(b[i]) * b[i];
       max_abs = std::max(max_abs, std::fabs(static_cast<double>(a[i]) - b[i]));
     }
-    const double c = aa > 0 && bb > 0 ? ab / (std::sqrt(aa) * std::sqrt(bb)) : 1.0;
+    const double c = models::row_cosine(a, b, static_cast<int64_t>(h));
     cos_sum += c;
     cos_min = std::min(cos_min, c);
   }

@@ -53,22 +53,25 @@ std::vector<HeadScore> measure_head_importance(const ModelConfig& config,
       qkv = lt.qkv;  // restore
       double sum = 0.0;
       for (size_t r = 0; r < rows; ++r) {
-        const float* a = base.last_hidden_state.data() + r * h;
-        const float* b = ablated.last_hidden_state.data() + r * h;
-        double ab = 0, aa = 0, bb = 0;
-        for (int64_t i = 0; i < h; ++i) {
-          ab += static_cast<double>(a[i]) * b[i];
-          aa += static_cast<double>(a[i]) * a[i];
-          bb += static_cast<double>(b[i]) * b[i];
-        }
-        const double denom = std::sqrt(aa) * std::sqrt(bb);
-        sum += 1.0 - (denom > 0 ? ab / denom : 1.0);
+        sum += 1.0 - row_cosine(base.last_hidden_state.data() + r * h,
+                                ablated.last_hidden_state.data() + r * h, h);
       }
       scores.push_back({static_cast<int>(l), originals[static_cast<size_t>(p)],
                         rows == 0 ? 0.0 : sum / static_cast<double>(rows)});
     }
   }
   return scores;
+}
+
+double row_cosine(const float* a, const float* b, int64_t n) {
+  double ab = 0, aa = 0, bb = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    ab += static_cast<double>(a[i]) * b[i];
+    aa += static_cast<double>(a[i]) * a[i];
+    bb += static_cast<double>(b[i]) * b[i];
+  }
+  const double denom = std::sqrt(aa) * std::sqrt(bb);
+  return denom > 0 ? ab / denom : 1.0;
 }
 
 std::map<int, std::vector<int>> choose_heads_to_prune(const std::vector<HeadScore>& scores,

@@ -8,8 +8,11 @@
 // floor(ratio * remaining heads) lowest scores (ties: lower layer, then lower head first),
 // skipping a head whose layer would lose its last head. ratio outside [0, 1) or a model whose
 // layers share weights throws lightbert::Error(kInvalidArgument / kUnsupported).
+// row_cosine is the cosine of two rows of n floats, accumulated in double (1 when either is 0):
+// the measure here and in convert's accuracy report.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <vector>
 
@@ -30,6 +33,8 @@ std::vector<HeadScore> measure_head_importance(const ModelConfig& config,
                                                const EncoderTensors& tensors,
                                                const SequenceBatch& batch,
                                                const kernels::KernelTable& table, int threads);
+
+double row_cosine(const float* a, const float* b, int64_t n);
 
 std::map<int, std::vector<int>> choose_heads_to_prune(const std::vector<HeadScore>& scores,
                                                       const ModelConfig& config, double ratio);
