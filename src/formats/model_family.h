@@ -97,7 +97,10 @@ struct FamilyDescriptor {
   // Tokenizer.
   std::string tokenizer_class;  // tokenizer_config.json's class prefix ("Bert", "XLMRoberta")
   TokenizerKind tokenizer_kind;
-  std::string tokenizer_file;  // the vocabulary file (vocab.txt, vocab.json, spiece.model, ...)
+  // The tokenizer's own files, the vocabulary first (vocab.txt; vocab.json + merges.txt;
+  // spiece.model; ...). tokenizer.json and the other Hugging Face tokenizer files are common to
+  // every family (tokenizer_folder_files()).
+  std::vector<std::string> tokenizer_files;
 };
 
 // The rows, in a fixed order.
@@ -111,5 +114,11 @@ const FamilyDescriptor& family(const std::string& model_type);
 
 // "bert, roberta, ...": the model_types of the table, in order.
 std::string supported_model_types();
+
+// Every file a tokenizer folder of any family may hold, without duplicates: Hugging Face's
+// common tokenizer files (tokenizer.json, tokenizer_config.json, special_tokens_map.json,
+// added_tokens.json), then each row's tokenizer_files in table order. The saver embeds these
+// and the hub download fetches these, so a new family's files need no other list.
+const std::vector<std::string>& tokenizer_folder_files();
 
 }  // namespace lightbert::formats

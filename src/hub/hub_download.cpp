@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "formats/json_limits.h"
+#include "formats/model_family.h"
 #include "hub/hub_cache.h"
 #include "hub/hub_client.h"
 #include "hub/progress.h"
@@ -24,17 +25,9 @@ namespace lightbert::hub {
 
 namespace {
 
-const char* const kPlainFiles[] = {
-    "config.json",
-    "tokenizer.json",
-    "tokenizer_config.json",
-    "vocab.txt",
-    "vocab.json",               // byte-level BPE (RoBERTa)
-    "merges.txt",               // byte-level BPE (RoBERTa)
-    "spiece.model",             // SentencePiece (ALBERT)
-    "sentencepiece.bpe.model",  // SentencePiece (XLM-R)
-    "added_tokens.json",
-    "special_tokens_map.json",
+// Besides config.json and the family table's tokenizer files (formats::tokenizer_folder_files()):
+// the sentence-transformers files (modules.json and its modules' configs are fetched after).
+const char* const kSentenceTransformersFiles[] = {
     "sentence_bert_config.json",
     "config_sentence_transformers.json",
 };
@@ -69,7 +62,9 @@ class Fetcher {
     const RepoInfo info = client_.repo_info(opts_.revision);
     commit_ = info.commit;
     listed_ = std::set<std::string>(info.files.begin(), info.files.end());
-    for (const char* name : kPlainFiles) fetch_if_listed(name);
+    fetch_if_listed("config.json");
+    for (const std::string& name : formats::tokenizer_folder_files()) fetch_if_listed(name);
+    for (const char* name : kSentenceTransformersFiles) fetch_if_listed(name);
     // The weights, in the order Checkpoint::open_folder prefers them.
     if (listed_.count("model.safetensors")) {
       fetch("model.safetensors");

@@ -43,16 +43,9 @@ std::string read_text(const std::string& path) {
   return ss.str();
 }
 
-constexpr const char* kSmallFiles[] = {
-    "tokenizer.json",
-    "vocab.txt",
-    "vocab.json",
-    "merges.txt",
-    "spiece.model",
-    "sentencepiece.bpe.model",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-    "added_tokens.json",
+// Besides the family table's tokenizer files (formats::tokenizer_folder_files()): the
+// sentence-transformers files (each module's config.json is added from modules.json).
+constexpr const char* kSentenceTransformersFiles[] = {
     "modules.json",
     "sentence_bert_config.json",
     "config_sentence_transformers.json",
@@ -119,7 +112,10 @@ ModelFolderExtras read_model_folder_extras(const std::string& dir,
                                            const formats::Checkpoint& checkpoint) {
   ModelFolderExtras x;
   x.config_json = read_text(dir + "/config.json");
-  for (const char* name : kSmallFiles) {
+  for (const std::string& name : formats::tokenizer_folder_files()) {
+    if (is_file(dir + "/" + name)) x.files[name] = read_text(dir + "/" + name);
+  }
+  for (const char* name : kSentenceTransformersFiles) {
     if (is_file(dir + "/" + name)) x.files[name] = read_text(dir + "/" + name);
   }
   if (auto it = x.files.find("modules.json"); it != x.files.end()) {

@@ -34,13 +34,14 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 // The SentencePiece row whose tokenizer_class starts `cls`, or without a class the first whose
-// tokenizer_file names the model file; nullptr when none.
+// vocabulary file (tokenizer_files[0]) names the model file; nullptr when none.
 const formats::FamilyDescriptor* sentencepiece_family(const std::string& cls,
                                                       const std::string& model_path) {
   for (const formats::FamilyDescriptor& f : formats::families()) {
     if (!is_sentencepiece(f)) continue;
     if (cls.empty()
-            ? ends_with(model_path, "/" + f.tokenizer_file) || model_path == f.tokenizer_file
+            ? ends_with(model_path, "/" + f.tokenizer_files.at(0)) ||
+                  model_path == f.tokenizer_files.at(0)
             : cls.rfind(f.tokenizer_class, 0) == 0) {
       return &f;
     }

@@ -113,20 +113,35 @@ TEST(FamilyTable, EveryRowHasWhatConfigReaderSaverAndHeadsNeed) {
     EXPECT_FALSE(f.token_classifier.empty());
     // Tokenizer: a class and the vocabulary file its kind reads.
     EXPECT_FALSE(f.tokenizer_class.empty());
+    ASSERT_FALSE(f.tokenizer_files.empty());
+    const std::string& vocab = f.tokenizer_files[0];
     switch (f.tokenizer_kind) {
       case formats::TokenizerKind::kWordPiece:
-        EXPECT_EQ(f.tokenizer_file, "vocab.txt");
+        EXPECT_EQ(f.tokenizer_files, std::vector<std::string>({"vocab.txt"}));
         break;
       case formats::TokenizerKind::kByteLevelBpe:
-        EXPECT_EQ(f.tokenizer_file, "vocab.json");
+        EXPECT_EQ(f.tokenizer_files, std::vector<std::string>({"vocab.json", "merges.txt"}));
         break;
       case formats::TokenizerKind::kSentencePieceAlbert:
       case formats::TokenizerKind::kSentencePieceXlmr:
       case formats::TokenizerKind::kSentencePieceCamembert:
-        EXPECT_TRUE(f.tokenizer_file == "spiece.model" ||
-                    f.tokenizer_file == "sentencepiece.bpe.model")
-            << f.tokenizer_file;
+        EXPECT_EQ(f.tokenizer_files.size(), 1u);
+        EXPECT_TRUE(vocab == "spiece.model" || vocab == "sentencepiece.bpe.model") << vocab;
         break;
+    }
+  }
+}
+
+// The saver and the hub download read this one list: every row's files are in it, once.
+TEST(FamilyTable, TokenizerFolderFilesCoverEveryRowOnce) {
+  const std::vector<std::string>& all = formats::tokenizer_folder_files();
+  for (const char* common :
+       {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"}) {
+    EXPECT_EQ(std::count(all.begin(), all.end(), common), 1) << common;
+  }
+  for (const FamilyDescriptor& f : formats::families()) {
+    for (const std::string& name : f.tokenizer_files) {
+      EXPECT_EQ(std::count(all.begin(), all.end(), name), 1) << f.model_type << ": " << name;
     }
   }
 }
