@@ -32,8 +32,8 @@ namespace lightbert::server {
 
 class HeadJob : public BatchJob {
  public:
-  using Rows = std::function<void(const EncoderOutput& out, size_t out_first, size_t begin,
-                                  size_t count)>;
+  using Rows =
+      std::function<void(const EncoderOutput& out, size_t out_first, size_t begin, size_t count)>;
   HeadJob(std::vector<Sequence> sequences, Rows rows)
       : BatchJob(std::move(sequences)), rows_(std::move(rows)) {}
   void consume(const EncoderOutput& out, size_t out_first, size_t begin, size_t count) override {

@@ -1,9 +1,10 @@
 // lightbert/tasks.h: task heads on a loaded Model: sequence classification, token
 // classification (NER, optional CRF), extractive question answering, fill-mask, similarity,
 // ELECTRA replaced-token detection.
-// Contract: each head object reads its own tensors from model.path() when constructed (top-level
+// Contract: the heads belong to the Model: the first head object of a kind built on a Model
+// reads that head's tensors from the model's checkpoint (opened once for all its heads; top-level
 // Hugging Face names: classifier.*, qa_outputs.*, cls.predictions.*, crf.*,
-// discriminator_predictions.*) and throws
+// discriminator_predictions.*) and every later one shares it; constructing one throws
 // lightbert::Error naming the missing tensor, or the task and the folder's architectures when
 // the folder is not a model for that task. Results follow the matching Hugging Face pipeline
 // (labels, scores, spans, words, answers, sequences); offsets are [start, end) in Unicode code

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "api/model_heads.h"
 #include "formats/model_file.h"
 #include "heads/pooling.h"
 #include "heads/sentence_transformers.h"
@@ -86,6 +87,7 @@ Tokenizer load_tokenizer(const std::string& path) {
 std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& options) {
   std::unique_ptr<Model> m(new Model());
   m->path_ = path;
+  m->heads_ = std::make_shared<detail::ModelHeads>();
   EncoderOptions eo;
   eo.threads = options.threads;
   eo.dtype = options.dtype;

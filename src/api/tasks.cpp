@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "api/head_context.h"
+#include "api/model_heads.h"
 #include "api/task_encode.h"
 #include "heads/classification.h"
 #include "heads/pooling.h"
@@ -17,13 +18,11 @@ namespace lightbert {
 // ---- SequenceClassifier ---------------------------------------------------------------------
 struct SequenceClassifier::Impl {
   Model* model;
-  heads::ClassificationHead head;
+  const heads::ClassificationHead& head;  // the model's (api/model_heads.h)
 };
 
 SequenceClassifier::SequenceClassifier(Model& model)
-    : impl_(new Impl{&model, heads::ClassificationHead::load(model.path(), model.config(),
-                                                             model.encoder().has_pooler(),
-                                                             *detail::head_context(model).kernels)}) {}
+    : impl_(new Impl{&model, detail::model_heads(model).classifier(model)}) {}
 SequenceClassifier::~SequenceClassifier() = default;
 
 bool SequenceClassifier::multi_label() const {
@@ -140,12 +139,11 @@ Aggregation parse_aggregation(const std::string& name) {
 
 struct TokenClassifier::Impl {
   Model* model;
-  heads::TokenClassificationHead head;
+  const heads::TokenClassificationHead& head;  // the model's (api/model_heads.h)
 };
 
 TokenClassifier::TokenClassifier(Model& model)
-    : impl_(new Impl{&model, heads::TokenClassificationHead::load(
-                                    model.path(), model.config(), *detail::head_context(model).kernels)}) {}
+    : impl_(new Impl{&model, detail::model_heads(model).token_classifier(model)}) {}
 TokenClassifier::~TokenClassifier() = default;
 
 bool TokenClassifier::has_crf() const {

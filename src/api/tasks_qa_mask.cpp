@@ -3,6 +3,7 @@
 #include <numeric>
 
 #include "api/head_context.h"
+#include "api/model_heads.h"
 #include "api/task_encode.h"
 #include "heads/fill_mask.h"
 #include "heads/head_common.h"
@@ -16,12 +17,11 @@ namespace lightbert {
 // ---- QuestionAnswerer -----------------------------------------------------------------------
 struct QuestionAnswerer::Impl {
   Model* model;
-  heads::QaHead head;
+  const heads::QaHead& head;  // the model's (api/model_heads.h)
 };
 
 QuestionAnswerer::QuestionAnswerer(Model& model)
-    : impl_(new Impl{&model, heads::QaHead::load(model.path(), model.config(),
-                                                       *detail::head_context(model).kernels)}) {}
+    : impl_(new Impl{&model, detail::model_heads(model).question_answerer(model)}) {}
 QuestionAnswerer::~QuestionAnswerer() = default;
 
 QaResult QuestionAnswerer::answer(const std::string& question, const std::string& context,
@@ -121,12 +121,11 @@ void QuestionAnswerer::select(QaResult& r, const std::string& context,
 // ---- MaskFiller -----------------------------------------------------------------------------
 struct MaskFiller::Impl {
   Model* model;
-  heads::MaskedLmHead head;
+  const heads::MaskedLmHead& head;  // the model's (api/model_heads.h)
 };
 
 MaskFiller::MaskFiller(Model& model)
-    : impl_(new Impl{&model, heads::MaskedLmHead::load(model.path(), model.config(),
-                                                             *detail::head_context(model).kernels)}) {}
+    : impl_(new Impl{&model, detail::model_heads(model).mask_filler(model)}) {}
 MaskFiller::~MaskFiller() = default;
 
 std::vector<int32_t> MaskFiller::mask_positions(const Encoding& encoding) const {

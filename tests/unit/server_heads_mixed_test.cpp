@@ -39,7 +39,8 @@ std::vector<Request> embed_requests() {
     if (a.empty()) continue;
     const json j = json::parse(a);
     if (j.contains("text_pair")) continue;
-    out.push_back({"/embed", {{"inputs", j["text"]}, {"truncate", true}},
+    out.push_back({"/embed",
+                   {{"inputs", j["text"]}, {"truncate", true}},
                    json::array({json::parse(b)["embed_mean_normalized"]})});
   }
   return out;
@@ -59,14 +60,14 @@ std::vector<Request> head_requests(const std::string& head) {
       body["context"] = g["input"]["context"];
       out.push_back({"/qa", body, g["options"].contains("top_k") ? g["output"] : g["output"][0]});
     } else if (head == "mlm") {
-      out.push_back({"/fill-mask", {{"inputs", g["input"]["text"]}, {"top_k", g["top_k"]}},
-                     g["output"]});
+      out.push_back(
+          {"/fill-mask", {{"inputs", g["input"]["text"]}, {"top_k", g["top_k"]}}, g["output"]});
     } else {  // ner-bio
       for (const std::string strat : {"simple", "first", "none"}) {
-        out.push_back({"/ner",
-                       {{"inputs", json::array({g["input"]["text"]})},
-                        {"aggregation_strategy", strat}},
-                       json::array({g["output"][strat]})});
+        out.push_back(
+            {"/ner",
+             {{"inputs", json::array({g["input"]["text"]})}, {"aggregation_strategy", strat}},
+             json::array({g["output"][strat]})});
       }
     }
   }
@@ -157,8 +158,8 @@ void check_mixed(const std::string& model, const std::vector<std::string>& heads
           ++bad;
           ADD_FAILURE() << requests[i].path << " " << a.status << " " << a.body;
         } else {
-          expect_json_near(a.json(), alone[i], "concurrent " + requests[i].path + " " +
-                                                   requests[i].body.dump(), 1e-5);
+          expect_json_near(a.json(), alone[i],
+                           "concurrent " + requests[i].path + " " + requests[i].body.dump(), 1e-5);
         }
         ++done;
       }
@@ -177,8 +178,7 @@ void check_mixed(const std::string& model, const std::vector<std::string>& heads
 }
 
 TEST(ServerHeadsMixed, ConcurrentHeadAndEmbedRequestsShareBatchesWithTheSameAnswers) {
-  check_mixed("cls-single+qa+mlm", {"cls-single", "qa", "mlm"},
-              {"--debug-batch-delay-ms", "20"});
+  check_mixed("cls-single+qa+mlm", {"cls-single", "qa", "mlm"}, {"--debug-batch-delay-ms", "20"});
   check_mixed("ner-bio", {"ner-bio"}, {"--debug-batch-delay-ms", "20"});
 }
 
