@@ -8,7 +8,7 @@
 #include "api/model_heads.h"
 #include "api/task_encode.h"
 #include "heads/classification.h"
-#include "heads/pooling.h"
+#include "models/pooling.h"
 #include "heads/token_classification.h"
 #include "lightbert/error.h"
 #include "lightbert/tasks.h"
