@@ -12,10 +12,6 @@ BatchJob::BatchJob(std::vector<Sequence> sequences)
   for (const Sequence& s : sequences_) num_tokens_ += s.ids.size();
 }
 
-void BatchJob::run_group(const std::vector<BatchJob*>& group) {
-  for (BatchJob* job : group) job->run_alone();
-}
-
 void BatchJob::cancel() {
   std::lock_guard<std::mutex> lock(mu_);
   cancel_requested_ = true;
@@ -78,6 +74,10 @@ Batcher::Submit Batcher::submit(std::shared_ptr<BatchJob> job) {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return Submit::kStopping;
     if (queue_.size() >= options_.max_queue) return Submit::kFull;
+    if (job->sequences().empty()) {  // nothing to run
+      job->finish(BatchJob::State::kDone);
+      return Submit::kQueued;
+    }
     queued_tokens_ += job->num_tokens();
     queue_.push_back(std::move(job));
     if (metrics_ != nullptr) metrics_->set_queue_depth(queue_.size());
@@ -113,19 +113,12 @@ void Batcher::run() {
       if (metrics_ != nullptr) metrics_->set_queue_depth(queue_.size());
     }
     if (slices.empty()) continue;
-    if (slices.front().job->runs_alone()) {
-      run_alone(slices);
-    } else {
-      run_batch(slices, batch);
-    }
+    run_batch(slices, batch);
   }
 }
 
 void Batcher::wait_for_more(std::unique_lock<std::mutex>& lock) {
   if (options_.max_wait_ms <= 0) return;
-  if (!queue_.empty() && queue_.front()->runs_alone() && queue_.front()->merge_key().empty()) {
-    return;  // it runs by itself anyway
-  }
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.max_wait_ms);
   while (!stopping_ && queued_tokens_ < options_.max_batch_tokens &&
@@ -147,10 +140,6 @@ std::vector<Batcher::Slice> Batcher::take_batch(SequenceBatch& batch) {
       queue_.pop_front();
       continue;
     }
-    if (job.runs_alone()) {  // after the batch taken so far, or now with those it merges with
-      if (slices.empty()) take_alone_group(slices);
-      break;
-    }
     const size_t begin = job.next_;
     while (job.next_ < job.sequences_.size()) {
       const Sequence& s = job.sequences_[job.next_];
@@ -167,40 +156,6 @@ std::vector<Batcher::Slice> Batcher::take_batch(SequenceBatch& batch) {
   }
   last_batch_jobs_ = slices.size();
   return slices;
-}
-
-void Batcher::take_alone_group(std::vector<Slice>& slices) {
-  const std::string key = queue_.front()->merge_key();
-  size_t tokens = queue_.front()->alone_tokens();
-  slices.push_back({queue_.front(), 0, 0});
-  queue_.pop_front();
-  while (!key.empty() && !queue_.empty()) {
-    BatchJob& next = *queue_.front();
-    if (!next.runs_alone() || next.cancelled() || next.state() != BatchJob::State::kPending ||
-        next.merge_key() != key || tokens + next.alone_tokens() > options_.max_batch_tokens) {
-      break;
-    }
-    tokens += next.alone_tokens();
-    slices.push_back({queue_.front(), 0, 0});
-    queue_.pop_front();
-  }
-}
-
-void Batcher::run_alone(const std::vector<Slice>& group) {
-  if (options_.debug_delay_ms > 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(options_.debug_delay_ms));
-  }
-  std::vector<BatchJob*> jobs;
-  for (const Slice& s : group) jobs.push_back(s.job.get());
-  std::string error;
-  try {
-    jobs.front()->run_group(jobs);
-  } catch (const std::exception& e) {
-    error = e.what();
-  }
-  for (BatchJob* job : jobs) {
-    job->finish(error.empty() ? BatchJob::State::kDone : BatchJob::State::kFailed, error);
-  }
 }
 
 void Batcher::run_batch(const std::vector<Slice>& slices, const SequenceBatch& batch) {

@@ -7,11 +7,10 @@
 // batches), runs the encoder once per batch and hands each job its rows (BatchJob::consume).
 // The queue is bounded (max_queue jobs): submit() says kFull instead of blocking. A job
 // cancelled by its HTTP thread (the client left) is dropped before its unrun sequences run.
-// A job that runs_alone() (a task head, which drives the Model itself) has no sequences: the
-// batcher thread runs it between batches, in queue order, so nothing else touches the encoder
-// meanwhile; the queue bound, cancellation and draining apply to it as to the rest. Alone jobs
-// with the same non-empty merge_key() queued one after another (up to max_batch_tokens of their
-// alone_tokens()) run as one group: the first one's run_group() gets them all.
+// Every job kind (embeddings, every task head: head_job.h) is just sequences plus what consume()
+// does with their rows, so any jobs merge into one batch; consume() runs on the batcher thread
+// right after the forward pass, so what it runs on the model is serialised with the forwards.
+// A job without sequences is done at once.
 // stop() refuses new jobs, finishes everything queued, then joins the thread.
 #pragma once
 
@@ -37,7 +36,7 @@ struct Sequence {
 };
 
 // One request's encoder work. Subclasses (embedding, and the task heads) say what to do with
-// the encoder rows of their sequences.
+// the encoder rows of their sequences (consume(); throwing fails the job).
 class BatchJob {
  public:
   enum class State { kPending, kDone, kFailed, kCancelled };
@@ -51,15 +50,6 @@ class BatchJob {
   // Batcher thread: sequences [begin, begin + count) of this job are sequences
   // out_first .. out_first + count - 1 of `out`.
   virtual void consume(const EncoderOutput& out, size_t out_first, size_t begin, size_t count) = 0;
-  // A job that runs alone on the batcher thread instead of contributing sequences to a batch.
-  virtual bool runs_alone() const { return false; }
-  // Alone jobs that may share one run: equal non-empty keys (empty: never merged).
-  virtual std::string merge_key() const { return {}; }
-  virtual size_t alone_tokens() const { return 0; }
-  // Batcher thread, for runs_alone() jobs: the work of `group` (this job first, then those merged
-  // with it); throwing fails them all. The default runs each job's run_alone().
-  virtual void run_group(const std::vector<BatchJob*>& group);
-  virtual void run_alone() {}
 
   // Any thread: the client left; sequences not yet run are dropped.
   void cancel();
@@ -125,9 +115,7 @@ class Batcher {
   void run();
   void wait_for_more(std::unique_lock<std::mutex>& lock);
   std::vector<Slice> take_batch(SequenceBatch& batch);  // under mu_
-  void take_alone_group(std::vector<Slice>& slices);    // under mu_; the front job and its merges
   void run_batch(const std::vector<Slice>& slices, const SequenceBatch& batch);
-  void run_alone(const std::vector<Slice>& group);
 
   Encoder& encoder_;
   Options options_;

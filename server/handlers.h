@@ -57,14 +57,6 @@ std::vector<Sequence> tokenize_inputs(const ServerContext& ctx,
                                       const std::vector<std::string>& texts, bool truncate,
                                       const char* field);
 
-// For the task heads, which tokenize by themselves: each input's token count as the head will
-// run it. Without `truncate`, an input longer than ctx.max_input_length is 413 naming FIELD[I]
-// (checked before queueing); with it, inputs count as cut at ctx.model.max_length() (which
-// --max-input-length caps, ModelOptions::max_length), where the heads cut them.
-std::vector<size_t> count_input_tokens(const ServerContext& ctx,
-                                       const std::vector<TextInput>& inputs, bool truncate,
-                                       const char* field);
-
 // Queues `job` (429 "overloaded" when the queue is full, 503 while stopping) and waits for it,
 // dropping it (answer 499) when the client disconnects; 500 "backend" when the encoder fails.
 void run_job(ServerContext& ctx, const std::shared_ptr<BatchJob>& job);

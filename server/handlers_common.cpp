@@ -1,6 +1,5 @@
 // server/handlers_common.cpp: what the handlers share (handlers.h): JSON answers,
-// tokenization with TEI's length rules (and the length check of the task heads' inputs),
-// and running a job on the batcher.
+// tokenization with TEI's length rules, and running a job on the batcher.
 #include <chrono>
 
 #include "lightbert/error.h"
@@ -69,39 +68,6 @@ std::vector<Sequence> tokenize_inputs(const ServerContext& ctx,
     out.push_back({std::move(e.input_ids), std::move(e.token_type_ids)});
   }
   return out;
-}
-
-std::vector<size_t> count_input_tokens(const ServerContext& ctx,
-                                       const std::vector<TextInput>& inputs, bool truncate,
-                                       const char* field) {
-  EncodeOptions eo;
-  eo.max_length = truncate ? ctx.model.max_length() : ctx.max_input_length;
-  eo.truncation = truncate;
-  const Tokenizer& tok = ctx.model.tokenizer();
-  std::vector<size_t> counts;
-  counts.reserve(inputs.size());
-  size_t total = 0;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const std::string where = std::string(field) + "[" + std::to_string(i) + "]";
-    check_input_text(ctx, inputs[i].text, where);
-    if (inputs[i].text_pair) check_input_text(ctx, *inputs[i].text_pair, where);
-    size_t n = 0;
-    try {
-      n = inputs[i].text_pair ? tok.encode_pair(inputs[i].text, *inputs[i].text_pair, eo).size()
-                              : tok.encode(inputs[i].text, eo).size();
-    } catch (const Error& err) {
-      throw bad_request(where + ": " + err.what());
-    }
-    if (!truncate && static_cast<int>(n) > ctx.max_input_length) {
-      throw too_large(where + " has " + std::to_string(n) + " tokens, more than the maximum of " +
-                      std::to_string(ctx.max_input_length) +
-                      " (send \"truncate\": true to cut it)");
-    }
-    counts.push_back(n);
-    total += n;
-    check_request_tokens(ctx, total);
-  }
-  return counts;
 }
 
 void run_job(ServerContext& ctx, const std::shared_ptr<BatchJob>& job) {

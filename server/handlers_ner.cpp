@@ -6,8 +6,10 @@
 // "end"} per token (none); start/end are code points of the text, label "O" is left out. One
 // list for a single input, a list of lists for a list. 404 when the model has no such head; 413
 // for an input longer than the maximum unless "truncate": true; 400 for max/average with a CRF.
+// The texts' sequences join the batcher's shared batches; the head runs over their rows there.
 #include <memory>
 
+#include "lightbert/error.h"
 #include "server/head_job.h"
 #include "server/head_json.h"
 #include "server/head_requests.h"
@@ -20,28 +22,40 @@ void handle_ner(ServerContext& ctx, const httplib::Request& req, httplib::Respon
     throw_missing_head("/ner", "token-classification", ctx.heads.token_classifier_missing);
   }
   NerRequest r;
-  std::shared_ptr<InputsJob<TokenClassification>> job;
+  // What the job's rows read and write; shared, as the job may outlive this handler.
+  struct Work {
+    std::vector<std::string> texts;
+    std::vector<Encoding> encodings;
+    std::vector<TokenClassification> results;
+  };
+  auto work = std::make_shared<Work>();
+  std::shared_ptr<HeadJob> job;
   {
     Batcher::Arrival arriving(ctx.batcher);  // more work is on its way to the batcher
     r = parse_ner(req.body, static_cast<size_t>(ctx.options.max_client_batch));
+    try {
+      head->check_aggregation(r.aggregation);
+    } catch (const Error& e) {
+      throw_head_error(e, "inputs");
+    }
     std::vector<TextInput> texts;
     for (const std::string& t : r.inputs) texts.push_back({t, std::nullopt});
-    std::vector<size_t> counts = count_input_tokens(ctx, texts, r.truncate, "inputs");
+    work->encodings = encode_head_inputs(ctx, texts, r.truncate, "inputs");
+    work->texts = r.inputs;
+    work->results.resize(texts.size());
     const Aggregation aggregation = r.aggregation;
-    const bool truncate = r.truncate;
-    job = std::make_shared<InputsJob<TokenClassification>>(
-        std::string("ner aggregation=") + aggregation_name(aggregation) +
-            " truncate=" + (truncate ? "1" : "0"),
-        std::move(texts), std::move(counts), static_cast<size_t>(ctx.options.max_batch_tokens),
-        [head, aggregation, truncate](const std::vector<TextInput>& in) {
-          std::vector<std::string> part;
-          for (const TextInput& t : in) part.push_back(t.text);
-          return head->classify(part, aggregation, truncate);
+    job = std::make_shared<HeadJob>(
+        head_sequences(work->encodings),
+        [head, work, aggregation](const EncoderOutput& out, size_t out_first, size_t begin,
+                                  size_t count) {
+          head->classify_rows(out, out_first, count, work->texts.data() + begin,
+                              work->encodings.data() + begin, aggregation,
+                              work->results.data() + begin);
         });
     submit_job(ctx, job);
   }
-  wait_head_job(ctx, "inputs", job);
-  const std::vector<TokenClassification>& results = job->results();
+  wait_job(ctx, job);
+  const std::vector<TokenClassification>& results = work->results;
 
   const bool grouped = r.aggregation != Aggregation::kNone;
   std::string out;

@@ -5,7 +5,8 @@
 // a list of lists for a list of inputs (TEI's /predict shape). Scores are softmax (or sigmoid
 // for multi-label / one-label heads) probabilities; "raw_scores": true gives the logits instead
 // (same order). 404 when the model has no such head; 413 for an input longer than the maximum
-// unless "truncate": true. The head runs as a job on the batcher thread (head_job.h).
+// unless "truncate": true. The inputs are tokenized here; their sequences join the batcher's
+// shared batches and the head runs over their rows on the batcher thread (head_job.h).
 #include <memory>
 
 #include "server/head_job.h"
@@ -40,28 +41,27 @@ void handle_predict(ServerContext& ctx, const httplib::Request& req, httplib::Re
     throw_missing_head("/predict", "sequence-classification", ctx.heads.classifier_missing);
   }
   PredictRequest r;
-  std::shared_ptr<InputsJob<Classification>> job;
+  auto results = std::make_shared<std::vector<Classification>>();
+  std::shared_ptr<HeadJob> job;
   {
     Batcher::Arrival arriving(ctx.batcher);  // more work is on its way to the batcher
     r = parse_predict(req.body, static_cast<size_t>(ctx.options.max_client_batch));
-    std::vector<size_t> counts = count_input_tokens(ctx, r.inputs, r.truncate, "inputs");
-    const bool truncate = r.truncate;
-    job = std::make_shared<InputsJob<Classification>>(
-        std::string("predict truncate=") + (truncate ? "1" : "0"), r.inputs, std::move(counts),
-        static_cast<size_t>(ctx.options.max_batch_tokens),
-        [head, truncate](const std::vector<TextInput>& in) {
-          return head->classify(in, truncate);
+    const std::vector<Encoding> enc = encode_head_inputs(ctx, r.inputs, r.truncate, "inputs");
+    results->resize(enc.size());
+    job = std::make_shared<HeadJob>(
+        head_sequences(enc), [head, results](const EncoderOutput& out, size_t out_first,
+                                             size_t begin, size_t count) {
+          head->classify_rows(out, out_first, count, results->data() + begin);
         });
     submit_job(ctx, job);
   }
-  wait_head_job(ctx, "inputs", job);
-  const std::vector<Classification>& results = job->results();
+  wait_job(ctx, job);
 
   std::string out;
   if (r.batched) out += '[';
-  for (size_t i = 0; i < results.size(); ++i) {
+  for (size_t i = 0; i < results->size(); ++i) {
     if (i) out += ',';
-    const Classification& c = results[i];
+    const Classification& c = (*results)[i];
     std::vector<LabelScore> labels = r.raw_scores ? raw(c, head->labels()) : c.labels;
     if (r.top_k > 0 && labels.size() > static_cast<size_t>(r.top_k)) labels.resize(r.top_k);
     append_label_scores(out, labels);

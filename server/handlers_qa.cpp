@@ -7,7 +7,8 @@
 // "inputs" gives a list of those. 404 when the model has no such head; 413 for a question too
 // long to leave room for the context, or a context over --max-qa-context-chars code points;
 // 400 for an empty question or context. Tokenizing and span selection run on the HTTP thread
-// (QuestionAnswerer::prepare / select), only the forward pass on the batch thread.
+// (QuestionAnswerer::prepare / select); every item's windows are sequences of one job, which join
+// the batcher's shared batches, and the head runs over their rows there (forward_rows).
 #include <memory>
 
 #include "lightbert/error.h"
@@ -47,7 +48,7 @@ void handle_qa(ServerContext& ctx, const httplib::Request& req, httplib::Respons
                       " (--max-qa-context-chars)");
     }
   }
-  // Tokenizing and span selection run here; only the forward pass on the batch thread.
+  // Tokenizing and span selection run here; the windows' forward pass on the batch thread.
   auto results = std::make_shared<std::vector<QaResult>>();
   try {
     for (size_t i = 0; i < r->items.size(); ++i) {
@@ -61,9 +62,32 @@ void handle_qa(ServerContext& ctx, const httplib::Request& req, httplib::Respons
   } catch (const Error& e) {
     throw_head_error(e, "inputs");
   }
-  run_head(ctx, "inputs", [head, results] {
-    for (QaResult& q : *results) head->forward(q);
-  });
+  // Every window of every item is a sequence of one job: seq_item / seq_window say whose.
+  std::vector<Sequence> sequences;
+  auto seq_item = std::make_shared<std::vector<size_t>>();
+  auto seq_window = std::make_shared<std::vector<size_t>>();
+  for (size_t i = 0; i < results->size(); ++i) {
+    const std::vector<Encoding>& windows = (*results)[i].windows;
+    for (size_t w = 0; w < windows.size(); ++w) {
+      sequences.push_back({windows[w].input_ids, windows[w].token_type_ids});
+      seq_item->push_back(i);
+      seq_window->push_back(w);
+    }
+  }
+  std::shared_ptr<HeadJob> job = std::make_shared<HeadJob>(
+      std::move(sequences), [head, results, seq_item, seq_window](
+                                const EncoderOutput& out, size_t out_first, size_t begin,
+                                size_t count) {
+        // Consecutive windows of one item in one call.
+        for (size_t k = 0; k < count;) {
+          const size_t item = (*seq_item)[begin + k];
+          size_t run = 1;
+          while (k + run < count && (*seq_item)[begin + k + run] == item) ++run;
+          head->forward_rows(out, out_first + k, run, (*results)[item], (*seq_window)[begin + k]);
+          k += run;
+        }
+      });
+  run_job(ctx, job);
   for (size_t i = 0; i < results->size(); ++i) {
     head->select((*results)[i], r->items[i].second, r->options);
   }

@@ -2,20 +2,10 @@
 #include "server/head_job.h"
 
 #include <cctype>
-#include <memory>
-#include <new>
 
 #include "lightbert/error.h"
 
 namespace lightbert::server {
-
-void HeadJob::run_alone() {
-  try {
-    work_();
-  } catch (...) {
-    failure_ = std::current_exception();
-  }
-}
 
 namespace {
 
@@ -42,59 +32,43 @@ std::string name_input(const std::string& message, const std::string& field) {
   return field + "[" + std::to_string(index) + "]" + message.substr(rest);
 }
 
-std::vector<Chunk> chunk_inputs(const std::vector<size_t>& token_counts, size_t max_tokens) {
-  std::vector<Chunk> chunks;
-  size_t tokens = 0;
-  for (size_t i = 0; i < token_counts.size(); ++i) {
-    if (chunks.empty() || tokens + token_counts[i] > max_tokens) {
-      chunks.push_back({i, i});
-      tokens = 0;
-    }
-    ++chunks.back().end;
-    tokens += token_counts[i];
-  }
-  return chunks;
+std::vector<Sequence> head_sequences(const std::vector<Encoding>& encodings) {
+  std::vector<Sequence> out;
+  out.reserve(encodings.size());
+  for (const Encoding& e : encodings) out.push_back({e.input_ids, e.token_type_ids});
+  return out;
 }
 
-void for_each_chunk(const std::vector<Chunk>& chunks, const std::function<void(const Chunk&)>& fn) {
-  for (const Chunk& c : chunks) {
+std::vector<Encoding> encode_head_inputs(const ServerContext& ctx,
+                                         const std::vector<TextInput>& inputs, bool truncate,
+                                         const char* field) {
+  EncodeOptions eo;
+  eo.max_length = truncate ? ctx.model.max_length() : ctx.max_input_length;
+  eo.truncation = truncate;
+  const Tokenizer& tok = ctx.model.tokenizer();
+  std::vector<Encoding> out;
+  out.reserve(inputs.size());
+  size_t total = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const std::string where = std::string(field) + "[" + std::to_string(i) + "]";
+    check_input_text(ctx, inputs[i].text, where);
+    if (inputs[i].text_pair) check_input_text(ctx, *inputs[i].text_pair, where);
     try {
-      fn(c);
-    } catch (const Error& e) {
-      size_t index = 0, rest = 0;
-      if (c.begin == 0 || !input_index(e.what(), index, rest)) throw;
-      throw Error(e.code(),
-                  "input " + std::to_string(c.begin + index) + std::string(e.what()).substr(rest));
+      out.push_back(inputs[i].text_pair ? tok.encode_pair(inputs[i].text, *inputs[i].text_pair, eo)
+                                        : tok.encode(inputs[i].text, eo));
+    } catch (const Error& err) {
+      throw bad_request(where + ": " + err.what());
     }
+    const size_t n = out.back().size();
+    if (static_cast<int>(n) > (truncate ? ctx.model.max_length() : ctx.max_input_length)) {
+      throw too_large(where + " has " + std::to_string(n) + " tokens, more than the maximum of " +
+                      std::to_string(ctx.max_input_length) +
+                      " (send \"truncate\": true to cut it)");
+    }
+    total += n;
+    check_request_tokens(ctx, total);
   }
-}
-
-void run_head(ServerContext& ctx, const std::string& field, std::function<void()> work) {
-  run_head_job(ctx, field, std::make_shared<HeadJob>(std::move(work)));
-}
-
-void run_head_job(ServerContext& ctx, const std::string& field,
-                  const std::shared_ptr<HeadJobBase>& job) {
-  submit_job(ctx, job);
-  wait_head_job(ctx, field, job);
-}
-
-void wait_head_job(ServerContext& ctx, const std::string& field,
-                   const std::shared_ptr<HeadJobBase>& job) {
-  wait_job(ctx, job);  // 499 / 500 as for every job
-  const std::exception_ptr failure = job->failure();
-  if (!failure) return;
-  try {
-    std::rethrow_exception(failure);
-  } catch (const ApiError&) {
-    throw;
-  } catch (const std::bad_alloc&) {
-    throw;  // the server answers 503
-  } catch (const Error& e) {
-    throw_head_error(e, field);
-  } catch (const std::exception& e) {
-    throw ApiError(500, "backend", e.what());
-  }
+  return out;
 }
 
 void throw_head_error(const Error& e, const std::string& field) {

@@ -7,7 +7,9 @@
 // the default pooling, the embedding's projection, normalisation and maximum length.
 // encode() tokenizes texts and runs them as one padding-free batch; embed() pools them and
 // applies the folder's Dense modules (always, whatever the pooling) and the normalisation.
-// Errors are lightbert::Error naming the file, field or input index.
+// Errors are lightbert::Error naming the file, field or input index. The Model also owns its task
+// heads (lightbert/tasks.h): each is built on first use from the checkpoint, opened once for all
+// of them and kept open (mapped) while the Model lives, and shared by every task object.
 #pragma once
 
 #include <memory>
@@ -21,6 +23,12 @@
 #include "lightbert/types.h"
 
 namespace lightbert {
+
+class Model;
+namespace detail {
+class ModelHeads;  // the task heads the model owns (built on first use; src/api/model_heads.h)
+ModelHeads& model_heads(const Model& model);
+}  // namespace detail
 
 struct ModelOptions {
   int threads = 0;             // 0: all cores
@@ -77,6 +85,8 @@ class Model {
   std::vector<DenseModule> dense_;
   int max_length_ = 512;
   SequenceBatch batch_;
+  std::shared_ptr<detail::ModelHeads> heads_;
+  friend detail::ModelHeads& detail::model_heads(const Model& model);
 };
 
 }  // namespace lightbert

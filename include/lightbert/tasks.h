@@ -1,14 +1,24 @@
 // lightbert/tasks.h: task heads on a loaded Model: sequence classification, token
 // classification (NER, optional CRF), extractive question answering, fill-mask, similarity,
 // ELECTRA replaced-token detection.
-// Contract: each head object reads its own tensors from model.path() when constructed (top-level
+// Contract: the heads belong to the Model: the first head object of a kind built on a Model
+// reads that head's tensors from the model's checkpoint (opened once for all its heads; top-level
 // Hugging Face names: classifier.*, qa_outputs.*, cls.predictions.*, crf.*,
-// discriminator_predictions.*) and throws
+// discriminator_predictions.*) and every later one shares it; constructing one throws
 // lightbert::Error naming the missing tensor, or the task and the folder's architectures when
 // the folder is not a model for that task. Results follow the matching Hugging Face pipeline
 // (labels, scores, spans, words, answers, sequences); offsets are [start, end) in Unicode code
 // points of the input text, as Python slices them. Errors caused by an input name its index.
 // A head keeps a reference to the Model, which must outlive it; one call at a time per Model.
+// Row-level use (callers that run the encoder themselves, e.g. the server's shared batches):
+// each head's *_rows() method is its post-processor over encoder rows. The caller tokenizes
+// (as the one-call method: model.tokenizer(), max_length model.max_length(), pairs for
+// text_pair), runs every sequence whole through model.encoder() in any padding-free batches, and
+// hands the rows: `out`'s sequences [first, first + count) are the caller's sequences given
+// (their encodings, results, ...: pointers to `count` of each). The one-call methods are
+// tokenize + one forward + the same *_rows() code, so both give identical results. *_rows()
+// runs the head's products on the model's thread pool: call it where the model's forward passes
+// are serialised (right after the forward, on the same thread).
 #pragma once
 
 #include <cstdint>
@@ -32,6 +42,8 @@ class SequenceClassifier {
   const std::vector<std::string>& labels() const;
   // Inputs longer than model.max_length() are an error naming their index unless `truncate`.
   std::vector<Classification> classify(const std::vector<TextInput>& inputs, bool truncate);
+  // results[k]: sequence first + k of `out`.
+  void classify_rows(const EncoderOutput& out, size_t first, size_t count, Classification* results);
 
  private:
   struct Impl;
@@ -52,6 +64,12 @@ class TokenClassifier {
   const std::vector<std::string>& labels() const;
   std::vector<TokenClassification> classify(const std::vector<std::string>& texts,
                                             Aggregation aggregation, bool truncate);
+  // Throws kInvalidArgument for max / average with a CRF (classify() checks it first).
+  void check_aggregation(Aggregation aggregation) const;
+  // texts[k], encodings[k] (tokenized as classify() does) -> results[k], for sequence first + k.
+  void classify_rows(const EncoderOutput& out, size_t first, size_t count,
+                     const std::string* texts, const Encoding* encodings, Aggregation aggregation,
+                     TokenClassification* results);
 
  private:
   struct Impl;
@@ -74,6 +92,11 @@ class QuestionAnswerer {
                    const QaOptions& options = {}) const;
   void forward(QaResult& r);
   void select(QaResult& r, const std::string& context, const QaOptions& options = {}) const;
+  // forward() for some windows: sequences [first, first + count) of `out` are r.windows
+  // [window, window + count); fills their logits (r.start_logits / end_logits get one entry per
+  // window). select() once every window's logits are in.
+  void forward_rows(const EncoderOutput& out, size_t first, size_t count, QaResult& r,
+                    size_t window);
 
  private:
   struct Impl;
@@ -88,6 +111,12 @@ class MaskFiller {
   ~MaskFiller();
   // An input without [MASK] is an error naming its index.
   std::vector<FillMaskResult> fill(const std::vector<std::string>& texts, int top_k, bool truncate);
+  // The mask positions of one encoding; kInvalidArgument "no mask token (...) in the text" when
+  // it has none (fill() names the input).
+  std::vector<int32_t> mask_positions(const Encoding& encoding) const;
+  // encodings[k] (each with a mask; top_k >= 1) -> results[k], for sequence first + k of `out`.
+  void fill_rows(const EncoderOutput& out, size_t first, size_t count, const Encoding* encodings,
+                 int top_k, FillMaskResult* results);
 
  private:
   struct Impl;

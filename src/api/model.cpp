@@ -8,9 +8,10 @@
 #include <filesystem>
 #include <utility>
 
+#include "api/model_heads.h"
 #include "formats/model_file.h"
-#include "heads/pooling.h"
-#include "heads/sentence_transformers.h"
+#include "models/pooling.h"
+#include "models/sentence_transformers.h"
 #include "lightbert/error.h"
 #include "models/model_file_loader.h"
 
@@ -86,6 +87,7 @@ Tokenizer load_tokenizer(const std::string& path) {
 std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& options) {
   std::unique_ptr<Model> m(new Model());
   m->path_ = path;
+  m->heads_ = std::make_shared<detail::ModelHeads>();
   EncoderOptions eo;
   eo.threads = options.threads;
   eo.dtype = options.dtype;
@@ -107,7 +109,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& 
                                           std::to_string(cfg.vocab_size));
     }
     m->max_length_ = std::min(m->tokenizer_->config().model_max_length, cfg.max_input_length());
-    if (auto st = heads::read_sentence_transformers(folder)) {
+    if (auto st = models::read_sentence_transformers(folder)) {
       m->is_sentence_transformer_ = true;
       m->default_embedding_ = st->embedding;
       if (st->max_seq_length > 0) m->max_length_ = std::min(m->max_length_, st->max_seq_length);
@@ -140,10 +142,10 @@ int Model::embedding_size() const {
 void Model::pool(const EncoderOutput& out, size_t seq, const EmbeddingOptions& options,
                  float* dst) const {
   if (dense_.empty()) {
-    heads::pool(out, seq, options.pooling, dst);
+    models::pool(out, seq, options.pooling, dst);
   } else {
     std::vector<float> x(static_cast<size_t>(out.hidden_size));
-    heads::pool(out, seq, options.pooling, x.data());
+    models::pool(out, seq, options.pooling, x.data());
     std::vector<float> y;
     for (size_t k = 0; k < dense_.size(); ++k) {
       const DenseModule& d = dense_[k];
@@ -158,7 +160,7 @@ void Model::pool(const EncoderOutput& out, size_t seq, const EmbeddingOptions& o
     }
     std::copy(x.begin(), x.end(), dst);
   }
-  if (options.normalize) heads::l2_normalize(dst, static_cast<size_t>(embedding_size()));
+  if (options.normalize) models::l2_normalize(dst, static_cast<size_t>(embedding_size()));
 }
 
 void Model::encode(const std::vector<TextInput>& inputs, bool truncate, EncoderOutput& out,

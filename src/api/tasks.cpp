@@ -5,9 +5,10 @@
 #include <numeric>
 
 #include "api/head_context.h"
+#include "api/model_heads.h"
 #include "api/task_encode.h"
 #include "heads/classification.h"
-#include "heads/pooling.h"
+#include "models/pooling.h"
 #include "heads/token_classification.h"
 #include "lightbert/error.h"
 #include "lightbert/tasks.h"
@@ -17,13 +18,11 @@ namespace lightbert {
 // ---- SequenceClassifier ---------------------------------------------------------------------
 struct SequenceClassifier::Impl {
   Model* model;
-  heads::ClassificationHead head;
+  const heads::ClassificationHead& head;  // the model's (api/model_heads.h)
 };
 
 SequenceClassifier::SequenceClassifier(Model& model)
-    : impl_(new Impl{&model, heads::ClassificationHead::load(model.path(), model.config(),
-                                                             model.encoder().has_pooler(),
-                                                             *detail::head_context(model).kernels)}) {}
+    : impl_(new Impl{&model, detail::model_heads(model).classifier(model)}) {}
 SequenceClassifier::~SequenceClassifier() = default;
 
 bool SequenceClassifier::multi_label() const {
@@ -37,21 +36,28 @@ std::vector<Classification> SequenceClassifier::classify(const std::vector<TextI
                                                          bool truncate) {
   EncoderOutput out;
   detail::encode_for_task(*impl_->model, inputs, truncate, out);
+  std::vector<Classification> result(inputs.size());
+  classify_rows(out, 0, inputs.size(), result.data());
+  return result;
+}
+
+void SequenceClassifier::classify_rows(const EncoderOutput& out, size_t first, size_t count,
+                                       Classification* result) {
   const auto& head = impl_->head;
   const size_t l = head.labels.size(), h = static_cast<size_t>(out.hidden_size);
-  const size_t nseq = inputs.size();
-  std::vector<Classification> result(nseq);
   // Every sequence's input row (pooler output, else its first token) in one [B, H] matrix.
-  std::vector<float> rows(nseq * h), logits(nseq * l), all_scores(nseq * l);
-  for (size_t i = 0; i < nseq; ++i) {
-    const float* in = head.uses_pooler ? out.pooler_output.data() + i * h : out.token(i, 0);
+  std::vector<float> rows(count * h), logits(count * l), all_scores(count * l);
+  for (size_t i = 0; i < count; ++i) {
+    const float* in =
+        head.uses_pooler ? out.pooler_output.data() + (first + i) * h : out.token(first + i, 0);
     std::copy(in, in + h, rows.data() + i * h);
   }
-  const auto n = static_cast<int64_t>(nseq), hs = static_cast<int64_t>(h);
+  const auto n = static_cast<int64_t>(count), hs = static_cast<int64_t>(h);
   head.run(detail::head_context(*impl_->model), tensor::ConstMatrixView{rows.data(), n, hs, hs},
            logits.data(), all_scores.data());
-  for (size_t i = 0; i < nseq; ++i) {
+  for (size_t i = 0; i < count; ++i) {
     result[i].logits.assign(logits.begin() + i * l, logits.begin() + (i + 1) * l);
+    result[i].labels.clear();
     const float* scores = all_scores.data() + i * l;
     std::vector<size_t> order(l);
     std::iota(order.begin(), order.end(), 0);
@@ -59,7 +65,6 @@ std::vector<Classification> SequenceClassifier::classify(const std::vector<TextI
                      [&](size_t a, size_t b) { return scores[a] > scores[b]; });
     for (size_t j : order) result[i].labels.push_back({head.labels[j], scores[j]});
   }
-  return result;
 }
 
 std::vector<float> similarity(Model& model, const std::vector<TextInput>& inputs, bool truncate) {
@@ -134,12 +139,11 @@ Aggregation parse_aggregation(const std::string& name) {
 
 struct TokenClassifier::Impl {
   Model* model;
-  heads::TokenClassificationHead head;
+  const heads::TokenClassificationHead& head;  // the model's (api/model_heads.h)
 };
 
 TokenClassifier::TokenClassifier(Model& model)
-    : impl_(new Impl{&model, heads::TokenClassificationHead::load(
-                                    model.path(), model.config(), *detail::head_context(model).kernels)}) {}
+    : impl_(new Impl{&model, detail::model_heads(model).token_classifier(model)}) {}
 TokenClassifier::~TokenClassifier() = default;
 
 bool TokenClassifier::has_crf() const {
@@ -149,8 +153,7 @@ const std::vector<std::string>& TokenClassifier::labels() const {
   return impl_->head.labels;
 }
 
-std::vector<TokenClassification> TokenClassifier::classify(const std::vector<std::string>& texts,
-                                                           Aggregation aggregation, bool truncate) {
+void TokenClassifier::check_aggregation(Aggregation aggregation) const {
   if (impl_->head.crf &&
       (aggregation == Aggregation::kMax || aggregation == Aggregation::kAverage)) {
     throw Error(ErrorCode::kInvalidArgument, std::string("aggregation '") +
@@ -158,28 +161,41 @@ std::vector<TokenClassification> TokenClassifier::classify(const std::vector<std
                                                  "' is not defined with a CRF; use none, simple "
                                                  "or first");
   }
+}
+
+std::vector<TokenClassification> TokenClassifier::classify(const std::vector<std::string>& texts,
+                                                           Aggregation aggregation, bool truncate) {
+  check_aggregation(aggregation);
   std::vector<TextInput> inputs;
   for (const std::string& t : texts) inputs.push_back({t, std::nullopt});
   EncoderOutput out;
-  std::vector<Encoding> enc = detail::encode_for_task(*impl_->model, inputs, truncate, out);
+  const std::vector<Encoding> enc = detail::encode_for_task(*impl_->model, inputs, truncate, out);
+  std::vector<TokenClassification> result(texts.size());
+  classify_rows(out, 0, texts.size(), texts.data(), enc.data(), aggregation, result.data());
+  return result;
+}
+
+void TokenClassifier::classify_rows(const EncoderOutput& out, size_t first, size_t count,
+                                    const std::string* texts, const Encoding* enc,
+                                    Aggregation aggregation, TokenClassification* result) {
+  check_aggregation(aggregation);
   const auto& head = impl_->head;
   const size_t l = head.labels.size();
-  // Every token of the (padding-free) batch in one product.
-  const auto total = static_cast<size_t>(out.row_offsets.back());
+  // Every token of these (padding-free, consecutive) sequences in one product.
+  const auto row0 = static_cast<size_t>(out.row_offsets[first]);
+  const auto total = static_cast<size_t>(out.row_offsets[first + count]) - row0;
   std::vector<float> logits(total * l);
-  head.logits(detail::head_context(*impl_->model), out.token(0, 0), total, logits.data());
-  std::vector<TokenClassification> result(texts.size());
-  for (size_t i = 0; i < texts.size(); ++i) {
+  head.logits(detail::head_context(*impl_->model), out.token(first, 0), total, logits.data());
+  for (size_t i = 0; i < count; ++i) {
     TokenClassification& r = result[i];
     const size_t n = enc[i].size();
-    const auto first = static_cast<size_t>(out.row_offsets[i]) * l;
-    r.logits.assign(logits.begin() + first, logits.begin() + first + n * l);
+    const size_t at = (static_cast<size_t>(out.row_offsets[first + i]) - row0) * l;
+    r.logits.assign(logits.begin() + at, logits.begin() + at + n * l);
     head.tags(r.logits.data(), n, r.tags);
     r.entities = heads::entities(head, impl_->model->tokenizer(), texts[i], enc[i], r.logits,
                                  r.tags, aggregation);
-    r.encoding = std::move(enc[i]);
+    r.encoding = enc[i];
   }
-  return result;
 }
 
 }  // namespace lightbert

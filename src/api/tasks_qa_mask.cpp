@@ -3,6 +3,7 @@
 #include <numeric>
 
 #include "api/head_context.h"
+#include "api/model_heads.h"
 #include "api/task_encode.h"
 #include "heads/fill_mask.h"
 #include "heads/head_common.h"
@@ -16,12 +17,11 @@ namespace lightbert {
 // ---- QuestionAnswerer -----------------------------------------------------------------------
 struct QuestionAnswerer::Impl {
   Model* model;
-  heads::QaHead head;
+  const heads::QaHead& head;  // the model's (api/model_heads.h)
 };
 
 QuestionAnswerer::QuestionAnswerer(Model& model)
-    : impl_(new Impl{&model, heads::QaHead::load(model.path(), model.config(),
-                                                       *detail::head_context(model).kernels)}) {}
+    : impl_(new Impl{&model, detail::model_heads(model).question_answerer(model)}) {}
 QuestionAnswerer::~QuestionAnswerer() = default;
 
 QaResult QuestionAnswerer::answer(const std::string& question, const std::string& context,
@@ -69,16 +69,31 @@ void QuestionAnswerer::forward(QaResult& r) {
   detail::forward_encodings(model, r.windows, out);
   r.start_logits.clear();
   r.end_logits.clear();
-  // Every window's tokens (the batch is padding-free) in one product.
-  const auto total = static_cast<size_t>(out.row_offsets.back());
+  forward_rows(out, 0, r.windows.size(), r, 0);
+}
+
+void QuestionAnswerer::forward_rows(const EncoderOutput& out, size_t first, size_t count,
+                                    QaResult& r, size_t window) {
+  if (window + count > r.windows.size()) {
+    throw Error(ErrorCode::kInvalidArgument, "QuestionAnswerer::forward_rows: windows " +
+                                                 std::to_string(window) + "+" +
+                                                 std::to_string(count) + " of " +
+                                                 std::to_string(r.windows.size()));
+  }
+  r.start_logits.resize(r.windows.size());
+  r.end_logits.resize(r.windows.size());
+  // Every token of these windows (consecutive in the padding-free batch) in one product.
+  const auto row0 = static_cast<size_t>(out.row_offsets[first]);
+  const auto total = static_cast<size_t>(out.row_offsets[first + count]) - row0;
   std::vector<float> start(total), end(total);
-  impl_->head.run(detail::head_context(model), out.token(0, 0), total, start.data(), end.data());
-  for (size_t w = 0; w < r.windows.size(); ++w) {
-    const size_t n = r.windows[w].size();
-    const auto first = static_cast<std::ptrdiff_t>(out.row_offsets[w]);
-    const auto last = first + static_cast<std::ptrdiff_t>(n);
-    r.start_logits.emplace_back(start.begin() + first, start.begin() + last);
-    r.end_logits.emplace_back(end.begin() + first, end.begin() + last);
+  impl_->head.run(detail::head_context(*impl_->model), out.token(first, 0), total, start.data(),
+                  end.data());
+  for (size_t w = 0; w < count; ++w) {
+    const size_t n = r.windows[window + w].size();
+    const auto at = static_cast<std::ptrdiff_t>(static_cast<size_t>(out.row_offsets[first + w]) - row0);
+    const auto last = at + static_cast<std::ptrdiff_t>(n);
+    r.start_logits[window + w].assign(start.begin() + at, start.begin() + last);
+    r.end_logits[window + w].assign(end.begin() + at, end.begin() + last);
   }
 }
 
@@ -106,51 +121,71 @@ void QuestionAnswerer::select(QaResult& r, const std::string& context,
 // ---- MaskFiller -----------------------------------------------------------------------------
 struct MaskFiller::Impl {
   Model* model;
-  heads::MaskedLmHead head;
+  const heads::MaskedLmHead& head;  // the model's (api/model_heads.h)
 };
 
 MaskFiller::MaskFiller(Model& model)
-    : impl_(new Impl{&model, heads::MaskedLmHead::load(model.path(), model.config(),
-                                                             *detail::head_context(model).kernels)}) {}
+    : impl_(new Impl{&model, detail::model_heads(model).mask_filler(model)}) {}
 MaskFiller::~MaskFiller() = default;
+
+std::vector<int32_t> MaskFiller::mask_positions(const Encoding& encoding) const {
+  const Tokenizer& tok = impl_->model->tokenizer();
+  std::vector<int32_t> out;
+  for (size_t t = 0; t < encoding.size(); ++t) {
+    if (encoding.input_ids[t] == tok.mask_id()) out.push_back(static_cast<int32_t>(t));
+  }
+  if (out.empty()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "no mask token (" + tok.config().mask_token + ") in the text");
+  }
+  return out;
+}
 
 std::vector<FillMaskResult> MaskFiller::fill(const std::vector<std::string>& texts, int top_k,
                                              bool truncate) {
   if (top_k < 1) throw Error(ErrorCode::kInvalidArgument, "top_k must be >= 1");
-  Model& model = *impl_->model;
-  const Tokenizer& tok = model.tokenizer();
   std::vector<TextInput> inputs;
   for (const std::string& t : texts) inputs.push_back({t, std::nullopt});
   EncoderOutput out;
-  const std::vector<Encoding> enc = detail::encode_for_task(model, inputs, truncate, out);
+  const std::vector<Encoding> enc = detail::encode_for_task(*impl_->model, inputs, truncate, out);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    try {
+      mask_positions(enc[i]);
+    } catch (const Error& e) {
+      throw Error(e.code(), "input " + std::to_string(i) + ": " + e.what());
+    }
+  }
+  std::vector<FillMaskResult> result(texts.size());
+  fill_rows(out, 0, texts.size(), enc.data(), top_k, result.data());
+  return result;
+}
+
+void MaskFiller::fill_rows(const EncoderOutput& out, size_t first, size_t count,
+                           const Encoding* enc, int top_k, FillMaskResult* result) {
+  if (top_k < 1) throw Error(ErrorCode::kInvalidArgument, "top_k must be >= 1");
+  Model& model = *impl_->model;
+  const Tokenizer& tok = model.tokenizer();
   const size_t v = static_cast<size_t>(impl_->head.vocab_size);
   const size_t k = std::min(static_cast<size_t>(top_k), v);
-  std::vector<FillMaskResult> result(texts.size());
-  for (size_t i = 0; i < texts.size(); ++i) {
-    FillMaskResult& r = result[i];
-    for (size_t t = 0; t < enc[i].size(); ++t) {
-      if (enc[i].input_ids[t] == tok.mask_id()) r.mask_positions.push_back(static_cast<int32_t>(t));
-    }
-    if (r.mask_positions.empty()) {
-      throw Error(ErrorCode::kInvalidArgument, "input " + std::to_string(i) + ": no mask token (" +
-                                                   tok.config().mask_token + ") in the text");
-    }
+  for (size_t i = 0; i < count; ++i) {
+    result[i] = FillMaskResult{};
+    result[i].mask_positions = mask_positions(enc[i]);
   }
   // Every mask row of the call in one pass over the decoder (bert-base: 94 MB per pass).
   std::vector<const float*> rows;
   std::vector<float*> outs;
-  for (size_t i = 0; i < texts.size(); ++i) {
+  for (size_t i = 0; i < count; ++i) {
     FillMaskResult& r = result[i];
     r.logits.assign(r.mask_positions.size(), std::vector<float>(v));
     for (size_t m = 0; m < r.mask_positions.size(); ++m) {
-      rows.push_back(out.token(i, static_cast<size_t>(r.mask_positions[m])));
+      rows.push_back(out.token(first + i, static_cast<size_t>(r.mask_positions[m])));
       outs.push_back(r.logits[m].data());
     }
   }
   impl_->head.logits(detail::head_context(model), rows, outs);
   std::vector<float> probs(v);
   std::vector<size_t> order(v);
-  for (size_t i = 0; i < texts.size(); ++i) {
+  for (size_t i = 0; i < count; ++i) {
     FillMaskResult& r = result[i];
     const bool single = r.mask_positions.size() == 1;
     for (size_t m = 0; m < r.mask_positions.size(); ++m) {
@@ -180,7 +215,6 @@ std::vector<FillMaskResult> MaskFiller::fill(const std::vector<std::string>& tex
       r.predictions.push_back(std::move(preds));
     }
   }
-  return result;
 }
 
 }  // namespace lightbert

@@ -1,5 +1,6 @@
 // api/tasks_replaced.cpp: ReplacedTokenDetector (tasks.h) over heads/discriminator.h.
 #include "api/head_context.h"
+#include "api/model_heads.h"
 #include "api/task_encode.h"
 #include "heads/discriminator.h"
 #include "lightbert/tasks.h"
@@ -8,12 +9,11 @@ namespace lightbert {
 
 struct ReplacedTokenDetector::Impl {
   Model* model;
-  heads::DiscriminatorHead head;
+  const heads::DiscriminatorHead& head;  // the model's (api/model_heads.h)
 };
 
 ReplacedTokenDetector::ReplacedTokenDetector(Model& model)
-    : impl_(new Impl{&model, heads::DiscriminatorHead::load(
-                                    model.path(), model.config(), *detail::head_context(model).kernels)}) {}
+    : impl_(new Impl{&model, detail::model_heads(model).discriminator(model)}) {}
 ReplacedTokenDetector::~ReplacedTokenDetector() = default;
 
 std::vector<ReplacedTokens> ReplacedTokenDetector::detect(const std::vector<std::string>& texts,

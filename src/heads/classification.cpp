@@ -9,9 +9,14 @@ namespace lightbert::heads {
 
 ClassificationHead ClassificationHead::load(const std::string& dir, const ModelConfig& config,
                                             bool has_pooler, const kernels::KernelTable& table) {
+  return load(open_head_checkpoint(dir), dir, config, has_pooler, table);
+}
+
+ClassificationHead ClassificationHead::load(const formats::Checkpoint& ck, const std::string& dir,
+                                            const ModelConfig& config, bool has_pooler,
+                                            const kernels::KernelTable& table) {
   const std::string task = "sequence classification";
   require_task(dir, config, task, {"ForSequenceClassification"});
-  formats::Checkpoint ck = open_head_checkpoint(dir);
   const int h = config.hidden_size;
   const formats::ClassifierLayout& layout = head_family(dir, config, task).classifier;
   ClassificationHead head;

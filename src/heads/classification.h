@@ -33,8 +33,13 @@ struct ClassificationHead {
   bool sigmoid = false;
   std::vector<std::string> labels;
 
-  static ClassificationHead load(const std::string& dir, const ModelConfig& config,
-                                 bool has_pooler, const kernels::KernelTable& table);
+  static ClassificationHead load(const std::string& dir, const ModelConfig& config, bool has_pooler,
+                                 const kernels::KernelTable& table);
+  // The same from `ck`, the model's checkpoint opened once (open_head_checkpoint(dir)); `dir`
+  // names the model in messages.
+  static ClassificationHead load(const formats::Checkpoint& ck, const std::string& dir,
+                                 const ModelConfig& config, bool has_pooler,
+                                 const kernels::KernelTable& table);
   // input [B, H] (pooler rows when uses_pooler, else each sequence's first token) -> logits
   // [B, L], scores [B, L] (row-major), every Linear once over all B rows on ctx.
   void run(const ops::OpContext& ctx, tensor::ConstMatrixView input, float* logits,

@@ -10,6 +10,12 @@ namespace lightbert::heads {
 
 DiscriminatorHead DiscriminatorHead::load(const std::string& dir, const ModelConfig& config,
                                           const kernels::KernelTable& table) {
+  return load(open_head_checkpoint(dir), dir, config, table);
+}
+
+DiscriminatorHead DiscriminatorHead::load(const formats::Checkpoint& ck, const std::string& dir,
+                                          const ModelConfig& config,
+                                          const kernels::KernelTable& table) {
   const std::string task = "replaced-token detection";
   const std::string& prefix = head_family(dir, config, task).discriminator;
   if (prefix.empty()) {
@@ -24,7 +30,6 @@ DiscriminatorHead DiscriminatorHead::load(const std::string& dir, const ModelCon
                                              ")");
   }
   require_task(dir, config, task, {"ForPreTraining"});
-  formats::Checkpoint ck = open_head_checkpoint(dir);
   const int h = config.hidden_size;
   DiscriminatorHead head;
   head.dense = read_linear(ck, prefix + ".dense", h, h, task, config, table);

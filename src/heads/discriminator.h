@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/checkpoint.h"
 #include "heads/head_common.h"
 #include "lightbert/config.h"
 
@@ -24,6 +25,10 @@ struct DiscriminatorHead {
 
   static DiscriminatorHead load(const std::string& dir, const ModelConfig& config,
                                 const kernels::KernelTable& table);
+  // The same from `ck`, the model's checkpoint opened once (open_head_checkpoint(dir)); `dir`
+  // names the model in messages.
+  static DiscriminatorHead load(const formats::Checkpoint& ck, const std::string& dir,
+                                const ModelConfig& config, const kernels::KernelTable& table);
   // hidden [n, H] -> logits [n]: both Linears once over the n rows on ctx (act fused).
   void run(const ops::OpContext& ctx, const float* hidden, size_t n, float* logits) const;
 };

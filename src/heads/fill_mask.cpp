@@ -14,6 +14,11 @@ namespace lightbert::heads {
 
 MaskedLmHead MaskedLmHead::load(const std::string& dir, const ModelConfig& config,
                                 const kernels::KernelTable& table) {
+  return load(open_head_checkpoint(dir), dir, config, table);
+}
+
+MaskedLmHead MaskedLmHead::load(const formats::Checkpoint& ck, const std::string& dir,
+                                const ModelConfig& config, const kernels::KernelTable& table) {
   const std::string task = "fill-mask";
   const formats::MlmLayout& l = head_family(dir, config, task).mlm;
   if (l.pretraining_has_mlm) {
@@ -21,7 +26,6 @@ MaskedLmHead MaskedLmHead::load(const std::string& dir, const ModelConfig& confi
   } else {
     require_task(dir, config, task, {"ForMaskedLM"});
   }
-  formats::Checkpoint ck = open_head_checkpoint(dir);
   const int h = static_cast<int>(config.hidden_size);
   const int e = l.to_embedding_size && config.embedding_size > 0
                     ? static_cast<int>(config.embedding_size)
@@ -37,16 +41,23 @@ MaskedLmHead MaskedLmHead::load(const std::string& dir, const ModelConfig& confi
   if (ck.has(l.decoder)) {
     decoder = read_head_tensor(ck, l.decoder, ws, task, config);
   } else {
-    formats::Checkpoint tied = open_model_checkpoint(dir);
-    tied.set_prefixes(models::checkpoint_prefixes(config));
+    // The tied word embeddings under the family's base-model prefixes, tried in order.
     const std::string tied_name = "embeddings.word_embeddings.weight";
-    if (!tied.has(tied_name)) {
-      throw Error(ErrorCode::kNotFound,
-                  checkpoint_files(ck) + ": the fill-mask head needs tensor '" + l.decoder +
-                      "' or the tied '" + models::checkpoint_prefixes(config)[1] + tied_name +
-                      "'; neither is in the checkpoint");
+    const std::vector<std::string> prefixes = models::checkpoint_prefixes(config);
+    std::string tied;
+    for (const std::string& p : prefixes) {
+      if (ck.has(p + tied_name)) {
+        tied = p + tied_name;
+        break;
+      }
     }
-    decoder = tied.read_f32(tied_name, ws);
+    if (tied.empty()) {
+      throw Error(ErrorCode::kNotFound, checkpoint_files(ck) +
+                                            ": the fill-mask head needs tensor '" + l.decoder +
+                                            "' or the tied '" + prefixes[1] + tied_name +
+                                            "'; neither is in the checkpoint");
+    }
+    decoder = ck.read_f32(tied, ws);
   }
 
   const std::string& bias_name =

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/checkpoint.h"
 #include "heads/head_common.h"
 #include "kernels/packed_weights.h"
 #include "lightbert/config.h"
@@ -44,6 +45,10 @@ struct MaskedLmHead {
 
   static MaskedLmHead load(const std::string& dir, const ModelConfig& config,
                            const kernels::KernelTable& table);
+  // The same from `ck`, the model's checkpoint opened once (open_head_checkpoint(dir)); `dir`
+  // names the model in messages.
+  static MaskedLmHead load(const formats::Checkpoint& ck, const std::string& dir,
+                           const ModelConfig& config, const kernels::KernelTable& table);
   // outs[i]: [vocab_size] logits for hidden_rows[i] ([H] each), all rows in one product.
   void logits(const ops::OpContext& ctx, const std::vector<const float*>& hidden_rows,
               const std::vector<float*>& outs) const;

@@ -29,9 +29,13 @@ std::vector<double> masked_softmax(const float* x, const std::vector<bool>& keep
 
 QaHead QaHead::load(const std::string& dir, const ModelConfig& config,
                     const kernels::KernelTable& table) {
+  return load(open_head_checkpoint(dir), dir, config, table);
+}
+
+QaHead QaHead::load(const formats::Checkpoint& ck, const std::string& dir,
+                    const ModelConfig& config, const kernels::KernelTable& table) {
   const std::string task = "question answering";
   require_task(dir, config, task, {"ForQuestionAnswering"});
-  formats::Checkpoint ck = open_head_checkpoint(dir);
   QaHead h;
   h.qa_outputs = read_linear(ck, head_family(dir, config, task).qa_outputs, 2, config.hidden_size,
                              task, config, table);

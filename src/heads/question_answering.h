@@ -16,9 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "formats/checkpoint.h"
 #include "heads/head_common.h"
-#include "lightbert/types.h"
 #include "lightbert/tokenizer.h"
+#include "lightbert/types.h"
 
 namespace lightbert::heads {
 
@@ -27,12 +28,15 @@ struct QaHead {
 
   static QaHead load(const std::string& dir, const ModelConfig& config,
                      const kernels::KernelTable& table);
+  // The same from `ck`, the model's checkpoint opened once (open_head_checkpoint(dir)); `dir`
+  // names the model in messages.
+  static QaHead load(const formats::Checkpoint& ck, const std::string& dir,
+                     const ModelConfig& config, const kernels::KernelTable& table);
   // hidden [T, H] -> start [T], end [T].
   // hidden [T, H] -> start [T], end [T] (one ops::linear over the T rows on ctx).
   void run(const ops::OpContext& ctx, const float* hidden, size_t tokens, float* start,
            float* end) const;
 };
-
 
 std::vector<Answer> best_spans(const Encoding& window, const float* start_logits,
                                const float* end_logits, int32_t cls_id, int top_k,

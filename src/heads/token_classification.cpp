@@ -53,7 +53,8 @@ Entity group_sub_entities(const Tokenizer& tokenizer, const std::vector<Entity>&
   return e;
 }
 
-std::vector<Entity> group_entities(const Tokenizer& tokenizer, const std::vector<Entity>& entities) {
+std::vector<Entity> group_entities(const Tokenizer& tokenizer,
+                                   const std::vector<Entity>& entities) {
   std::vector<Entity> groups, current;
   for (const Entity& e : entities) {
     if (current.empty()) {
@@ -117,9 +118,15 @@ Entity aggregate_word(const TokenClassificationHead& head, const Tokenizer& toke
 TokenClassificationHead TokenClassificationHead::load(const std::string& dir,
                                                       const ModelConfig& config,
                                                       const kernels::KernelTable& table) {
+  return load(open_head_checkpoint(dir), dir, config, table);
+}
+
+TokenClassificationHead TokenClassificationHead::load(const formats::Checkpoint& ck,
+                                                      const std::string& dir,
+                                                      const ModelConfig& config,
+                                                      const kernels::KernelTable& table) {
   const std::string task = "token classification";
   require_task(dir, config, task, {"ForTokenClassification"});
-  formats::Checkpoint ck = open_head_checkpoint(dir);
   TokenClassificationHead h;
   h.classifier = read_linear(ck, head_family(dir, config, task).token_classifier, -1,
                              config.hidden_size, task, config, table);
@@ -128,8 +135,8 @@ TokenClassificationHead TokenClassificationHead::load(const std::string& dir,
   return h;
 }
 
-void TokenClassificationHead::logits(const ops::OpContext& ctx, const float* hidden,
-                                     size_t tokens, float* out) const {
+void TokenClassificationHead::logits(const ops::OpContext& ctx, const float* hidden, size_t tokens,
+                                     float* out) const {
   const auto n = static_cast<int64_t>(tokens);
   classifier.apply(ctx, tensor::ConstMatrixView{hidden, n, classifier.in, classifier.in},
                    tensor::MatrixView{out, n, classifier.out, classifier.out});

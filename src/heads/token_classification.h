@@ -24,10 +24,11 @@
 #include <string>
 #include <vector>
 
+#include "formats/checkpoint.h"
 #include "heads/crf.h"
 #include "heads/head_common.h"
-#include "lightbert/types.h"
 #include "lightbert/tokenizer.h"
+#include "lightbert/types.h"
 
 namespace lightbert::heads {
 
@@ -38,6 +39,10 @@ struct TokenClassificationHead {
 
   static TokenClassificationHead load(const std::string& dir, const ModelConfig& config,
                                       const kernels::KernelTable& table);
+  // The same from `ck`, the model's checkpoint opened once (open_head_checkpoint(dir)); `dir`
+  // names the model in messages.
+  static TokenClassificationHead load(const formats::Checkpoint& ck, const std::string& dir,
+                                      const ModelConfig& config, const kernels::KernelTable& table);
   // hidden [T, H] -> logits [T, L]: one ops::linear over the T rows on ctx (T may span several
   // sequences: a whole padding-free batch).
   void logits(const ops::OpContext& ctx, const float* hidden, size_t tokens, float* out) const;

@@ -34,10 +34,26 @@ void collect(const formats::Checkpoint& ck, const std::string& prefix, bool with
 }  // namespace
 
 std::string make_head_model(const std::string& name, const std::set<std::string>& drop) {
-  const std::string src = test_data("heads/" + name);
+  return make_multi_head_model({name}, drop);
+}
+
+std::string make_multi_head_model(const std::vector<std::string>& names,
+                                  const std::set<std::string>& drop) {
+  const std::string src = test_data("heads/" + names.front());
   const std::string tiny = test_data("tiny-bert");
-  const std::string dir = make_temp_dir("head-" + name);
-  const std::string config = read_file(src + "/config.json");
+  std::string tag;
+  for (const std::string& n : names) tag += (tag.empty() ? "" : "+") + n;
+  const std::string dir = make_temp_dir("head-" + tag);
+  std::string config = read_file(src + "/config.json");
+  if (names.size() > 1) {
+    nlohmann::json c = nlohmann::json::parse(config);
+    for (size_t i = 1; i < names.size(); ++i) {
+      const nlohmann::json other =
+          nlohmann::json::parse(read_file(test_data("heads/" + names[i]) + "/config.json"));
+      for (const auto& a : other["architectures"]) c["architectures"].push_back(a);
+    }
+    config = c.dump(1);
+  }
   write_file(dir + "/config.json", config);
   write_file(dir + "/vocab.txt", read_file(tiny + "/vocab.txt"));
   write_file(dir + "/tokenizer_config.json", read_file(tiny + "/tokenizer_config.json"));
@@ -45,8 +61,11 @@ std::string make_head_model(const std::string& name, const std::set<std::string>
   std::vector<Blob> blobs;
   formats::Checkpoint enc = formats::Checkpoint::open_file(tiny + "/model.safetensors");
   collect(enc, "bert.", pooler, drop, blobs);
-  formats::Checkpoint head = formats::Checkpoint::open_file(src + "/head.safetensors");
-  collect(head, "", true, drop, blobs);
+  for (const std::string& n : names) {
+    formats::Checkpoint head =
+        formats::Checkpoint::open_file(test_data("heads/" + n) + "/head.safetensors");
+    collect(head, "", true, drop, blobs);
+  }
   nlohmann::json header = nlohmann::json::object();
   std::string data;
   for (const Blob& b : blobs) {

@@ -2,9 +2,9 @@
 // process on 127.0.0.1: 16 clients x 20 requests each get exactly their own embeddings (checked
 // against lightbert::Model run on each text alone), batches do merge requests (metrics), a full
 // queue answers 429 with Retry-After, a client that leaves has its queued work dropped, and a
-// request larger than --max-batch-tokens is split across batches with the right answers, and a
-// job that runs alone (a task head) runs between batches in queue order, or not at all once
-// cancelled; task-head inputs are chunked by --max-batch-tokens.
+// request larger than --max-batch-tokens is split across batches with the right answers, and
+// task-head jobs share batches with embedding jobs (split the same way, each getting its own
+// rows; not run at all once cancelled).
 // Timing only sets up overlap (debug batch delay); assertions are on answers and counters.
 #include <gtest/gtest.h>
 
@@ -214,115 +214,73 @@ void wait_until_taken(const server::Batcher& b) {
   ASSERT_EQ(b.queue_depth(), 0u);
 }
 
-TEST(ServerBatching, JobsThatRunAloneRunBetweenBatchesInQueueOrder) {
+// Head jobs are sequences like the embeddings': queued head and embedding jobs merge into one
+// batch in FIFO order; a head job larger than max_batch_tokens is split across batches, and its
+// rows callback gets exactly its own sequences' rows (the same as each sequence run alone); a
+// cancelled head job never runs; a job without sequences is done at once.
+TEST(ServerBatching, HeadJobsShareBatchesWithEmbeddingsAndSplit) {
   auto model = Model::load(test_data("tiny-bert"));
-  const Encoding e = model->tokenizer().encode("the house", {});
+  auto seq = [&](int words) {
+    std::string t;
+    for (int k = 0; k < words; ++k) t += std::string(kWords[k % 14]) + " ";
+    const Encoding e = model->tokenizer().encode(t, {});
+    return server::Sequence{e.input_ids, e.token_type_ids};
+  };
+  // The first token's state of `s` run alone.
+  auto alone = [&](const server::Sequence& s) {
+    SequenceBatch batch;
+    batch.add(s.ids, s.types);
+    EncoderOutput out;
+    model->encoder().forward(batch, out);
+    return std::vector<float>(out.token(0, 0), out.token(0, 0) + out.hidden_size);
+  };
   std::vector<std::string> log;
   std::mutex mu;
-  auto embed = [&](const std::string& name) {
-    return std::make_shared<LoggingJob>(
-        std::vector<server::Sequence>{{e.input_ids, e.token_type_ids}}, name, log, mu);
+  double worst = 0;
+  auto head = [&](const std::string& name, std::vector<server::Sequence> seqs) {
+    auto want = std::make_shared<std::vector<std::vector<float>>>();
+    for (const auto& s : seqs) want->push_back(alone(s));
+    return std::make_shared<server::HeadJob>(
+        std::move(seqs), [&, name, want](const EncoderOutput& out, size_t out_first, size_t begin,
+                                         size_t count) {
+          std::lock_guard<std::mutex> lock(mu);
+          log.push_back("H" + name + ":" + std::to_string(begin) + "+" + std::to_string(count) +
+                        "/" + std::to_string(out.row_offsets.size() - 1));
+          for (size_t k = 0; k < count; ++k) {
+            const float* row = out.token(out_first + k, 0);
+            for (int j = 0; j < out.hidden_size; ++j)
+              worst = std::max(worst, std::fabs(double(row[j]) - (*want)[begin + k][j]));
+          }
+        });
   };
-  auto head = [&](const std::string& name) {
-    return std::make_shared<server::HeadJob>([&, name] {
-      std::lock_guard<std::mutex> lock(mu);
-      log.push_back("H" + name);
-    });
+  auto embed = [&](const std::string& name) {
+    return std::make_shared<LoggingJob>(std::vector<server::Sequence>{seq(2)}, name, log, mu);
   };
   server::Batcher::Options bo;
-  bo.debug_delay_ms = 300;  // each batch or alone job sleeps first
+  bo.debug_delay_ms = 300;   // each batch sleeps first
+  bo.max_batch_tokens = 56;  // two sequences of 30 tokens never share a batch
   server::Batcher b(model->encoder(), bo, nullptr);
-  std::vector<std::shared_ptr<server::BatchJob>> jobs = {embed("1"), embed("2"), head("1"),
-                                                         embed("3"), head("2"),  head("3")};
+  std::vector<std::shared_ptr<server::BatchJob>> jobs = {
+      embed("1"), embed("2"), head("1", {seq(3), seq(5)}), embed("3"),
+      head("2", {seq(28), seq(28), seq(28)}), head("3", {seq(4)}), embed("4")};
   ASSERT_EQ(b.submit(jobs[0]), server::Batcher::Submit::kQueued);
   wait_until_taken(b);  // E1 is running (sleeping its debug delay)
   for (size_t i = 1; i < jobs.size(); ++i) {
     ASSERT_EQ(b.submit(jobs[i]), server::Batcher::Submit::kQueued);
   }
   jobs[5]->cancel();  // H3's client left before it ran
+  auto empty = head("0", {});
+  ASSERT_EQ(b.submit(empty), server::Batcher::Submit::kQueued);
+  EXPECT_EQ(empty->state(), server::BatchJob::State::kDone);
   for (auto& j : jobs) ASSERT_TRUE(j->wait_for(std::chrono::seconds(30)));
   b.stop();
-  // E2 is not merged with E3 across H1; H3 never ran.
-  EXPECT_EQ(log, (std::vector<std::string>{"E1", "E2", "H1", "E3", "H2"}));
-  EXPECT_EQ(jobs[2]->state(), server::BatchJob::State::kDone);
+  // E2, H1 (both sequences), E3 and H2's first sequence fill one batch of 5 sequences; H2's
+  // other two make the next two batches (30 + 30 > 56); H3 never ran; E4 joins H2's last one.
+  EXPECT_EQ(log, (std::vector<std::string>{"E1", "E2", "H1:0+2/5", "E3", "H2:0+1/5", "H2:1+1/1",
+                                           "H2:2+1/2", "E4"}));
+  EXPECT_LT(worst, 1e-4);
+  for (size_t i : {0, 1, 2, 3, 4, 6}) EXPECT_EQ(jobs[i]->state(), server::BatchJob::State::kDone);
   EXPECT_EQ(jobs[5]->state(), server::BatchJob::State::kCancelled);
-}
-
-// Head jobs of one key queued together run as one call; a bad input fails only its own job.
-TEST(ServerBatching, HeadJobsWithTheSameKeyMergeAndFailAlone) {
-  auto model = Model::load(test_data("tiny-bert"));
-  std::mutex mu;
-  std::vector<std::string> calls;  // per call: its inputs joined by '+'
-  using Job = server::InputsJob<size_t>;
-  auto job = [&](const std::string& key, std::vector<std::string> texts) {
-    std::vector<TextInput> in;
-    for (auto& t : texts) in.push_back({t, std::nullopt});
-    std::vector<size_t> counts(in.size(), 10);
-    return std::make_shared<Job>(key, in, counts, 128, [&](const std::vector<TextInput>& part) {
-      std::string joined;
-      std::vector<size_t> out;
-      for (size_t i = 0; i < part.size(); ++i) {
-        joined += (i ? "+" : "") + part[i].text;
-        if (part[i].text == "bad") {
-          std::lock_guard<std::mutex> lock(mu);
-          calls.push_back(joined);
-          throw lightbert::Error(ErrorCode::kInvalidArgument,
-                                 "input " + std::to_string(i) + ": bad");
-        }
-        out.push_back(part[i].text.size());
-      }
-      std::lock_guard<std::mutex> lock(mu);
-      calls.push_back(joined);
-      return out;
-    });
-  };
-  server::Batcher::Options bo;
-  bo.debug_delay_ms = 300;
-  bo.max_batch_tokens = 128;  // a merged group's limit, as the jobs' chunks
-  server::Batcher b(model->encoder(), bo, nullptr);
-  std::vector<std::shared_ptr<Job>> jobs = {
-      job("a", {"x"}),  job("a", {"yy", "zzz"}), job("a", {"bad"}),
-      job("b", {"b1"}), job("a", {"after b"}),   job("a", std::vector<std::string>(12, "t"))};
-  ASSERT_EQ(b.submit(jobs[0]), server::Batcher::Submit::kQueued);
-  wait_until_taken(b);  // job 0 is running
-  for (size_t i = 1; i < jobs.size(); ++i) {
-    ASSERT_EQ(b.submit(jobs[i]), server::Batcher::Submit::kQueued);
-  }
-  for (auto& j : jobs) ASSERT_TRUE(j->wait_for(std::chrono::seconds(30)));
-  b.stop();
-  // Jobs 1 and 2 merge, fail on "bad", then run alone; key b does not merge with a; job 5's 120
-  // tokens do not fit with job 4's 10 in 128.
-  EXPECT_EQ(calls, (std::vector<std::string>{"x", "yy+zzz+bad", "yy+zzz", "bad", "b1", "after b",
-                                             "t+t+t+t+t+t+t+t+t+t+t+t"}));
-  EXPECT_EQ(jobs[1]->results(), (std::vector<size_t>{2, 3}));
-  EXPECT_TRUE(jobs[1]->failure() == nullptr);
-  ASSERT_TRUE(jobs[2]->failure() != nullptr);
-  EXPECT_EQ(jobs[4]->results(), (std::vector<size_t>{7}));
-  EXPECT_EQ(jobs[5]->results().size(), 12u);
-}
-
-TEST(ServerBatching, HeadInputsAreChunkedByTokens) {
-  auto ranges = [](const std::vector<server::Chunk>& cs) {
-    std::vector<std::pair<size_t, size_t>> out;
-    for (const auto& c : cs) out.emplace_back(c.begin, c.end);
-    return out;
-  };
-  using R = std::vector<std::pair<size_t, size_t>>;
-  EXPECT_EQ(ranges(server::chunk_inputs({50, 50, 50, 200, 10, 118}, 128)),
-            (R{{0, 2}, {2, 3}, {3, 4}, {4, 6}}));
-  EXPECT_EQ(ranges(server::chunk_inputs({128, 1}, 128)), (R{{0, 1}, {1, 2}}));
-  EXPECT_TRUE(server::chunk_inputs({}, 128).empty());
-  // Errors of a later chunk name the request's index.
-  try {
-    server::for_each_chunk({{0, 2}, {2, 5}}, [](const server::Chunk& c) {
-      if (c.begin == 2)
-        throw lightbert::Error(ErrorCode::kInvalidArgument, "input 1: no mask token");
-    });
-    FAIL() << "no error";
-  } catch (const lightbert::Error& e) {
-    EXPECT_EQ(std::string(e.what()), "input 3: no mask token");
-    EXPECT_EQ(server::name_input(e.what(), "inputs"), "inputs[3]: no mask token");
-  }
 }
 
 }  // namespace

@@ -31,11 +31,21 @@ struct Answer {
 
 class HeadServer {
  public:
-  // `name`: a folder of tests/data/heads assembled by make_head_model, or "tiny-bert" and
+  // `name`: a folder of tests/data/heads assembled by make_head_model ("a+b": several heads in
+  // one folder, make_multi_head_model), or "tiny-bert" and
   // "chinese-ner", used as they are.
   explicit HeadServer(const std::string& name, std::vector<std::string> extra_args = {}) {
     if (name == "tiny-bert" || name == "chinese-ner") {
       dir = test_data(name == "tiny-bert" ? "tiny-bert" : "heads/chinese-ner");
+    } else if (name.find('+') != std::string::npos) {  // several heads in one folder
+      std::vector<std::string> names;
+      for (size_t at = 0, plus; at <= name.size(); at = plus + 1) {
+        plus = name.find('+', at);
+        if (plus == std::string::npos) plus = name.size();
+        names.push_back(name.substr(at, plus - at));
+      }
+      dir = make_multi_head_model(names);
+      owned_ = true;
     } else {
       dir = make_head_model(name);
       owned_ = true;

@@ -1,4 +1,4 @@
-// heads/sentence_transformers.h: the embedding settings of a sentence-transformers folder.
+// models/sentence_transformers.h: the embedding settings of a sentence-transformers folder.
 // Contract: read_sentence_transformers(dir) returns nullopt when dir has no modules.json;
 // otherwise the pooling mode of its Pooling module (1_Pooling/config.json), the Dense modules
 // that follow it (in order), whether a Normalize module follows, and sentence_bert_config.json's
@@ -18,7 +18,7 @@
 
 #include "lightbert/types.h"
 
-namespace lightbert::heads {
+namespace lightbert::models {
 
 struct SentenceTransformersConfig {
   EmbeddingOptions embedding;
@@ -31,4 +31,4 @@ std::optional<SentenceTransformersConfig> read_sentence_transformers(const std::
 // One Dense module folder (dir/sub): config.json + model.safetensors.
 DenseModule read_dense_module(const std::string& dir, const std::string& sub);
 
-}  // namespace lightbert::heads
+}  // namespace lightbert::models

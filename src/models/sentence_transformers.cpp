@@ -1,5 +1,5 @@
-// heads/sentence_transformers.cpp: see sentence_transformers.h.
-#include "heads/sentence_transformers.h"
+// models/sentence_transformers.cpp: see sentence_transformers.h.
+#include "models/sentence_transformers.h"
 
 #include <fstream>
 #include <sstream>
@@ -11,7 +11,7 @@
 #include "formats/json_limits.h"
 #include "lightbert/error.h"
 
-namespace lightbert::heads {
+namespace lightbert::models {
 
 namespace {
 
@@ -211,4 +211,4 @@ std::optional<SentenceTransformersConfig> read_sentence_transformers(const std::
   return st;
 }
 
-}  // namespace lightbert::heads
+}  // namespace lightbert::models

@@ -1,12 +1,12 @@
-// heads/pooling.cpp: see pooling.h.
-#include "heads/pooling.h"
+// models/pooling.cpp: see pooling.h.
+#include "models/pooling.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "lightbert/error.h"
 
-namespace lightbert::heads {
+namespace lightbert::models {
 
 void pool(const EncoderOutput& out, size_t sequence, Pooling pooling, float* dst) {
   const size_t h = static_cast<size_t>(out.hidden_size);
@@ -42,4 +42,4 @@ void l2_normalize(float* v, size_t n) {
   for (size_t i = 0; i < n; ++i) v[i] = static_cast<float>(v[i] / norm);
 }
 
-}  // namespace lightbert::heads
+}  // namespace lightbert::models

@@ -1,4 +1,4 @@
-// heads/pooling.h: sentence-embedding pooling over an encoder output (padding-free layout).
+// models/pooling.h: sentence-embedding pooling over an encoder output (padding-free layout).
 // Contract: pool() writes hidden_size floats for one sequence: the mean of its token rows
 // (all real tokens, specials included, as sentence-transformers does), the [CLS] row, or the
 // element-wise max. l2_normalize() divides by max(norm, 1e-12) like torch.nn.functional.normalize.
@@ -8,9 +8,9 @@
 
 #include "lightbert/types.h"
 
-namespace lightbert::heads {
+namespace lightbert::models {
 
 void pool(const EncoderOutput& out, size_t sequence, Pooling pooling, float* dst);
 void l2_normalize(float* v, size_t n);
 
-}  // namespace lightbert::heads
+}  // namespace lightbert::models
