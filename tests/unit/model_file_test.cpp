@@ -9,9 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -204,6 +206,18 @@ TEST(ModelFile, FilePackedForAnotherPanelWidthIsRepacked) {
 TEST(ModelFile, ModelLoadsTokenizerAndEmbedsLikeTheFolder) {
   TempDir tmp;
   const std::string lbt = convert(test_data("tiny-bert"), tmp.path + "/tiny.lbt");
+  // Model::load's temporary folders go under $TMPDIR: a private one, so that the check below sees
+  // only this test's (other tests and processes load .lbt files in /tmp at the same time).
+  const std::string private_tmp = tmp.path + "/tmpdir";
+  std::filesystem::create_directory(private_tmp);
+  const char* old_tmpdir = std::getenv("TMPDIR");
+  const std::optional<std::string> saved =
+      old_tmpdir != nullptr ? std::optional<std::string>(old_tmpdir) : std::nullopt;
+  ::setenv("TMPDIR", private_tmp.c_str(), 1);
+  struct Restore {
+    const std::optional<std::string>& saved;
+    ~Restore() { saved ? ::setenv("TMPDIR", saved->c_str(), 1) : ::unsetenv("TMPDIR"); }
+  } restore{saved};
   auto folder = Model::load(test_data("tiny-bert"));
   auto file = Model::load(lbt);
   EXPECT_EQ(file->path(), lbt);
@@ -215,8 +229,7 @@ TEST(ModelFile, ModelLoadsTokenizerAndEmbedsLikeTheFolder) {
   EXPECT_EQ(load_tokenizer(lbt).encode("the quick brown fox").input_ids,
             folder->tokenizer().encode("the quick brown fox").input_ids);
   // No temporary folder is left behind by Model::load / load_tokenizer.
-  for (const auto& e :
-       std::filesystem::directory_iterator(std::filesystem::temp_directory_path())) {
+  for (const auto& e : std::filesystem::directory_iterator(private_tmp)) {
     EXPECT_EQ(e.path().filename().string().rfind("lightbert-model-", 0), std::string::npos)
         << e.path();
   }
