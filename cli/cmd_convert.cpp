@@ -4,6 +4,7 @@
 // reports its accuracy and speed against the original.
 // Contract: IN_DIR is a folder or a repo id in the cache (hub::resolve_model_path); options
 // --dtype fp32|bf16|int8, --prune-heads "L:H,H;L:H", --prune-heads-ratio R, --keep-layers 0,2,4,
+// --keep-float NAME,NAME (ConvertOptions::keep_float),
 // --calib FILE (plain or labelled, as ConvertOptions::calibration_file), --threads N, --runs N
 // (default 5), --json (the report as one JSON object, ConvertReport::to_json), --help (the
 // options and the importance criterion). The steps show on stderr's progress line when it is a
@@ -37,6 +38,12 @@ constexpr const char* kHelp =
     "                              hidden state with that head ablated = head_mask 0); one\n"
     "                              forward per head, measured after --keep-layers\n"
     "  --keep-layers 0,2,4         keep these layers (strictly increasing), drop the others\n"
+    "  --keep-float NAMES          with --dtype bf16|int8: keep these Linears fp32 (their\n"
+    "                              float master weights), e.g. encoder.layer.5.output.dense,\n"
+    "                              encoder.layer.*.intermediate.dense (comma-separated\n"
+    "                              checkpoint names without the model prefix; '*' = one name\n"
+    "                              segment; query, key or value keeps the stacked QKV float;\n"
+    "                              embeddings.word_embeddings keeps int8's word table fp32)\n"
     "  --calib FILE                calibration text, one per line (default: 50 built-in\n"
     "                              English sentences); a labelled set (every line\n"
     "                              text<TAB>label or text<TAB>text_pair<TAB>label, a label\n"
@@ -50,7 +57,8 @@ constexpr const char* kHelp =
 int run_convert(const std::vector<std::string>& argv) {
   Args args(
       argv,
-      {"dtype", "prune-heads", "prune-heads-ratio", "keep-layers", "calib", "threads", "runs"},
+      {"dtype", "prune-heads", "prune-heads-ratio", "keep-layers", "keep-float", "calib", "threads",
+       "runs"},
       {"json", "help"});
   if (args.flag("help")) {
     std::cout << kHelp;
@@ -69,6 +77,15 @@ int run_convert(const std::vector<std::string>& argv) {
   }
   if (args.get("prune-heads-ratio")) o.prune_heads_ratio = args.get_double("prune-heads-ratio", 0.0);
   if (auto keep = args.get("keep-layers")) o.keep_layers = parse_layer_list(*keep);
+  if (auto names = args.get("keep-float")) {
+    size_t start = 0;
+    while (true) {  // "a,b,c" -> {a, b, c}; an empty item is refused by convert
+      const size_t comma = names->find(',', start);
+      o.keep_float.push_back(names->substr(start, comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
   o.calibration_file = args.get_or("calib", "");
   o.threads = args.get_int("threads", 0, 0, 1024);
   o.runs = args.get_int("runs", 5, 1, 1000);
@@ -84,6 +101,7 @@ int run_convert(const std::vector<std::string>& argv) {
   std::cout << "wrote " << out_path << " (" << r.dtype << ", " << r.layers << " layers, "
             << r.heads << " heads"
             << (r.pruned_heads.empty() ? "" : ", pruned_heads " + report["pruned_heads"].dump())
+            << (r.kept_float.empty() ? "" : ", kept fp32: " + report["kept_float"].dump())
             << ")\n"
             << "accuracy on " << r.calibration_texts << " calibration texts ("
             << r.calibration_tokens << " tokens), last_hidden_state vs the fp32 original: cosine mean "

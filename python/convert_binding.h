@@ -1,14 +1,15 @@
 // python/convert_binding.h: lightbert.convert, the Python face of lightbert::convert
 // (lightbert/convert.h; included once, by lightbert_module.cpp).
 // Contract: convert(model, out, dtype="fp32", prune_heads=None, prune_heads_ratio=None,
-// keep_layers=None, calibration=None, threads=None, runs=5) -> dict. `model` is a folder or
-// ORG/NAME in the Hugging Face cache; prune_heads is "L:H,H;L:H" or {layer: [heads]};
+// keep_layers=None, calibration=None, threads=None, runs=5, keep_float=None) -> dict. `model` is
+// a folder or ORG/NAME in the Hugging Face cache; prune_heads is "L:H,H;L:H" or {layer: [heads]};
 // keep_layers a list of layer numbers; calibration a file path (str or os.PathLike) or a list of
-// texts (str, or (text, text_pair) tuples). The dict is the report `lightbert convert --json`
-// prints (output, dtype, layout, layers, heads, pruned_heads, calibration, cosine, max_abs_diff,
-// size_bytes, forward_ms, speedup, task). The GIL is released while converting. Engine errors
-// raise lightbert.Error; wrong types TypeError naming the argument; threads outside
-// 0..kMaxThreads ValueError.
+// texts (str, or (text, text_pair) tuples); keep_float a list of Linear names kept fp32 in a
+// bf16 / int8 file (ConvertOptions::keep_float). The dict is the report `lightbert convert
+// --json` prints (output, dtype, layout, layers, heads, pruned_heads, kept_float, calibration,
+// cosine, max_abs_diff, size_bytes, forward_ms, speedup, task). The GIL is released while
+// converting. Engine errors raise lightbert.Error; wrong types TypeError naming the argument;
+// threads outside 0..kMaxThreads ValueError.
 #pragma once
 
 #include <pybind11/pybind11.h>
@@ -82,11 +83,28 @@ inline void set_calibration(const py::object& calibration, lightbert::ConvertOpt
   if (o.calibration_texts.empty()) throw py::value_error("calibration: the list is empty");
 }
 
+// keep_float: None, or a list / tuple of str (a bare str is refused: it is not a list of names).
+inline std::vector<std::string> keep_float_names(const py::object& keep_float) {
+  std::vector<std::string> names;
+  if (keep_float.is_none()) return names;
+  if (!py::isinstance<py::list>(keep_float) && !py::isinstance<py::tuple>(keep_float)) {
+    throw py::type_error("keep_float must be a list of Linear names (str)");
+  }
+  for (const auto& item : keep_float.cast<py::sequence>()) {
+    if (!py::isinstance<py::str>(item)) {
+      throw py::type_error("keep_float: every Linear name must be a str");
+    }
+    names.push_back(item.cast<std::string>());
+  }
+  return names;
+}
+
 inline py::object convert(const std::string& model, const py::object& out,
                           const std::string& dtype, const py::object& prune_heads,
                           std::optional<double> prune_heads_ratio,
                           std::optional<std::vector<int>> keep_layers,
-                          const py::object& calibration, std::optional<int> threads, int runs) {
+                          const py::object& calibration, std::optional<int> threads, int runs,
+                          const py::object& keep_float) {
   lightbert::ConvertOptions o;
   o.dtype = dtype;
   o.prune_heads = head_spec(prune_heads);
@@ -96,6 +114,7 @@ inline py::object convert(const std::string& model, const py::object& out,
     o.keep_layers = *keep_layers;
   }
   set_calibration(calibration, o);
+  o.keep_float = keep_float_names(keep_float);
   o.threads = threads.value_or(0);
   if (o.threads < 0 || o.threads > lightbert::kMaxThreads) {
     throw py::value_error("threads must be between 0 (all cores) and " +
@@ -119,9 +138,10 @@ inline void bind_convert(py::module_& m) {
         py::arg("dtype") = "fp32", py::arg("prune_heads") = py::none(),
         py::arg("prune_heads_ratio") = py::none(), py::arg("keep_layers") = py::none(),
         py::arg("calibration") = py::none(), py::arg("threads") = py::none(),
-        py::arg("runs") = 5,
+        py::arg("runs") = 5, py::arg("keep_float") = py::none(),
         "Writes the model folder (or ORG/NAME from the cache) as one .lbt model file, packed as "
-        "fp32, bf16 or int8, optionally with heads pruned and layers dropped; returns the report "
+        "fp32, bf16 or int8 (keep_float: Linears kept fp32 in a bf16 / int8 file), optionally "
+        "with heads pruned and layers dropped; returns the report "
         "of `lightbert convert --json` as a dict (accuracy vs the original on the calibration "
         "texts, sizes, forward times, and the task accuracy for a labelled calibration file).");
 }

@@ -26,7 +26,11 @@ Needs the Release build with -DLIGHTBERT_PYTHON=ON and tools/real_env.sh's venv 
 itself under it). Usage:
   python3 tools/accuracy_tasks.py [--build build] [--out docs/accuracy.md] [--threads 2]
       [--tasks stsb,sst2,conll,conll-crf,squad,lcqmc] [--no-cache] [--conll-sentences N]
-(--conll-sentences N scores CoNLL on the first N dev sentences only, named in the table.)
+      [--keep-float-worst N]
+(--conll-sentences N scores CoNLL on the first N dev sentences only, named in the table;
+--keep-float-worst N, opt-in: where int8 misses its target, the row "int8, N Linears fp32" scores
+int8 with the N encoder Linears tools/int8_layer_stats.py ranks worst kept fp32, convert
+--keep-float.)
 """
 import argparse
 import hashlib
@@ -129,6 +133,31 @@ TASKS = {"stsb": stsb_task, "sst2": sst2_task, "lcqmc": lambda: sst2_task(pairs=
          "conll": conll_task, "conll-crf": lambda: conll_task(crf=True), "squad": squad_task}
 
 
+_LAYER_STATS = {}
+
+
+def layer_stats(folder, calib, threads):
+    """tools/int8_layer_stats.py's rows for the folder on the calibration texts (computed once)."""
+    if folder not in _LAYER_STATS:
+        import int8_layer_stats
+        _LAYER_STATS[folder] = int8_layer_stats.stats(folder, calib, threads)
+    return _LAYER_STATS[folder]
+
+
+def worst_linears(rows, n):
+    """The n encoder Linears of largest int8 output error, named as convert --keep-float takes
+    them (transformers' module name from the first encoder / pooler segment on: "bert.encoder.
+    layer.1.output.dense" -> "encoder.layer.1.output.dense"); task-head Linears are left out (the
+    head is fp32 in every .lbt)."""
+    out = []
+    for r in sorted(rows, key=lambda r: -r["rel_err"]):
+        parts = r["name"].split(".")
+        at = next((i for i, p in enumerate(parts) if p in ("encoder", "transformer", "pooler")), None)
+        if at is not None:
+            out.append(".".join(parts[at:]))
+    return out[:n]
+
+
 def transformers_score(task, info):
     s = (info or {}).get("score_transformers") or {}
     return s.get("accuracy") if task in ("sst2", "lcqmc") else s.get("f1")
@@ -159,6 +188,9 @@ def main():
     ap.add_argument("--no-cache", action="store_true")
     ap.add_argument("--conll-sentences", type=int, default=None,
                     help="score CoNLL on the first N dev sentences (default: all 3,250)")
+    ap.add_argument("--keep-float-worst", type=int, default=0, metavar="N",
+                    help="where int8 misses its target, also score int8 with the N encoder "
+                         "Linears int8_layer_stats ranks worst kept fp32 (convert --keep-float)")
     a = ap.parse_args()
     sys.path.insert(0, os.path.join(a.build, "python"))
     import lightbert
@@ -241,7 +273,9 @@ def main():
             elif "command" in info:  # made by tools/finetune.py: scored on task_data's split
                 ref = transformers_score(task, info)
             base = None
-            for variant, args in VARIANTS:
+            variants = list(VARIANTS)
+            while variants:
+                variant, args = variants.pop(0)
                 key = json.dumps([task, variant, weights, engine, len(calib)] +
                                  ([n_eval] if n_eval else []))
                 hit = cache["scores"].get(key)
@@ -269,6 +303,11 @@ def main():
                 rows.append((model_name, metric, variant, hit, base, ref))
                 if variant == "int8" and hit["score"] < TARGET["int8"] * base:
                     explain.append((model_name, metric, folder, calib, hit["score"] / base))
+                    if a.keep_float_worst > 0:  # opt-in: the fix, the worst Linears kept fp32
+                        names = worst_linears(layer_stats(folder, calib, a.threads),
+                                              a.keep_float_worst)
+                        variants.insert(0, (f"int8, {len(names)} Linears fp32",
+                                            ["--dtype", "int8", "--keep-float", ",".join(names)]))
                 print(f"[accuracy] {model_name} {task} {variant}: {hit['score']:.4f} "
                       f"({hit['score'] / base * 100:.2f}% of fp32)", file=sys.stderr, flush=True)
 
@@ -280,7 +319,7 @@ def main():
     for model_name, metric, variant, hit, base, ref in rows:
         ratio = hit["score"] / base if base else 0.0
         mark = ""
-        dtype = variant if variant in TARGET else None
+        dtype = variant.split(",")[0] if variant.split(",")[0] in TARGET else None
         if dtype:
             mark = " (target >= %g%%: %s)" % (TARGET[dtype] * 100, "met" if ratio >= TARGET[dtype] else "MISSED")
         score = f"{hit['score']:.4f}" + (f" ({hit['extra']})" if hit.get("extra") else "")
@@ -297,7 +336,7 @@ def main():
                   f"The Linears int8 disturbs most on the {len(calib)} calibration texts "
                   "(`tools/int8_layer_stats.py`: lightbert's int8 rule simulated in float64 on "
                   "transformers' model):", ""]
-        lines += int8_layer_stats.format_rows(int8_layer_stats.stats(folder, calib, a.threads))
+        lines += int8_layer_stats.format_rows(layer_stats(folder, calib, a.threads))
     if checkpoints:
         lines += ["", "Fine-tuned heads (tools/finetune.py, cached in ~/.cache/lightbert/finetuned):"] + checkpoints
     if left_out:

@@ -8,7 +8,8 @@
 // keep_layers (strictly increasing layer numbers), or prunes the floor(prune_heads_ratio x heads)
 // heads of lowest ablation importance measured on the calibration batch (never a layer's last
 // head; prune_heads and prune_heads_ratio together are kInvalidArgument), packs the weights
-// (dtype "fp32", "bf16" or "int8"), writes the file through a fresh temporary file renamed into
+// (dtype "fp32", "bf16" or "int8"; with bf16 / int8, the Linears named by keep_float stay fp32,
+// their float master weights: see below), writes the file through a fresh temporary file renamed into
 // place, reads it back verifying its data checksum, and returns the report: last_hidden_state of
 // the calibration batch against the unmodified fp32 model (cosine mean / min, max abs diff), the
 // sizes (weights before, file after), the median forward times (runs interleaved) and, for a
@@ -16,7 +17,15 @@
 // Calibration: calibration_file (one text per line; every line "text<TAB>label" or
 // "text<TAB>text_pair<TAB>label" makes a labelled set, a label being a label name or id of the
 // model), else calibration_texts, else 50 built-in English sentences. on_stage, when set, is
-// called with each step's description ("packing int8 weights, writing OUT"). Errors are
+// called with each step's description ("packing int8 weights, writing OUT").
+// keep_float: encoder Linear names as in the checkpoint without the family's base-model prefix
+// ("encoder.layer.5.output.dense"; `*` matches one dot-free segment: "encoder.layer.*.output.
+// dense"); naming any of query / key / value keeps the stacked QKV product float;
+// "embeddings.word_embeddings" keeps an int8 file's word table fp32. Names are the folder's
+// (before keep_layers). A name that
+// matches no Linear (unknown, or a tensor that is not a Linear, e.g. a LayerNorm), an empty name,
+// or keep_float with dtype fp32 is kInvalidArgument before anything is written; the report's
+// kept_float lists the Linears kept fp32 (after layer dropping). Errors are
 // lightbert::Error with the code and a message naming the file, option or line.
 #pragma once
 
@@ -35,6 +44,7 @@ struct ConvertOptions {
   std::string prune_heads;                   // "L:H,H;L:H"; empty: none
   std::optional<double> prune_heads_ratio;   // 0 <= R < 1
   std::vector<int> keep_layers;              // empty: all
+  std::vector<std::string> keep_float;       // Linears stored fp32 (bf16 / int8 only)
   std::string calibration_file;              // see the contract
   std::vector<TextInput> calibration_texts;  // used when calibration_file is empty
   int threads = 0;                           // 0: all cores
@@ -55,6 +65,7 @@ struct ConvertReport {
   int layers = 0;
   int heads = 0;                                // heads left, all layers
   std::map<int, std::vector<int>> pruned_heads;  // layer -> original head numbers
+  std::vector<std::string> kept_float;           // Linears stored fp32 (ConvertOptions)
   size_t calibration_texts = 0, calibration_tokens = 0;
   double cosine_mean = 1, cosine_min = 1, max_abs_diff = 0;
   uint64_t size_before = 0, size_after = 0;  // bytes

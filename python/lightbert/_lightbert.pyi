@@ -20,7 +20,8 @@ def convert(model: str, out: Union[str, "os.PathLike[str]"], *, dtype: str = "fp
             prune_heads: Union[None, str, Dict[int, List[int]]] = None,
             prune_heads_ratio: Optional[float] = None, keep_layers: Optional[List[int]] = None,
             calibration: Union[None, str, "os.PathLike[str]", Sequence[Union[str, Tuple[str, str]]]] = None,
-            threads: Optional[int] = None, runs: int = 5) -> Dict[str, Any]: ...
+            threads: Optional[int] = None, runs: int = 5,
+            keep_float: Optional[Sequence[str]] = None) -> Dict[str, Any]: ...
 
 class Model:
     def __init__(self, path: str, threads: Optional[int] = None, dtype: str = "fp32") -> None: ...

@@ -26,6 +26,7 @@
 #include "models/bert.h"
 #include "models/encoder_transforms.h"
 #include "models/head_importance.h"
+#include "models/keep_float.h"
 #include "models/model_families.h"
 #include "models/model_file_loader.h"
 #include "ops/op_context.h"
@@ -148,6 +149,12 @@ void check_options(const ConvertOptions& o) {
                                                  std::to_string(kMaxThreads) + "], got " +
                                                  std::to_string(o.threads));
   }
+  if (!o.keep_float.empty() && kernels::parse_weight_dtype(o.dtype.c_str()) ==
+                                   kernels::WeightDtype::kF32) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "convert: keep_float (--keep-float) keeps Linears fp32 in a bf16 or int8 file; "
+                "give dtype bf16 or int8 (--dtype), got " + o.dtype);
+  }
   if (o.runs < 1 || o.runs > 1000) {
     throw Error(ErrorCode::kInvalidArgument,
                 "convert: runs must be in [1, 1000], got " + std::to_string(o.runs));
@@ -183,6 +190,7 @@ std::string ConvertReport::to_json() const {
       {"layers", layers},
       {"heads", heads},
       {"pruned_heads", pruned},
+      {"kept_float", kept_float},
       {"calibration", {{"texts", calibration_texts}, {"tokens", calibration_tokens}}},
       {"cosine", {{"mean", cosine_mean}, {"min", cosine_min}}},
       {"max_abs_diff", max_abs_diff},
@@ -237,6 +245,9 @@ ConvertReport convert(const std::string& dir, const std::string& out_path,
 
   ModelConfig config = original_config;
   models::EncoderTensors tensors = original;
+  // Names checked on the folder's own layer numbers, before any long work; the marks survive
+  // head pruning and layer dropping.
+  models::select_keep_float(tensors, options.keep_float, &ck);
   if (!options.prune_heads.empty()) {
     models::prune_heads(tensors, config, models::parse_head_spec(options.prune_heads));
   }
@@ -247,6 +258,7 @@ ConvertReport convert(const std::string& dir, const std::string& out_path,
     models::prune_heads(tensors, config,
                         models::choose_heads_to_prune(scores, config, *options.prune_heads_ratio));
   }
+  const std::vector<std::string> kept_float = models::kept_float_names(tensors);
 
   {
     stage("packing " + std::string(kernels::weight_dtype_name(dtype)) + " weights, writing " +
@@ -292,6 +304,7 @@ ConvertReport convert(const std::string& dir, const std::string& out_path,
   for (const auto& [layer, heads] : config.pruned_heads) {
     r.pruned_heads[layer] = std::vector<int>(heads.begin(), heads.end());
   }
+  r.kept_float = kept_float;
   r.calibration_texts = set.inputs.size();
   r.calibration_tokens = rows;
   r.cosine_mean = rows ? cos_sum / static_cast<double>(rows) : 1.0;

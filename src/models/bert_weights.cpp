@@ -17,7 +17,8 @@ namespace {
 
 kernels::PackedWeights pack(const LinearTensors& t, const ops::OpContext& ctx,
                             kernels::WeightDtype dtype) {
-  return ops::pack_linear(ctx, t.weight.data(), t.out, t.in, t.bias.data(), dtype);
+  return ops::pack_linear(ctx, t.weight.data(), t.out, t.in, t.bias.data(),
+                          t.keep_float ? kernels::WeightDtype::kF32 : dtype);
 }
 
 }  // namespace
@@ -28,7 +29,7 @@ BertWeights pack_encoder(const EncoderTensors& t, const ops::OpContext& ctx,
   w.dtype = dtype;
   w.embedding_size = t.embedding_size;
   w.position_offset = t.position_offset;
-  if (dtype == kernels::WeightDtype::kI8) {
+  if (dtype == kernels::WeightDtype::kI8 && !t.word_embeddings_keep_float) {
     w.word_embeddings_i8 = quant::quantize_table_s8(
         t.word_embeddings.data(), static_cast<int64_t>(t.word_embeddings.size()) / t.embedding_size,
         t.embedding_size);

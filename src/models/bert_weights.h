@@ -1,10 +1,13 @@
 // models/bert_weights.h: an encoder's weights packed for the kernels (the run-time form).
 // Contract: pack_encoder converts EncoderTensors (models/encoder_tensors.h, already
 // shape-checked and transformed) into the kernel table's packed layout, each Linear stored as
-// `dtype` (LayerNorm, biases and position / type embeddings stay fp32; with int8 the word
-// embeddings become int8 rows, word_embeddings_i8, and word_embeddings stays empty). Layers keep
-// their own head counts (pruning) and the depth -> layer mapping (ALBERT-style sharing). All
-// buffers are 64-byte aligned.
+// `dtype`, or fp32 where its LinearTensors::keep_float is set (models/keep_float.h; the
+// BertWeights dtype stays the encoder's, each PackedWeights carries its own). LayerNorm, biases
+// and position / type embeddings stay fp32; with int8 the word embeddings become int8 rows,
+// word_embeddings_i8, and word_embeddings stays empty (unless EncoderTensors::
+// word_embeddings_keep_float). Layers keep their own head counts
+// (pruning) and the depth -> layer mapping (ALBERT-style sharing). All buffers are 64-byte
+// aligned.
 #pragma once
 
 #include <vector>

@@ -18,6 +18,7 @@ LinearTensors read_linear_tensors(const formats::Checkpoint& ckpt, const std::st
   t.in = in;
   t.weight = ckpt.read_f32(prefix + ".weight", {out, in});
   t.bias = ckpt.read_f32(prefix + ".bias", {out});
+  t.names = {prefix};
   return t;
 }
 
@@ -35,6 +36,7 @@ LinearTensors read_qkv(const formats::Checkpoint& ckpt, const std::string& prefi
     LinearTensors p = read_linear_tensors(ckpt, prefix + part, rows, h);
     t.weight.insert(t.weight.end(), p.weight.begin(), p.weight.end());
     t.bias.insert(t.bias.end(), p.bias.begin(), p.bias.end());
+    t.names.push_back(prefix + part);
   }
   return t;
 }

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "formats/checkpoint.h"
@@ -21,6 +22,10 @@ struct LinearTensors {
   int64_t in = 0;
   std::vector<float> weight;  // [out, in]
   std::vector<float> bias;    // [out]
+  // The checkpoint names (without ".weight", after the family's prefix) of the Linears this
+  // product holds: one, or query / key / value for the stacked qkv. `--keep-float` matches them.
+  std::vector<std::string> names;
+  bool keep_float = false;  // packed fp32 whatever the encoder's dtype (models/keep_float.h)
 };
 
 struct LayerTensors {
@@ -37,6 +42,7 @@ struct EncoderTensors {
   int64_t embedding_size = 0;                         // width of the embedding tables
   int64_t position_offset = 0;                        // first position row used (RoBERTa: pad + 1)
   std::vector<float> word_embeddings;                 // [vocab, embedding_size]
+  bool word_embeddings_keep_float = false;  // int8: keep the table fp32 (models/keep_float.h)
   std::vector<float> position_embeddings;             // [max_positions, embedding_size]
   std::vector<float> token_type_embeddings;           // [type_vocab, embedding_size]; may be empty
   std::vector<float> emb_ln_gamma, emb_ln_beta;       // [embedding_size]

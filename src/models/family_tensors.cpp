@@ -27,6 +27,7 @@ LayerTensors read_layer_tensors(const formats::Checkpoint& ckpt, const std::stri
     LinearTensors p = read_linear_tensors(ckpt, prefix + part, rows, h);
     lt.qkv.weight.insert(lt.qkv.weight.end(), p.weight.begin(), p.weight.end());
     lt.qkv.bias.insert(lt.qkv.bias.end(), p.bias.begin(), p.bias.end());
+    lt.qkv.names.push_back(prefix + part);
   }
   lt.attn_output = read_linear_tensors(ckpt, prefix + names.attn_output, h, rows);
   lt.attn_ln_gamma = read_tensor(ckpt, prefix + names.attn_ln + ".weight", {h});

@@ -120,10 +120,15 @@ class ManifestReader {
            std::to_string(hdr.k) + "], the config implies [" + std::to_string(n) + ", " +
            std::to_string(k) + "]");
     }
+    // Each Linear is the encoder's dtype, or fp32 (a float master kept by --keep-float) in a
+    // bf16 / int8 encoder; nothing else is mixed.
     const json& dt = field(j, "dtype", where);
-    if (!dt.is_string() || dt.get<std::string>() != kernels::weight_dtype_name(dtype)) {
+    const char* f32 = kernels::weight_dtype_name(kernels::WeightDtype::kF32);
+    if (dt.is_string() && dt.get<std::string>() == f32) {
+      hdr.dtype = kernels::WeightDtype::kF32;
+    } else if (!dt.is_string() || dt.get<std::string>() != kernels::weight_dtype_name(dtype)) {
       fail("manifest entry '" + what + "' has dtype " + formats::brief(dt) + ", the encoder's is " +
-           kernels::weight_dtype_name(dtype));
+           kernels::weight_dtype_name(dtype) + " (fp32 is the only other dtype allowed)");
     }
     const int64_t nr = integer(j, "nr", where), kgroup = integer(j, "kgroup", where);
     if (nr < 1 || nr > 4096 || kgroup < 1 || kgroup > 64) {
@@ -144,7 +149,7 @@ class ManifestReader {
       return {p, static_cast<size_t>(size)};
     };
     kernels::PackedWeights w = kernels::borrow_packed(hdr, lookup, owner_, f_.path() + ": " + what);
-    const std::string want = kernels::packed_layout(table_, dtype);
+    const std::string want = kernels::packed_layout(table_, hdr.dtype);
     if (w.layout == want) return w;
     note_repack(w.layout, want);
     return repack(w);

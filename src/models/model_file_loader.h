@@ -5,7 +5,8 @@
 //   in an embedded safetensors image) and the packed encoder weights in the kernel table's
 //   layout (each Linear with its layout tag, kernels::packed_layout).
 // - load_model_file checks the manifest against the embedded config (every array's size,
-//   every Linear's n / k / dtype / layout) and throws lightbert::Error(kFormat) naming the
+//   every Linear's n / k / dtype / layout; a Linear's dtype is the encoder's or, in a bf16 /
+//   int8 file, fp32: a Linear kept float by convert --keep-float) and throws lightbert::Error(kFormat) naming the
 //   file and the entry at fault. Linears whose layout tag is not the table's are repacked at
 //   load with ops::pack_linear (from the stored values: fp32 and bf16 exactly, int8
 //   dequantised and quantised again), with a one-line note on stderr. Packed Linears borrow the

@@ -2,8 +2,9 @@
 A model pruned or cut from Python gives, through the CLI's `hidden`, the PyTorch golden of the
 same transforms (tests/data/prune/golden.json, Hugging Face prune_heads semantics); the report
 equals what `lightbert convert --json` prints for the same options (timings aside); in-memory
-calibration texts and pairs are used; bad arguments raise TypeError / ValueError /
-lightbert.Error naming the problem, and nothing is written."""
+calibration texts and pairs are used; keep_float keeps the named Linears fp32 in an int8 file;
+bad arguments raise TypeError / ValueError / lightbert.Error naming the problem, and nothing is
+written."""
 import json
 import os
 import pathlib
@@ -86,6 +87,22 @@ def test_in_memory_calibration_texts_and_pairs(tmp_path):
     assert rep["calibration"]["texts"] == 2 and rep["heads"] == 6
 
 
+def test_keep_float_stores_the_named_linears_fp32(tmp_path):
+    out = tmp_path / "mixed.lbt"
+    rep = lightbert.convert(TINY, out, dtype="int8", runs=1, threads=1,
+                            keep_float=["encoder.layer.*.output.dense"])
+    assert rep["dtype"] == "int8"
+    assert rep["kept_float"] == ["encoder.layer.0.output.dense", "encoder.layer.1.output.dense"]
+    assert 0.0 < rep["max_abs_diff"]
+    assert lightbert.Model(str(out)).encode(["hello world"]).shape == (1, 32)
+    # Every Linear and the word table kept float: the fp32 model's hidden states exactly.
+    every = ("embeddings.word_embeddings", "encoder.layer.*.attention.self.query",
+             "encoder.layer.*.attention.output.dense", "encoder.layer.*.intermediate.dense",
+             "encoder.layer.*.output.dense", "pooler.dense")
+    rep = lightbert.convert(TINY, out, dtype="int8", runs=1, threads=1, keep_float=every)
+    assert rep["max_abs_diff"] == 0.0 and len(rep["kept_float"]) == 14
+
+
 @pytest.mark.parametrize("kwargs, error, needle", [
     (dict(prune_heads="0:1", prune_heads_ratio=0.5), lightbert.Error, "not both"),
     (dict(prune_heads_ratio=1.5), lightbert.Error, "[0, 1)"),
@@ -100,6 +117,13 @@ def test_in_memory_calibration_texts_and_pairs(tmp_path):
     (dict(threads=-1), ValueError, "threads"),
     (dict(runs=0), lightbert.Error, "runs"),
     (dict(calibration="/nonexistent/calib.txt"), lightbert.Error, "calib.txt"),
+    (dict(dtype="int8", keep_float="encoder.layer.0.output.dense"), TypeError, "keep_float"),
+    (dict(dtype="int8", keep_float=[3]), TypeError, "keep_float"),
+    (dict(dtype="int8", keep_float=["encoder.layer.7.output.dense"]), lightbert.Error,
+     "names no Linear"),
+    (dict(dtype="int8", keep_float=["encoder.layer.0.output.LayerNorm"]), lightbert.Error,
+     "not a Linear"),
+    (dict(keep_float=["encoder.layer.0.output.dense"]), lightbert.Error, "bf16 or int8"),
 ])
 def test_bad_arguments_raise_and_write_nothing(tmp_path, kwargs, error, needle):
     out = tmp_path / "x.lbt"
