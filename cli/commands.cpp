@@ -45,8 +45,8 @@ const std::vector<Command>& commands() {
        run_serve},
       {"convert",
        "convert IN_DIR OUT.lbt [--dtype fp32|bf16|int8] [--prune-heads \"L:H,H;L:H\" | "
-       "--prune-heads-ratio R] [--keep-layers 0,2,4] [--calib FILE] [--threads N] [--runs N] "
-       "[--json]",
+       "--prune-heads-ratio R] [--keep-layers 0,2,4] [--keep-float NAMES] [--calib FILE] "
+       "[--threads N] [--runs N] [--json]",
        run_convert},
       {"verify", "verify FILE.lbt   (header, manifest, data checksum, full load)", run_verify},
   };
