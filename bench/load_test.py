@@ -305,27 +305,27 @@ def malformed(port, texts):
             "normal_ok_after": "%d/20" % ok_after, "failed_checks": failed}
 
 
-def make_classifier(model, vocab, out, labels=("negative", "neutral", "positive"), seed=7):
-    """Encoder folder + seeded random classifier.{weight,bias} -> a sequence-classification one."""
+def add_head_tensors(model, config, out, shapes, seed, drop_prefix=None, copy_from=None,
+                     require=None):
+    """Writes folder `out`: `model`'s model.safetensors plus seeded random F32 tensors `shapes`
+    ({name: shape}, N(0, 0.5)), without the tensors named drop_prefix* (left in the blob,
+    unreferenced), `config` as config.json and the tokenizer files of `copy_from` (default
+    `model`). `require`: tensor names of which one must be in `model` (else SystemExit)."""
     import shutil
     import struct
-    config = json.load(open(os.path.join(model, "config.json")))
-    config["architectures"] = ["BertForSequenceClassification"]
-    config["id2label"] = {str(i): l for i, l in enumerate(labels)}
-    config["label2id"] = {l: i for i, l in enumerate(labels)}
-    config["problem_type"] = "single_label_classification"
     with open(os.path.join(model, "model.safetensors"), "rb") as f:
         n = struct.unpack("<Q", f.read(8))[0]
         header = json.loads(f.read(n))
         data = f.read()
     header.pop("__metadata__", None)
-    if "pooler.dense.weight" not in header and "bert.pooler.dense.weight" not in header:
-        raise SystemExit(model + " has no pooler (a classifier needs one)")
+    if require and not any(name in header for name in require):
+        raise SystemExit(model + " has none of " + ", ".join(require))
+    if drop_prefix:
+        for name in [k for k in header if k.startswith(drop_prefix)]:
+            del header[name]
     rng = random.Random(seed)
-    h = config["hidden_size"]
-    extra = {"classifier.weight": [len(labels), h], "classifier.bias": [len(labels)]}
     blob = bytearray(data)
-    for name, shape in extra.items():
+    for name, shape in shapes.items():
         count = shape[0] * (shape[1] if len(shape) > 1 else 1)
         values = [rng.gauss(0, 0.5) for _ in range(count)]
         header[name] = {"dtype": "F32", "shape": shape,
@@ -337,9 +337,25 @@ def make_classifier(model, vocab, out, labels=("negative", "neutral", "positive"
     with open(os.path.join(out, "model.safetensors"), "wb") as f:
         f.write(struct.pack("<Q", len(text)) + text + bytes(blob))
     json.dump(config, open(os.path.join(out, "config.json"), "w"), indent=1)
+    source = copy_from or model
     for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
-        if os.path.exists(os.path.join(vocab, name)):
-            shutil.copy(os.path.join(vocab, name), os.path.join(out, name))
+        if os.path.exists(os.path.join(source, name)):
+            shutil.copy(os.path.join(source, name), os.path.join(out, name))
+
+
+def make_classifier(model, vocab, out, labels=("negative", "neutral", "positive"), seed=7):
+    """Encoder folder + seeded random classifier.{weight,bias} -> a sequence-classification one
+    (a pooler is required: a BERT classifier reads pooler_output)."""
+    config = json.load(open(os.path.join(model, "config.json")))
+    config["architectures"] = ["BertForSequenceClassification"]
+    config["id2label"] = {str(i): l for i, l in enumerate(labels)}
+    config["label2id"] = {l: i for i, l in enumerate(labels)}
+    config["problem_type"] = "single_label_classification"
+    h = config["hidden_size"]
+    add_head_tensors(model, config, out,
+                     {"classifier.weight": [len(labels), h], "classifier.bias": [len(labels)]},
+                     seed, copy_from=vocab,
+                     require=("pooler.dense.weight", "bert.pooler.dense.weight"))
     return {"out": out, "labels": list(labels), "hidden_size": h}
 
 

@@ -24,10 +24,7 @@ usage: /usr/bin/python3 bench/server_heads_bench.py --a /tmp/lightbert-main --b 
 import argparse
 import json
 import os
-import random
-import shutil
 import statistics
-import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -39,31 +36,10 @@ def make_qa(model, out, seed=11):
     config["architectures"] = ["BertForQuestionAnswering"]
     for key in ("id2label", "label2id", "problem_type"):
         config.pop(key, None)
-    with open(os.path.join(model, "model.safetensors"), "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    header.pop("__metadata__", None)
-    for name in [k for k in header if k.startswith("classifier.")]:
-        del header[name]  # left in the blob, unreferenced
-    rng = random.Random(seed)
     h = config["hidden_size"]
-    blob = bytearray(data)
-    for name, shape in {"qa_outputs.weight": [2, h], "qa_outputs.bias": [2]}.items():
-        count = shape[0] * (shape[1] if len(shape) > 1 else 1)
-        values = [rng.gauss(0, 0.5) for _ in range(count)]
-        header[name] = {"dtype": "F32", "shape": shape,
-                        "data_offsets": [len(blob), len(blob) + 4 * count]}
-        blob += struct.pack("<%df" % count, *values)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "model.safetensors"), "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + bytes(blob))
-    json.dump(config, open(os.path.join(out, "config.json"), "w"), indent=1)
-    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
-        if os.path.exists(os.path.join(model, name)):
-            shutil.copy(os.path.join(model, name), os.path.join(out, name))
+    load_test.add_head_tensors(model, config, out,
+                               {"qa_outputs.weight": [2, h], "qa_outputs.bias": [2]}, seed,
+                               drop_prefix="classifier.")
     return {"out": out, "hidden_size": h}
 
 
