@@ -27,6 +27,7 @@ namespace lightbert {
 class Model;
 namespace detail {
 class ModelHeads;  // the task heads the model owns (built on first use; src/api/model_heads.h)
+class DenseStack;  // the Dense modules packed for ops::linear (src/api/dense_stack.h)
 ModelHeads& model_heads(const Model& model);
 }  // namespace detail
 
@@ -83,6 +84,7 @@ class Model {
   EmbeddingOptions default_embedding_;
   bool is_sentence_transformer_ = false;
   std::vector<DenseModule> dense_;
+  std::shared_ptr<const detail::DenseStack> dense_packed_;  // null without Dense modules
   int max_length_ = 512;
   SequenceBatch batch_;
   std::shared_ptr<detail::ModelHeads> heads_;

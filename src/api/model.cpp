@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <utility>
 
+#include "api/dense_stack.h"
+#include "api/head_context.h"
 #include "api/model_heads.h"
 #include "formats/model_file.h"
 #include "models/pooling.h"
@@ -122,6 +124,10 @@ std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& 
                                             std::to_string(cfg.hidden_size));
       }
       m->dense_ = std::move(st->dense);
+      if (!m->dense_.empty()) {
+        m->dense_packed_ =
+            std::make_shared<detail::DenseStack>(m->dense_, *detail::head_context(*m).kernels);
+      }
     }
   } catch (const Error& e) {
     if (!extracted) throw;
@@ -146,19 +152,7 @@ void Model::pool(const EncoderOutput& out, size_t seq, const EmbeddingOptions& o
   } else {
     std::vector<float> x(static_cast<size_t>(out.hidden_size));
     models::pool(out, seq, options.pooling, x.data());
-    std::vector<float> y;
-    for (size_t k = 0; k < dense_.size(); ++k) {
-      const DenseModule& d = dense_[k];
-      y.assign(static_cast<size_t>(d.out_features), 0.0f);
-      for (int o = 0; o < d.out_features; ++o) {
-        const float* w = d.weight.data() + static_cast<size_t>(o) * d.in_features;
-        double acc = d.bias.empty() ? 0.0 : d.bias[o];
-        for (int i = 0; i < d.in_features; ++i) acc += static_cast<double>(w[i]) * x[i];
-        y[o] = static_cast<float>(d.tanh ? std::tanh(acc) : acc);
-      }
-      x.swap(y);
-    }
-    std::copy(x.begin(), x.end(), dst);
+    dense_packed_->apply(x.data(), dst);
   }
   if (options.normalize) models::l2_normalize(dst, static_cast<size_t>(embedding_size()));
 }
