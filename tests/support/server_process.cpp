@@ -8,12 +8,24 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <sstream>
 #include <thread>
 
 #include "support/run_cli.h"
 #include "support/test_paths.h"
 
 namespace lightbert::testing {
+
+double metric(const std::string& text, const std::string& name) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 &&
+        line[name.size()] == ' ') {
+      return std::stod(line.substr(name.size() + 1));
+    }
+  }
+  return -1;
+}
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) {

@@ -4,7 +4,8 @@
 // returns -1 when the child exits or the time runs out (stderr() tells why). launch(args) only
 // spawns `lightbert serve ARGS` (no --port added) and returns at once. signal() sends a
 // signal; wait_exit() reaps the child within a time limit. The destructor kills and reaps a
-// child that is still running, so no test leaves a server behind.
+// child that is still running, so no test leaves a server behind. metric(text, name) is the
+// value of one sample of a /metrics (Prometheus) text.
 #pragma once
 
 #include <sys/types.h>
@@ -13,6 +14,10 @@
 #include <vector>
 
 namespace lightbert::testing {
+
+// The value of the sample `name` (with its labels, e.g. `x{a="b"}`) in a Prometheus text; -1
+// when absent.
+double metric(const std::string& text, const std::string& name);
 
 class ServerProcess {
  public:

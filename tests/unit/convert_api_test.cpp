@@ -16,6 +16,7 @@
 #include "lightbert/error.h"
 #include "lightbert/model.h"
 #include "lightbert/tokenizer.h"
+#include "support/convert_cases.h"
 #include "support/test_paths.h"
 
 namespace lightbert::testing {
@@ -92,16 +93,7 @@ TEST(ConvertApi, BadOptionsAreInvalidArgumentAndWriteNothing) {
   ConvertOptions layers;
   layers.keep_layers = {1, 1};
   cases.emplace_back(layers, "increasing");
-  for (const auto& [o, needle] : cases) {
-    try {
-      convert(test_data("tiny-bert"), out, o);
-      ADD_FAILURE() << needle << ": no error";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << e.what();
-      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-    }
-    EXPECT_FALSE(std::filesystem::exists(out)) << needle;
-  }
+  expect_invalid_convert_options(cases, out);
   EXPECT_THROW(parse_layer_list("1,x"), Error);
   EXPECT_EQ(parse_layer_list("0,2"), (std::vector<int>{0, 2}));
 }

@@ -28,6 +28,7 @@
 #include "models/keep_float.h"
 #include "models/model_file_loader.h"
 #include "support/run_cli.h"
+#include "support/convert_cases.h"
 #include "support/test_paths.h"
 
 namespace lightbert::testing {
@@ -227,7 +228,7 @@ TEST(KeepFloat, EveryLinearFloatComputesWhatTheFp32FileComputes) {
 TEST(KeepFloat, BadNamesAndDtypesAreInvalidArgumentAndWriteNothing) {
   TempDir tmp;
   const std::string out = tmp.path + "/x.lbt";
-  const std::vector<std::pair<ConvertOptions, std::string>> cases = {
+  const std::vector<ConvertCase> cases = {
       {options("int8", {"encoder.layer.9.output.dense"}), "names no Linear"},
       {options("int8", {"encoder.layer.0.output.LayerNorm"}), "not a Linear"},
       {options("int8", {"embeddings.position_embeddings"}), "not a Linear"},
@@ -235,16 +236,7 @@ TEST(KeepFloat, BadNamesAndDtypesAreInvalidArgumentAndWriteNothing) {
       {options("int8", {"encoder.layer.0.output.dense.weight"}), "without .weight"},
       {options("fp32", {"encoder.layer.0.output.dense"}), "bf16 or int8"},
   };
-  for (const auto& [o, needle] : cases) {
-    try {
-      convert(test_data("tiny-bert"), out, o);
-      ADD_FAILURE() << needle << ": no error";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << e.what();
-      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-    }
-    EXPECT_FALSE(std::filesystem::exists(out)) << needle;
-  }
+  expect_invalid_convert_options(cases, out);
 }
 
 TEST(KeepFloat, NamesAreTheFoldersLayerNumbersWhenLayersAreDropped) {

@@ -234,16 +234,6 @@ TEST(ServerHeadsErrors, MergedRequestsKeepTheirOwnAnswersAndErrors) {
   expect_error(bad, 400, "validation", "inputs[1]: no mask token");
 }
 
-// The value of sample `name` in a Prometheus text; -1 when absent.
-double metric(const std::string& text, const std::string& name) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.compare(0, name.size() + 1, name + " ") == 0)
-      return std::stod(line.substr(name.size()));
-  }
-  return -1;
-}
-
 TEST(ServerHeadsErrors, ConcurrentHeadAndEmbedRequestsGetTheirOwnAnswers) {
   HeadServer s("cls-single", {"--max-batch-wait-ms", "5"});
   ASSERT_GT(s.port, 0) << s.process.stderr_text();

@@ -112,15 +112,6 @@ std::vector<Request> listed(const std::vector<Request>& singles, int reps) {
   return out;
 }
 
-double metric(const std::string& text, const std::string& name) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.compare(0, name.size() + 1, name + " ") == 0)
-      return std::stod(line.substr(name.size()));
-  }
-  return -1;
-}
-
 // One at a time against the goldens, then concurrently against the one-at-a-time answers.
 void check_mixed(const std::string& model, const std::vector<std::string>& heads,
                  const std::vector<std::string>& args, int listed_reps = 0) {

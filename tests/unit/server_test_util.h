@@ -4,7 +4,7 @@
 // client() gives a cpp-httplib client with short timeouts; golden() reads the PyTorch float64
 // embeddings of tiny-bert (cli_expected.jsonl) for the single-text inputs; raw_request() sends
 // bytes over a plain socket and returns whatever comes back before the server closes or
-// `timeout_ms` passes; metric() reads one sample from a /metrics text.
+// `timeout_ms` passes; metric() (support/server_process.h) reads one sample from a /metrics text.
 #pragma once
 
 #include <arpa/inet.h>
@@ -22,6 +22,8 @@
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+
+#include "support/server_process.h"
 
 #include "server/http_server.h"
 #include "support/test_paths.h"
@@ -137,17 +139,5 @@ inline std::string post_bytes(const std::string& path, const std::string& body) 
          "application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
-// The value of the sample `name` (with its labels, e.g. `x{a="b"}`) in a Prometheus text; -1
-// when absent.
-inline double metric(const std::string& text, const std::string& name) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 &&
-        line[name.size()] == ' ') {
-      return std::stod(line.substr(name.size() + 1));
-    }
-  }
-  return -1;
-}
 
 }  // namespace lightbert::testing
