@@ -99,7 +99,7 @@ struct Ours : Backend {
   }
   void run(size_t copy) override {
     lightbert::ops::linear(ctx, x, packed[copy], y,
-                           gelu ? lightbert::kernels::Act::kGelu : lightbert::kernels::Act::kNone);
+                           gelu ? lightbert::Activation::kGelu : lightbert::Activation::kNone);
   }
 };
 

@@ -24,7 +24,7 @@ BEGIN, END = "<!-- include-graph:begin -->", "<!-- include-graph:end -->"
 
 # (layer, rank): a layer may include layers of a lower rank, and itself.
 LAYERS = [
-    ("vocabulary", 0),  # include/lightbert: error, config, tokenizer, types, version
+    ("vocabulary", 0),  # include/lightbert: activation, error, config, tokenizer, types, version
     ("tensor", 1), ("quant", 1), ("runtime", 1),
     ("kernels", 2),
     ("formats", 3),

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-namespace lightbert {
+#include "lightbert/activation.h"
 
-enum class Activation { kGelu, kGeluNew, kRelu };
+namespace lightbert {
 
 struct ModelConfig {
   std::string model_type = "bert";

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "lightbert/activation.h"
 #include "lightbert/tokenizer.h"
 
 namespace lightbert {
@@ -67,13 +68,14 @@ struct EmbeddingOptions {
   bool normalize = false;
 };
 
-// A sentence-transformers Dense module: y = act(W x + b), act tanh or identity.
+// A sentence-transformers Dense module: y = act(W x + b), act kTanh (torch.nn.Tanh, the default)
+// or kNone (torch.nn.Identity).
 struct DenseModule {
   int in_features = 0;
   int out_features = 0;
   std::vector<float> weight;  // [out_features, in_features]
   std::vector<float> bias;    // [out_features], empty without bias
-  bool tanh = true;           // false: identity
+  Activation activation = Activation::kTanh;
 };
 
 // ---- task results (lightbert/tasks.h) -----------------------------------------------------------

@@ -14,7 +14,7 @@ DenseStack::DenseStack(const std::vector<DenseModule>& modules,
   for (const DenseModule& d : modules) {
     layers_.push_back({ops::pack_linear(ctx_, d.weight.data(), d.out_features, d.in_features,
                                         d.bias.empty() ? nullptr : d.bias.data()),
-                       d.tanh ? kernels::Act::kTanh : kernels::Act::kNone});
+                       d.activation});
     widest_ = std::max(widest_, static_cast<size_t>(d.out_features));
   }
 }

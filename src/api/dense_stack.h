@@ -30,7 +30,7 @@ class DenseStack {
  private:
   struct Layer {
     kernels::PackedWeights w;
-    kernels::Act act;
+    Activation act;
   };
   runtime::ThreadPool pool_{1};
   ops::OpContext ctx_;

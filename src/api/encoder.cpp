@@ -5,7 +5,8 @@
 // A path that is a .lbt model file (formats::is_model_file: its magic) loads from the file
 // (models/model_file_loader.h): weights in the file's dtype; options.dtype must be fp32 (the
 // default) or that dtype, else Error(kInvalidArgument).
-// detail::head_context (api/head_context.h) is here, where BertEncoder is known.
+// detail::head_context and detail::load_encoder (api/head_context.h) are here, where
+// BertEncoder is known; Encoder::load(path) is load_encoder over a source opened for it alone.
 // SequenceBatch::add keeps token_type_ids either empty (all zeros so far) or exactly as long as
 // input_ids; a types vector of the wrong length throws Error(kInvalidArgument).
 #include <string>
@@ -16,7 +17,7 @@
 #include "lightbert/encoder.h"
 #include "lightbert/error.h"
 #include "models/bert.h"
-#include "models/model_file_loader.h"
+#include "models/model_source.h"
 
 namespace lightbert {
 
@@ -66,24 +67,23 @@ const ops::OpContext& head_context(Model& model) {
 
 }  // namespace detail
 
-std::unique_ptr<Encoder> Encoder::load(const std::string& path, const EncoderOptions& options) {
+std::unique_ptr<Encoder> detail::load_encoder(const models::ModelSource& source,
+                                              const EncoderOptions& options) {
   const kernels::KernelTable& table = kernels::active_kernels();
   const kernels::WeightDtype dtype = kernels::parse_weight_dtype(options.dtype.c_str());
-  if (formats::is_model_file(path)) {
-    models::LoadedModelFile file = models::load_model_file(path, table);
-    if (dtype != kernels::WeightDtype::kF32 && dtype != file.weights.dtype) {
-      throw Error(ErrorCode::kInvalidArgument, path + ": the model file holds " +
-                                                   kernels::weight_dtype_name(file.weights.dtype) +
-                                                   " weights; dtype " + options.dtype +
-                                                   " cannot be chosen at load");
-    }
-    auto model =
-        std::make_unique<models::BertModel>(std::move(file.config), table, options.threads);
-    model->set_weights(std::move(file.weights));
-    return std::make_unique<BertEncoder>(std::move(model));
+  std::unique_ptr<models::BertModel> model = source.load_encoder(table, options.threads, dtype);
+  if (source.is_model_file() && dtype != kernels::WeightDtype::kF32 && dtype != model->dtype()) {
+    throw Error(ErrorCode::kInvalidArgument, source.path() + ": the model file holds " +
+                                                 kernels::weight_dtype_name(model->dtype()) +
+                                                 " weights; dtype " + options.dtype +
+                                                 " cannot be chosen at load");
   }
-  return std::make_unique<BertEncoder>(
-      models::BertModel::load(path, table, options.threads, dtype));
+  return std::make_unique<BertEncoder>(std::move(model));
+}
+
+std::unique_ptr<Encoder> Encoder::load(const std::string& path, const EncoderOptions& options) {
+  kernels::parse_weight_dtype(options.dtype.c_str());  // a bad dtype fails before any file work
+  return detail::load_encoder(models::ModelSource::open(path), options);
 }
 
 }  // namespace lightbert

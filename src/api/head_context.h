@@ -6,13 +6,22 @@
 // run inside the same task call, after the forward). Model::load always makes that encoder; any
 // other would be a bug and throws Error(kInternal). The reference stays valid while the model
 // lives.
+// load_encoder(source, options) is Encoder::load over a source already opened (Model::load
+// opens its path once for the encoder, the small files and the heads: models/model_source.h).
 #pragma once
 
+#include <memory>
+
+#include "lightbert/encoder.h"
 #include "lightbert/model.h"
+#include "models/model_source.h"
 #include "ops/op_context.h"
 
 namespace lightbert::detail {
 
 const ops::OpContext& head_context(Model& model);
+
+std::unique_ptr<Encoder> load_encoder(const models::ModelSource& source,
+                                      const EncoderOptions& options);
 
 }  // namespace lightbert::detail

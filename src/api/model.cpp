@@ -15,7 +15,9 @@
 #include "models/pooling.h"
 #include "models/sentence_transformers.h"
 #include "lightbert/error.h"
+#include "kernels/kernels.h"
 #include "models/model_file_loader.h"
+#include "models/model_source.h"
 
 namespace lightbert {
 
@@ -89,17 +91,21 @@ Tokenizer load_tokenizer(const std::string& path) {
 std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& options) {
   std::unique_ptr<Model> m(new Model());
   m->path_ = path;
-  m->heads_ = std::make_shared<detail::ModelHeads>();
   EncoderOptions eo;
   eo.threads = options.threads;
   eo.dtype = options.dtype;
-  m->encoder_ = Encoder::load(path, eo);
+  kernels::parse_weight_dtype(eo.dtype.c_str());  // a bad dtype fails before any file work
+  // The path is opened once: the encoder, the embedded files and the heads all read this.
+  auto source = std::make_shared<const models::ModelSource>(models::ModelSource::open(path));
+  m->encoder_ = detail::load_encoder(*source, eo);
+  source->release_pages();  // the encoder holds its packed copy of a folder's weights
+  m->heads_ = std::make_shared<detail::ModelHeads>(source);
   std::optional<TempDir> extracted;
   std::string folder = path;
   try {  // errors about the extracted files name the .lbt file, not the temporary folder
-    if (formats::is_model_file(path)) {
+    if (source->is_model_file()) {
       extracted.emplace();
-      models::extract_model_file_files(path, extracted->path);
+      source->extract_files(extracted->path);
       folder = extracted->path;
     }
     m->tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::from_folder(folder));

@@ -2,38 +2,36 @@
 #include "api/model_heads.h"
 
 #include "api/head_context.h"
-#include "heads/head_common.h"
 
 namespace lightbert::detail {
 
 namespace {
 
-// `slot`'s head, built by `make` (under the caller's lock) when it is not yet.
+// `slot`'s head, built by `make` (under the caller's lock) when it is not yet; the weight pages
+// it read are then given back (the head holds its own copy).
 template <typename Head, typename Make>
-const Head& get(std::unique_ptr<Head>& slot, Make make) {
-  if (!slot) slot = std::make_unique<Head>(make());
+const Head& get(std::unique_ptr<Head>& slot, const models::ModelSource& source, Make make) {
+  if (!slot) {
+    slot = std::make_unique<Head>(make());
+    source.release_pages();
+  }
   return *slot;
 }
 
 }  // namespace
 
-const formats::Checkpoint& ModelHeads::checkpoint(const Model& model) {
-  if (!ck_) {
-    ck_ = std::make_unique<formats::Checkpoint>(heads::open_head_checkpoint(model.path()));
-    ++opens_;
-  }
-  return *ck_;
-}
+ModelHeads::ModelHeads(std::shared_ptr<const models::ModelSource> source)
+    : source_(std::move(source)) {}
 
-int ModelHeads::checkpoint_opens() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return opens_;
+const formats::Checkpoint& ModelHeads::checkpoint() {
+  if (!ck_) ck_ = std::make_unique<formats::Checkpoint>(source_->head_checkpoint());
+  return *ck_;
 }
 
 const heads::ClassificationHead& ModelHeads::classifier(Model& model) {
   std::lock_guard<std::mutex> lock(mu_);
-  return get(classifier_, [&] {
-    return heads::ClassificationHead::load(checkpoint(model), model.path(), model.config(),
+  return get(classifier_, *source_, [&] {
+    return heads::ClassificationHead::load(checkpoint(), model.path(), model.config(),
                                            model.encoder().has_pooler(),
                                            *head_context(model).kernels);
   });
@@ -41,32 +39,32 @@ const heads::ClassificationHead& ModelHeads::classifier(Model& model) {
 
 const heads::TokenClassificationHead& ModelHeads::token_classifier(Model& model) {
   std::lock_guard<std::mutex> lock(mu_);
-  return get(token_classifier_, [&] {
-    return heads::TokenClassificationHead::load(checkpoint(model), model.path(), model.config(),
+  return get(token_classifier_, *source_, [&] {
+    return heads::TokenClassificationHead::load(checkpoint(), model.path(), model.config(),
                                                 *head_context(model).kernels);
   });
 }
 
 const heads::QaHead& ModelHeads::question_answerer(Model& model) {
   std::lock_guard<std::mutex> lock(mu_);
-  return get(qa_, [&] {
-    return heads::QaHead::load(checkpoint(model), model.path(), model.config(),
+  return get(qa_, *source_, [&] {
+    return heads::QaHead::load(checkpoint(), model.path(), model.config(),
                                *head_context(model).kernels);
   });
 }
 
 const heads::MaskedLmHead& ModelHeads::mask_filler(Model& model) {
   std::lock_guard<std::mutex> lock(mu_);
-  return get(mlm_, [&] {
-    return heads::MaskedLmHead::load(checkpoint(model), model.path(), model.config(),
+  return get(mlm_, *source_, [&] {
+    return heads::MaskedLmHead::load(checkpoint(), model.path(), model.config(),
                                      *head_context(model).kernels);
   });
 }
 
 const heads::DiscriminatorHead& ModelHeads::discriminator(Model& model) {
   std::lock_guard<std::mutex> lock(mu_);
-  return get(discriminator_, [&] {
-    return heads::DiscriminatorHead::load(checkpoint(model), model.path(), model.config(),
+  return get(discriminator_, *source_, [&] {
+    return heads::DiscriminatorHead::load(checkpoint(), model.path(), model.config(),
                                           *head_context(model).kernels);
   });
 }

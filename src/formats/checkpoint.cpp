@@ -91,7 +91,6 @@ struct Checkpoint::Impl {
   std::string source;
   std::vector<WeightsFile> files;
   std::unordered_map<std::string, const TensorInfo*> by_name;
-  std::vector<std::string> prefixes{"", "bert."};
   std::vector<TensorInfo> memory_tensors;  // from_memory()
   std::shared_ptr<const void> owner;       // keeps memory_tensors' bytes alive
 
@@ -229,7 +228,18 @@ Checkpoint Checkpoint::open_index(const std::string& dir, const std::string& ind
 }
 
 void Checkpoint::set_prefixes(std::vector<std::string> prefixes) {
-  impl_->prefixes = std::move(prefixes);
+  prefixes_ = std::move(prefixes);
+}
+
+Checkpoint Checkpoint::with_prefixes(std::vector<std::string> prefixes) const {
+  Checkpoint view(nullptr);
+  view.impl_ = impl_;
+  view.prefixes_ = std::move(prefixes);
+  return view;
+}
+
+void Checkpoint::release_pages() const noexcept {
+  for (const WeightsFile& f : impl_->files) f.file.release_pages();
 }
 
 const TensorInfo* Checkpoint::find(std::string_view canonical_name) const {
@@ -247,7 +257,7 @@ const TensorInfo* Checkpoint::find(std::string_view canonical_name) const {
   } else if (ends_with(kBias)) {
     old_name = name.substr(0, name.size() - kBias.size()) + "LayerNorm.beta";
   }
-  for (const std::string& prefix : impl_->prefixes) {
+  for (const std::string& prefix : prefixes_) {
     if (const TensorInfo* t = impl_->lookup(prefix + name)) return t;
     if (!old_name.empty()) {
       if (const TensorInfo* t = impl_->lookup(prefix + old_name)) return t;
@@ -259,7 +269,7 @@ const TensorInfo* Checkpoint::find(std::string_view canonical_name) const {
 const TensorInfo& Checkpoint::get(std::string_view canonical_name) const {
   if (const TensorInfo* t = find(canonical_name)) return *t;
   std::string tried;
-  for (const std::string& prefix : impl_->prefixes) {
+  for (const std::string& prefix : prefixes_) {
     tried += (tried.empty() ? "" : ", ") + quote_name(prefix + std::string(canonical_name));
   }
   throw Error(ErrorCode::kNotFound, impl_->source + ": no tensor " + quote_name(canonical_name) +

@@ -10,6 +10,11 @@
 // canonical Hugging Face BertModel name ("encoder.layer.0.attention.self.query.weight") and also
 // find "bert."-prefixed names and the old LayerNorm.gamma/beta spellings. read_f32() converts
 // F32/F16/BF16 to float and checks the shape, throwing an error that names the tensor.
+// with_prefixes() gives a second view of the same opened files (nothing is mapped again; the
+// files stay mapped while any view lives). release_pages() drops the pages read so far from
+// the process's resident set (madvise MADV_DONTNEED on the read-only mappings): they stay in
+// the page cache and are read back on the next access, so a checkpoint kept open for later use
+// (a Model's heads) costs address space, not memory.
 #pragma once
 
 #include <cstdint>
@@ -52,6 +57,10 @@ class Checkpoint {
 
   // Prefixes tried, in order, before a canonical name (default {"", "bert."}).
   void set_prefixes(std::vector<std::string> prefixes);
+  // This checkpoint's files, looked up with `prefixes` (the files are shared, not reopened).
+  Checkpoint with_prefixes(std::vector<std::string> prefixes) const;
+  // Drops the mapped pages from the resident set (a hint; the data stays valid and readable).
+  void release_pages() const noexcept;
 
   const TensorInfo* find(std::string_view canonical_name) const;  // nullptr when absent
   const TensorInfo& get(std::string_view canonical_name) const;   // throws kNotFound
@@ -65,7 +74,8 @@ class Checkpoint {
   struct Impl;
   explicit Checkpoint(std::unique_ptr<Impl> impl);
   static Checkpoint open_index(const std::string& dir, const std::string& index_path);
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // shared by with_prefixes() views
+  std::vector<std::string> prefixes_{"", "bert."};
 };
 
 }  // namespace lightbert::formats

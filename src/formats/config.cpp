@@ -400,6 +400,10 @@ const char* activation_name(Activation act) noexcept {
       return "gelu_new";
     case Activation::kRelu:
       return "relu";
+    case Activation::kTanh:
+      return "tanh";
+    case Activation::kNone:
+      return "linear";
   }
   return "unknown";
 }

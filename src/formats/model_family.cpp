@@ -12,7 +12,6 @@ namespace lightbert::formats {
 namespace {
 
 using A = Architecture;
-using H = HeadActivation;
 using S = ConfigSchema;
 using T = TokenizerKind;
 constexpr Activation kGelu = Activation::kGelu;
@@ -21,14 +20,14 @@ constexpr Activation kGeluNew = Activation::kGeluNew;
 // Layouts shared by several rows.
 const std::vector<std::string> kBertModules = {"embeddings.", "encoder.", "pooler."};
 // BertForSequenceClassification: classifier(pooler_output).
-const ClassifierLayout kPoolerClassifier{"", H::kTanh, "classifier", true};
+const ClassifierLayout kPoolerClassifier{"", Activation::kTanh, "classifier", true};
 // RobertaClassificationHead: out_proj(tanh(dense(h[first]))).
-const ClassifierLayout kRobertaClassifier{"classifier.dense", H::kTanh, "classifier.out_proj",
+const ClassifierLayout kRobertaClassifier{"classifier.dense", Activation::kTanh, "classifier.out_proj",
                                           false};
 // RobertaLMHead: exact gelu whatever hidden_act says.
 // clang-format off
 const MlmLayout kRobertaMlm{"lm_head.dense", "lm_head.layer_norm", "lm_head.decoder.weight",
-                            "lm_head.bias", "lm_head.decoder.bias", H::kGelu, 0.0, false, false};
+                            "lm_head.bias", "lm_head.decoder.bias", kGelu, 0.0, false, false};
 // clang-format on
 
 }  // namespace
@@ -47,7 +46,7 @@ const std::vector<FamilyDescriptor>& families() {
        kPoolerClassifier,
        {"cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm",
         "cls.predictions.decoder.weight", "cls.predictions.bias", "cls.predictions.decoder.bias",
-        H::kConfig, 0.0, false, true},
+        kFromConfig, 0.0, false, true},
        "qa_outputs", "classifier", "",
        "Bert", T::kWordPiece, {"vocab.txt"}},
       {"roberta", A::kRoberta, "roberta.", kBertModules,
@@ -60,16 +59,16 @@ const std::vector<FamilyDescriptor>& families() {
        "XLMRoberta", T::kSentencePieceXlmr, {"sentencepiece.bpe.model"}},
       {"distilbert", A::kDistilBert, "distilbert.", {"embeddings.", "transformer."},
        S::kDistilBert, {30522, 768, 12, 12, 3072, 0, 0, kGelu}, false, false, false, "n_layers",
-       {"pre_classifier", H::kRelu, "classifier", false},
+       {"pre_classifier", Activation::kRelu, "classifier", false},
        {"vocab_transform", "vocab_layer_norm", "vocab_projector.weight", "vocab_projector.bias",
-        "", H::kConfig, 1e-12, false, false},
+        "", kFromConfig, 1e-12, false, false},
        "qa_outputs", "classifier", "",
        "DistilBert", T::kWordPiece, {"vocab.txt"}},
       {"electra", A::kElectra, "electra.", {"embeddings.", "embeddings_project.", "encoder."},
        S::kBert, {30522, 256, 12, 4, 1024, 128, 0, kGelu}, true, false, false, "num_hidden_layers",
-       {"classifier.dense", H::kGelu, "classifier.out_proj", false},  // ElectraClassificationHead
+       {"classifier.dense", kGelu, "classifier.out_proj", false},  // ElectraClassificationHead
        {"generator_predictions.dense", "generator_predictions.LayerNorm",
-        "generator_lm_head.weight", "generator_lm_head.bias", "", H::kGelu, 0.0, true, false},
+        "generator_lm_head.weight", "generator_lm_head.bias", "", kGelu, 0.0, true, false},
        "qa_outputs", "classifier", "discriminator_predictions",
        "Electra", T::kWordPiece, {"vocab.txt"}},
       {"albert", A::kAlbert, "albert.", kBertModules,
@@ -77,7 +76,7 @@ const std::vector<FamilyDescriptor>& families() {
        "num_hidden_layers",
        kPoolerClassifier,
        {"predictions.dense", "predictions.LayerNorm", "predictions.decoder.weight",
-        "predictions.bias", "predictions.decoder.bias", H::kConfig, 0.0, true, true},
+        "predictions.bias", "predictions.decoder.bias", kFromConfig, 0.0, true, true},
        "qa_outputs", "classifier", "",
        "Albert", T::kSentencePieceAlbert, {"spiece.model"}},
       {"camembert", A::kRoberta, "roberta.", kBertModules,

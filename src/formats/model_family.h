@@ -13,6 +13,7 @@
 // naming the model_type and the supported ones; find_family() returns nullptr instead.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,8 +28,10 @@ enum class Architecture { kBert, kRoberta, kDistilBert, kElectra, kAlbert };
 // DistilBertConfig's (dim, n_layers, n_heads, hidden_dim, activation).
 enum class ConfigSchema { kBert, kDistilBert };
 
-// A head's activation: fixed, or the config's hidden_act (DistilBERT's `activation`).
-enum class HeadActivation { kTanh, kGelu, kRelu, kConfig };
+// A head's activation: a fixed one, or (kFromConfig) the config's hidden_act (DistilBERT's
+// `activation`).
+using HeadActivation = std::optional<Activation>;
+inline constexpr HeadActivation kFromConfig = std::nullopt;
 
 // How the tokenizer folder is read (tokenizer/tokenizer_loader*.cpp).
 enum class TokenizerKind {

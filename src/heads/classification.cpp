@@ -7,11 +7,6 @@
 
 namespace lightbert::heads {
 
-ClassificationHead ClassificationHead::load(const std::string& dir, const ModelConfig& config,
-                                            bool has_pooler, const kernels::KernelTable& table) {
-  return load(open_head_checkpoint(dir), dir, config, has_pooler, table);
-}
-
 ClassificationHead ClassificationHead::load(const formats::Checkpoint& ck, const std::string& dir,
                                             const ModelConfig& config, bool has_pooler,
                                             const kernels::KernelTable& table) {

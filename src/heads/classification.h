@@ -28,15 +28,13 @@ namespace lightbert::heads {
 struct ClassificationHead {
   bool uses_pooler = true;      // input: the pooler output, else the first token's state
   std::optional<Linear> dense;  // the hidden-to-hidden layer before the classifier, if any
-  kernels::Act dense_act = kernels::Act::kTanh;
+  Activation dense_act = Activation::kTanh;
   Linear classifier;
   bool sigmoid = false;
   std::vector<std::string> labels;
 
-  static ClassificationHead load(const std::string& dir, const ModelConfig& config, bool has_pooler,
-                                 const kernels::KernelTable& table);
-  // The same from `ck`, the model's checkpoint opened once (open_head_checkpoint(dir)); `dir`
-  // names the model in messages.
+  // From `ck`, the Model's head_checkpoint() (models/model_source.h: the weights it opened once);
+  // `dir` names the model in messages.
   static ClassificationHead load(const formats::Checkpoint& ck, const std::string& dir,
                                  const ModelConfig& config, bool has_pooler,
                                  const kernels::KernelTable& table);

@@ -8,11 +8,6 @@
 
 namespace lightbert::heads {
 
-DiscriminatorHead DiscriminatorHead::load(const std::string& dir, const ModelConfig& config,
-                                          const kernels::KernelTable& table) {
-  return load(open_head_checkpoint(dir), dir, config, table);
-}
-
 DiscriminatorHead DiscriminatorHead::load(const formats::Checkpoint& ck, const std::string& dir,
                                           const ModelConfig& config,
                                           const kernels::KernelTable& table) {
@@ -33,7 +28,7 @@ DiscriminatorHead DiscriminatorHead::load(const formats::Checkpoint& ck, const s
   const int h = config.hidden_size;
   DiscriminatorHead head;
   head.dense = read_linear(ck, prefix + ".dense", h, h, task, config, table);
-  head.act = ops::kernel_activation(config.hidden_act);
+  head.act = config.hidden_act;
   head.prediction = read_linear(ck, prefix + ".dense_prediction", 1, h, task, config, table);
   return head;
 }

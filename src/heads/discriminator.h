@@ -20,13 +20,11 @@ namespace lightbert::heads {
 
 struct DiscriminatorHead {
   Linear dense;
-  kernels::Act act = kernels::Act::kGelu;
+  Activation act = Activation::kGelu;
   Linear prediction;
 
-  static DiscriminatorHead load(const std::string& dir, const ModelConfig& config,
-                                const kernels::KernelTable& table);
-  // The same from `ck`, the model's checkpoint opened once (open_head_checkpoint(dir)); `dir`
-  // names the model in messages.
+  // From `ck`, the Model's head_checkpoint() (models/model_source.h: the weights it opened once);
+  // `dir` names the model in messages.
   static DiscriminatorHead load(const formats::Checkpoint& ck, const std::string& dir,
                                 const ModelConfig& config, const kernels::KernelTable& table);
   // hidden [n, H] -> logits [n]: both Linears once over the n rows on ctx (act fused).

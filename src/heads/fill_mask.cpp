@@ -12,11 +12,6 @@
 
 namespace lightbert::heads {
 
-MaskedLmHead MaskedLmHead::load(const std::string& dir, const ModelConfig& config,
-                                const kernels::KernelTable& table) {
-  return load(open_head_checkpoint(dir), dir, config, table);
-}
-
 MaskedLmHead MaskedLmHead::load(const formats::Checkpoint& ck, const std::string& dir,
                                 const ModelConfig& config, const kernels::KernelTable& table) {
   const std::string task = "fill-mask";

@@ -40,13 +40,11 @@ struct MaskedLmHead {
   std::vector<float> ln_gamma, ln_beta;  // [E]
   kernels::PackedWeights decoder;        // [V, E] with the bias [V], packed for the fp32 GEMM
   int vocab_size = 0;
-  kernels::Act act = kernels::Act::kGelu;
+  Activation act = Activation::kGelu;
   double eps = 1e-12;
 
-  static MaskedLmHead load(const std::string& dir, const ModelConfig& config,
-                           const kernels::KernelTable& table);
-  // The same from `ck`, the model's checkpoint opened once (open_head_checkpoint(dir)); `dir`
-  // names the model in messages.
+  // From `ck`, the Model's head_checkpoint() (models/model_source.h: the weights it opened once);
+  // `dir` names the model in messages.
   static MaskedLmHead load(const formats::Checkpoint& ck, const std::string& dir,
                            const ModelConfig& config, const kernels::KernelTable& table);
   // outs[i]: [vocab_size] logits for hidden_rows[i] ([H] each), all rows in one product.

@@ -4,9 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "formats/model_file.h"
 #include "lightbert/error.h"
-#include "models/model_file_loader.h"
 #include "ops/activation.h"
 #include "ops/linear.h"
 
@@ -43,17 +41,6 @@ void require_task(const std::string& dir, const ModelConfig& config, const std::
                                            architectures_text(config) + "]");
 }
 
-formats::Checkpoint open_model_checkpoint(const std::string& path) {
-  return formats::is_model_file(path) ? models::open_model_file_checkpoint(path)
-                                      : formats::Checkpoint::open_folder(path);
-}
-
-formats::Checkpoint open_head_checkpoint(const std::string& dir) {
-  formats::Checkpoint ck = open_model_checkpoint(dir);
-  ck.set_prefixes({""});
-  return ck;
-}
-
 std::string checkpoint_files(const formats::Checkpoint& ck) {
   std::string file;
   for (const std::string& n : ck.names()) {
@@ -84,7 +71,7 @@ std::vector<float> read_head_tensor(const formats::Checkpoint& ck, const std::st
 }
 
 void Linear::apply(const ops::OpContext& ctx, tensor::ConstMatrixView x, tensor::MatrixView y,
-                   kernels::Act act) const {
+                   Activation act) const {
   ops::linear(ctx, x, packed, y, act);
 }
 
@@ -133,18 +120,8 @@ const formats::FamilyDescriptor& head_family(const std::string& dir, const Model
                   "' (supported: " + formats::supported_model_types() + ")");
 }
 
-kernels::Act head_activation(formats::HeadActivation act, const ModelConfig& config) {
-  switch (act) {
-    case formats::HeadActivation::kTanh:
-      return kernels::Act::kTanh;
-    case formats::HeadActivation::kGelu:
-      return kernels::Act::kGelu;
-    case formats::HeadActivation::kRelu:
-      return kernels::Act::kRelu;
-    case formats::HeadActivation::kConfig:
-      break;
-  }
-  return ops::kernel_activation(config.hidden_act);
+Activation head_activation(formats::HeadActivation act, const ModelConfig& config) {
+  return act.value_or(config.hidden_act);
 }
 
 float sigmoid(float x) {

@@ -4,9 +4,11 @@
 // reads a top-level head tensor (no "bert." prefix) as float and throws kNotFound naming the
 // tensor and the checkpoint file (checkpoint_files) when it is absent, kFormat on a wrong shape.
 // Linear is y = act(x W^T + b) over all rows of a call at once: its weights are packed at load
-// for the kernel table of the model the head runs on (every head's load() takes it) and apply() runs ops::linear on the caller's OpContext (the model's kernel table and thread
-// pool; api/model_ops.h), with the activation (one kernels::Act: the encoder's) fused into the
-// GEMM's store, in float as the encoder's layers. label_name() follows config id2label with
+// for the kernel table of the model the head runs on (every head's load() takes it) and apply()
+// runs ops::linear on the caller's OpContext (the model's kernel table and thread pool;
+// api/head_context.h), with the activation (lightbert::Activation) fused into the GEMM's store,
+// in float as the encoder's layers. No head opens a file: each load() reads the checkpoint it is
+// given (the Model's one open, models/model_source.h). label_name() follows config id2label with
 // Hugging Face's LABEL_i default. head_family() is config.model_type's row of the family table
 // (formats/model_family.h), where every head finds its tensor names; a model_type without a row
 // throws kUnsupported naming the folder, the task, the model_type and the supported ones.
@@ -31,13 +33,6 @@ namespace lightbert::heads {
 void require_task(const std::string& dir, const ModelConfig& config, const std::string& task,
                   const std::vector<std::string>& suffixes);
 
-// The checkpoint of a model folder or of a .lbt model file (its head tensors and the tied word
-// embeddings), with the default name prefixes.
-formats::Checkpoint open_model_checkpoint(const std::string& path);
-
-// The folder's (or model file's) checkpoint with head lookups restricted to top-level names.
-formats::Checkpoint open_head_checkpoint(const std::string& dir);
-
 // The one file that holds the checkpoint's tensors (a folder's model.safetensors), else its
 // source (a sharded folder, a .lbt model file): what error messages name.
 std::string checkpoint_files(const formats::Checkpoint& ck);
@@ -54,7 +49,7 @@ struct Linear {
   kernels::PackedWeights packed;  // W [out, in] and b [out], packed for the fp32 GEMM
   // y [rows, out] = act(x [rows, in] W^T + b); shapes must agree (else Error kInternal).
   void apply(const ops::OpContext& ctx, tensor::ConstMatrixView x, tensor::MatrixView y,
-             kernels::Act act = kernels::Act::kNone) const;
+             Activation act = Activation::kNone) const;
 };
 
 // Reads PREFIX.weight [out, in] and PREFIX.bias [out]; out = -1 takes the stored row count.
@@ -66,8 +61,8 @@ Linear read_linear(const formats::Checkpoint& ck, const std::string& prefix, int
 const formats::FamilyDescriptor& head_family(const std::string& dir, const ModelConfig& config,
                                              const std::string& task);
 
-// A row's head activation as a kernel activation (kConfig: config.hidden_act).
-kernels::Act head_activation(formats::HeadActivation act, const ModelConfig& config);
+// A row's head activation (formats::kFromConfig: config.hidden_act).
+Activation head_activation(formats::HeadActivation act, const ModelConfig& config);
 
 // Numerically stable softmax / logistic of n floats (double internally).
 void softmax(const float* x, size_t n, float* y);

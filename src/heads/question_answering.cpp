@@ -27,11 +27,6 @@ std::vector<double> masked_softmax(const float* x, const std::vector<bool>& keep
 
 }  // namespace
 
-QaHead QaHead::load(const std::string& dir, const ModelConfig& config,
-                    const kernels::KernelTable& table) {
-  return load(open_head_checkpoint(dir), dir, config, table);
-}
-
 QaHead QaHead::load(const formats::Checkpoint& ck, const std::string& dir,
                     const ModelConfig& config, const kernels::KernelTable& table) {
   const std::string task = "question answering";

@@ -26,10 +26,8 @@ namespace lightbert::heads {
 struct QaHead {
   Linear qa_outputs;
 
-  static QaHead load(const std::string& dir, const ModelConfig& config,
-                     const kernels::KernelTable& table);
-  // The same from `ck`, the model's checkpoint opened once (open_head_checkpoint(dir)); `dir`
-  // names the model in messages.
+  // From `ck`, the Model's head_checkpoint() (models/model_source.h: the weights it opened once);
+  // `dir` names the model in messages.
   static QaHead load(const formats::Checkpoint& ck, const std::string& dir,
                      const ModelConfig& config, const kernels::KernelTable& table);
   // hidden [T, H] -> start [T], end [T].

@@ -115,12 +115,6 @@ Entity aggregate_word(const TokenClassificationHead& head, const Tokenizer& toke
 
 }  // namespace
 
-TokenClassificationHead TokenClassificationHead::load(const std::string& dir,
-                                                      const ModelConfig& config,
-                                                      const kernels::KernelTable& table) {
-  return load(open_head_checkpoint(dir), dir, config, table);
-}
-
 TokenClassificationHead TokenClassificationHead::load(const formats::Checkpoint& ck,
                                                       const std::string& dir,
                                                       const ModelConfig& config,

@@ -37,10 +37,8 @@ struct TokenClassificationHead {
   std::optional<Crf> crf;
   std::vector<std::string> labels;
 
-  static TokenClassificationHead load(const std::string& dir, const ModelConfig& config,
-                                      const kernels::KernelTable& table);
-  // The same from `ck`, the model's checkpoint opened once (open_head_checkpoint(dir)); `dir`
-  // names the model in messages.
+  // From `ck`, the Model's head_checkpoint() (models/model_source.h: the weights it opened once);
+  // `dir` names the model in messages.
   static TokenClassificationHead load(const formats::Checkpoint& ck, const std::string& dir,
                                       const ModelConfig& config, const kernels::KernelTable& table);
   // hidden [T, H] -> logits [T, L]: one ops::linear over the T rows on ctx (T may span several

@@ -28,11 +28,12 @@
 #include <vector>
 
 #include "kernels/packed_weights.h"
+#include "lightbert/activation.h"
 
 namespace lightbert::kernels {
 
-// Element-wise activation applied in place (also the GEMM epilogue).
-enum class Act { kNone, kGelu, kGeluTanh, kRelu, kTanh };
+// Element-wise activations (applied in place, and fused into the GEMM store) are
+// lightbert::Activation (lightbert/activation.h): every table applies all five.
 
 // C[m, n] = act(A[m, k] * W^T + bias), W packed (PackedWeights holds W as [n, k] + bias).
 struct SgemmArgs {
@@ -41,7 +42,7 @@ struct SgemmArgs {
   int64_t lda = 0;
   const PackedWeights* w = nullptr;
   bool use_bias = true;  // false: ignore w->bias (e.g. the bias is added later with LayerNorm)
-  Act act = Act::kNone;
+  Activation act = Activation::kNone;
   float* c = nullptr;
   int64_t ldc = 0;
 };
@@ -59,7 +60,7 @@ struct I8GemmArgs {
   const int32_t* a_zero = nullptr;  // [m]
   const PackedWeights* w = nullptr;
   bool use_bias = true;
-  Act act = Act::kNone;
+  Activation act = Activation::kNone;
   float* c = nullptr;
   int64_t ldc = 0;
 };
@@ -78,7 +79,7 @@ struct KernelTable {
                      int64_t p1) = nullptr;
 
   // x[0..n) = act(x[0..n)).
-  void (*activation)(float* x, int64_t n, Act act) = nullptr;
+  void (*activation)(float* x, int64_t n, Activation act) = nullptr;
 
   // out[0..n) = LayerNorm(x + bias + residual) * gamma + beta; bias / residual may be null.
   // out may alias x or residual.

@@ -29,7 +29,7 @@ namespace lightbert::kernels::simd {
 // computes, so weights streamed from memory overlap with the FMAs.
 template <typename V, int ROWS, int NV>
 void micro_kernel(int64_t kc, const float* a, int64_t lda, const float* b, const float* bias,
-                  int init, float* c, int64_t ldc, int nvalid, Act act, const float* pf) {
+                  int init, float* c, int64_t ldc, int nvalid, Activation act, const float* pf) {
   constexpr int W = V::kWidth;
   constexpr int NR = NV * W;
   // Fewer than 8 accumulators cannot hide the FMA latency (4 cycles x 2 pipes): a second set
@@ -86,7 +86,7 @@ void micro_kernel(int64_t kc, const float* a, int64_t lda, const float* b, const
   }
   for (int i = 0; i < ROWS; ++i) {
     for (int j = 0; j < NV; ++j) {
-      const V out = act == Act::kNone ? acc[0][i][j] : apply(acc[0][i][j], act);
+      const V out = act == Activation::kNone ? acc[0][i][j] : apply(acc[0][i][j], act);
       int rest = nvalid - j * W;
       if (rest >= W) {
         out.store(c + i * ldc + j * W);
@@ -99,7 +99,7 @@ void micro_kernel(int64_t kc, const float* a, int64_t lda, const float* b, const
 
 template <typename V, int NV>
 using MicroKernelFn = void (*)(int64_t, const float*, int64_t, const float*, const float*, int,
-                               float*, int64_t, int, Act, const float*);
+                               float*, int64_t, int, Activation, const float*);
 
 // Table of micro_kernel<V, 1..MR, NV> indexed by rows - 1.
 template <typename V, int NV, int... Rows>
@@ -123,7 +123,7 @@ void sgemm_tile(const SgemmArgs& g, int64_t m0, int64_t m1, int64_t p0, int64_t 
       const int64_t kc = k - k0 < KC ? k - k0 : KC;
       const bool last = k0 + kc >= k;
       const int init = k0 > 0 ? 2 : (g.use_bias ? 1 : 0);
-      const Act act = last ? g.act : Act::kNone;
+      const Activation act = last ? g.act : Activation::kNone;
       const float* ablock = g.a + mb * g.lda + k0;
       for (int64_t p = p0; p < p1; ++p) {
         const float* bp = w.panel(p) + k0 * NR;

@@ -22,7 +22,7 @@ namespace lightbert::kernels::simd {
 // ROWS x NR block over kc (even) K steps; init / act / bias as simd_gemm.h's micro_kernel.
 template <typename V, int ROWS, int NV>
 void bf16_micro_kernel(int64_t kc, const float* a, const uint16_t* b, const float* bias, int init,
-                       float* c, int64_t ldc, int nvalid, Act act) {
+                       float* c, int64_t ldc, int nvalid, Activation act) {
   constexpr int W = V::kWidth;
   constexpr int NR = NV * W;
   V acc[ROWS][NV];
@@ -55,7 +55,7 @@ void bf16_micro_kernel(int64_t kc, const float* a, const uint16_t* b, const floa
   }
   for (int i = 0; i < ROWS; ++i) {
     for (int j = 0; j < NV; ++j) {
-      const V out = act == Act::kNone ? acc[i][j] : apply(acc[i][j], act);
+      const V out = act == Activation::kNone ? acc[i][j] : apply(acc[i][j], act);
       const int rest = nvalid - j * W;
       if (rest >= W) {
         out.store(c + i * ldc + j * W);
@@ -68,7 +68,7 @@ void bf16_micro_kernel(int64_t kc, const float* a, const uint16_t* b, const floa
 
 template <typename V, int NV>
 using Bf16MicroFn = void (*)(int64_t, const float*, const uint16_t*, const float*, int, float*,
-                             int64_t, int, Act);
+                             int64_t, int, Activation);
 
 template <typename V, int NV, int... Rows>
 constexpr auto make_bf16_micro_kernels(std::integer_sequence<int, Rows...>) {
@@ -111,7 +111,7 @@ void bf16_gemm_tile(const SgemmArgs& g, int64_t m0, int64_t m1, int64_t p0, int6
       const int64_t kc_pad = (kc + 1) / 2 * 2;
       const bool last = k0 + kc >= k;
       const int init = k0 > 0 ? 2 : (g.use_bias ? 1 : 0);
-      const Act act = last ? g.act : Act::kNone;
+      const Activation act = last ? g.act : Activation::kNone;
       pack_a_padded<MR>(g.a + mb * g.lda + k0, g.lda, rows, kc, kc_pad, apack);
       for (int64_t p = p0; p < p1; ++p) {
         const uint16_t* bp = w.bf16_panel(p) + k0 * NR;

@@ -61,27 +61,27 @@ inline V tanh(V x) {
 }
 
 template <typename V>
-inline V apply(V x, Act act) {
+inline V apply(V x, Activation act) {
   switch (act) {
-    case Act::kGelu:  // 0.5 x (1 + erf(x / sqrt 2))
+    case Activation::kGelu:  // 0.5 x (1 + erf(x / sqrt 2))
       return V::set1(0.5f) * x * (V::set1(1.0f) + erf(x * V::set1(0.70710678118654752f)));
-    case Act::kGeluTanh: {  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+    case Activation::kGeluNew: {  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
       V inner = x * V::fma(V::set1(0.044715f) * x, x, V::set1(1.0f));
       return V::set1(0.5f) * x * (V::set1(1.0f) + tanh(inner * V::set1(0.79788456080286536f)));
     }
-    case Act::kRelu:
+    case Activation::kRelu:
       return V::max(V::zero(), x);  // NaN stays NaN (second operand)
-    case Act::kTanh:
+    case Activation::kTanh:
       return tanh(x);
-    case Act::kNone:
+    case Activation::kNone:
       break;
   }
   return x;
 }
 
 template <typename V>
-void activation(float* x, int64_t n, Act act) {
-  if (act == Act::kNone) return;
+void activation(float* x, int64_t n, Activation act) {
+  if (act == Activation::kNone) return;
   constexpr int W = V::kWidth;
   int64_t i = 0;
   for (; i + W <= n; i += W) apply(V::load(x + i), act).store(x + i);

@@ -63,7 +63,7 @@ void dot_i8_micro(int64_t quads, const uint8_t* a, int64_t lda, const int8_t* b,
       const int64_t r = row0 + i;
       const V f = D::dequant(acc[i][j], g.a_zero[r], w.col_sums.data() + n0 + j * W);
       V out = V::fma(f, V::set1(g.a_scale[r]) * wscale, bias);
-      if (g.act != Act::kNone) out = apply(out, g.act);
+      if (g.act != Activation::kNone) out = apply(out, g.act);
       store_masked(out, c + i * g.ldc + j * W, nvalid - j * W);
     }
   }
@@ -103,7 +103,7 @@ void dot_i8_gemm_tile(const I8GemmArgs& g, int64_t m0, int64_t m1, int64_t p0, i
 // ROWS x NR block over `pairs` K pairs; a = packed strip [pairs][ROWS] of bf16 pairs.
 template <typename D, typename V, int ROWS>
 void dot_bf16_micro(int64_t pairs, const uint32_t* a, const uint16_t* b, const float* bias,
-                    int init, float* c, int64_t ldc, int nvalid, Act act) {
+                    int init, float* c, int64_t ldc, int nvalid, Activation act) {
   constexpr int W = V::kWidth;
   V acc[ROWS][2];
   for (int j = 0; j < 2; ++j) {
@@ -128,7 +128,7 @@ void dot_bf16_micro(int64_t pairs, const uint32_t* a, const uint16_t* b, const f
   }
   for (int i = 0; i < ROWS; ++i) {
     for (int j = 0; j < 2; ++j) {
-      const V out = act == Act::kNone ? acc[i][j] : apply(acc[i][j], act);
+      const V out = act == Activation::kNone ? acc[i][j] : apply(acc[i][j], act);
       store_masked(out, c + i * ldc + j * W, nvalid - j * W);
     }
   }
@@ -137,7 +137,7 @@ void dot_bf16_micro(int64_t pairs, const uint32_t* a, const uint16_t* b, const f
 template <typename D, typename V, int... Rows>
 constexpr auto make_dot_bf16_micros(std::integer_sequence<int, Rows...>) {
   using Fn = void (*)(int64_t, const uint32_t*, const uint16_t*, const float*, int, float*, int64_t,
-                      int, Act);
+                      int, Activation);
   return std::array<Fn, sizeof...(Rows)>{&dot_bf16_micro<D, V, Rows + 1>...};
 }
 
@@ -174,7 +174,7 @@ void dot_bf16_gemm_tile(const SgemmArgs& g, int64_t m0, int64_t m1, int64_t p0, 
       const int64_t kc = w.k - k0 < KC ? w.k - k0 : KC;
       const int64_t pairs = (kc + 1) / 2;
       const int init = k0 > 0 ? 2 : (g.use_bias ? 1 : 0);
-      const Act act = k0 + kc >= w.k ? g.act : Act::kNone;
+      const Activation act = k0 + kc >= w.k ? g.act : Activation::kNone;
       pack_a_bf16<MR>(g.a + mb * g.lda + k0, g.lda, rows, kc, apack);
       for (int64_t p = p0; p < p1; ++p) {
         const uint16_t* bp = w.bf16_panel(p) + k0 * NR;

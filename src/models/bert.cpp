@@ -58,12 +58,12 @@ void BertModel::run_layer(const BertLayerWeights& lw, int64_t t, int64_t num_seq
                       attention_scratch_);
   // attn_out = LN(context W^T + b + hidden): the GEMM writes without bias into qkv's space.
   const MatrixView dense{qkv_.data(), t, h, h};
-  ops::linear(ctx_, context, lw.attn_output, dense, kernels::Act::kNone, /*use_bias=*/false);
+  ops::linear(ctx_, context, lw.attn_output, dense, Activation::kNone, /*use_bias=*/false);
   ops::add_bias_residual_layer_norm(ctx_, dense, lw.attn_output.bias.data(), hidden,
                                     lw.attn_ln_gamma.data(), lw.attn_ln_beta.data(), eps, attn_out);
-  ops::linear(ctx_, attn_out, lw.intermediate, mid, ops::kernel_activation(config_.hidden_act));
+  ops::linear(ctx_, attn_out, lw.intermediate, mid, config_.hidden_act);
   const MatrixView ffn_out{context_.data(), t, h, h};
-  ops::linear(ctx_, mid, lw.output, ffn_out, kernels::Act::kNone, /*use_bias=*/false);
+  ops::linear(ctx_, mid, lw.output, ffn_out, Activation::kNone, /*use_bias=*/false);
   ops::add_bias_residual_layer_norm(ctx_, ffn_out, lw.output.bias.data(), attn_out,
                                     lw.out_ln_gamma.data(), lw.out_ln_beta.data(), eps, out);
 }
@@ -127,7 +127,7 @@ void BertModel::forward(const SequenceBatch& batch, EncoderOutput& out) {
   }
   out.pooler_output.resize(static_cast<size_t>(b * h));
   ops::linear(ctx_, ConstMatrixView{first, b, h, h}, weights_.pooler,
-              MatrixView{out.pooler_output.data(), b, h, h}, kernels::Act::kTanh);
+              MatrixView{out.pooler_output.data(), b, h, h}, Activation::kTanh);
 }
 
 }  // namespace lightbert::models

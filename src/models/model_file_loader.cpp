@@ -226,7 +226,12 @@ void check_format_tag(const ModelFile& f) {
 }  // namespace
 
 LoadedModelFile load_model_file(const std::string& path, const kernels::KernelTable& table) {
-  auto file = ModelFile::open(path);
+  return load_model_file(ModelFile::open(path), table);
+}
+
+LoadedModelFile load_model_file(const std::shared_ptr<const ModelFile>& file,
+                                const kernels::KernelTable& table) {
+  const std::string& path = file->path();
   check_format_tag(*file);
   ManifestReader r(file, table);
   LoadedModelFile out;
@@ -339,7 +344,11 @@ LoadedModelFile load_model_file(const std::string& path, const kernels::KernelTa
 }
 
 formats::Checkpoint open_model_file_checkpoint(const std::string& path) {
-  auto file = ModelFile::open(path);
+  return open_model_file_checkpoint(ModelFile::open(path));
+}
+
+formats::Checkpoint open_model_file_checkpoint(const std::shared_ptr<const ModelFile>& file) {
+  const std::string& path = file->path();
   check_format_tag(*file);
   const json& m = file->manifest();
   std::vector<formats::TensorInfo> tensors;
@@ -406,7 +415,12 @@ formats::Checkpoint open_model_file_checkpoint(const std::string& path) {
 }
 
 void extract_model_file_files(const std::string& path, const std::string& dir) {
-  auto file = ModelFile::open(path);
+  extract_model_file_files(*ModelFile::open(path), dir);
+}
+
+void extract_model_file_files(const ModelFile& model_file, const std::string& dir) {
+  const ModelFile* file = &model_file;
+  const std::string& path = file->path();
   check_format_tag(*file);
   const json& files = file->manifest().contains("files") ? file->manifest()["files"] : json();
   if (!files.is_object()) {

@@ -20,10 +20,12 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "formats/checkpoint.h"
+#include "formats/model_file.h"
 #include "kernels/kernels.h"
 #include "lightbert/config.h"
 #include "models/bert_weights.h"
@@ -65,10 +67,16 @@ struct LoadedModelFile {
   BertWeights weights;
 };
 
+// Each of these opens `path`; the overloads taking an opened file (ModelFile::open) share it,
+// so one open serves the encoder, the head tensors and the small files (models/model_source.h).
 LoadedModelFile load_model_file(const std::string& path, const kernels::KernelTable& table);
+LoadedModelFile load_model_file(const std::shared_ptr<const formats::ModelFile>& file,
+                                const kernels::KernelTable& table);
 
 formats::Checkpoint open_model_file_checkpoint(const std::string& path);
+formats::Checkpoint open_model_file_checkpoint(const std::shared_ptr<const formats::ModelFile>& file);
 
 void extract_model_file_files(const std::string& path, const std::string& dir);
+void extract_model_file_files(const formats::ModelFile& file, const std::string& dir);
 
 }  // namespace lightbert::models

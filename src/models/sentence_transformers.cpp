@@ -120,9 +120,9 @@ DenseModule read_dense_module(const std::string& dir, const std::string& sub) {
     }
     const std::string act = j["activation_function"].get<std::string>();
     if (act == "torch.nn.modules.activation.Tanh") {
-      d.tanh = true;
+      d.activation = Activation::kTanh;
     } else if (act == "torch.nn.modules.linear.Identity") {
-      d.tanh = false;
+      d.activation = Activation::kNone;
     } else {
       throw Error(ErrorCode::kUnsupported,
                   config_path + ": field 'activation_function' " + act +

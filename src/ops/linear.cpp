@@ -73,7 +73,7 @@ struct CodeScratch {
 };
 
 void linear_int8(const OpContext& ctx, tensor::ConstMatrixView x, const kernels::PackedWeights& w,
-                 tensor::MatrixView y, kernels::Act act, bool use_bias) {
+                 tensor::MatrixView y, Activation act, bool use_bias) {
   const kernels::KernelTable& t = *ctx.kernels;
   thread_local CodeScratch scratch;
   const int64_t m = x.rows;
@@ -140,7 +140,7 @@ kernels::PackedWeights pack_linear(const OpContext& ctx, const float* w, int64_t
 }
 
 void linear(const OpContext& ctx, tensor::ConstMatrixView x, const kernels::PackedWeights& w,
-            tensor::MatrixView y, kernels::Act act, bool use_bias) {
+            tensor::MatrixView y, Activation act, bool use_bias) {
   const kernels::KernelTable& k = *ctx.kernels;
   if (x.cols != w.k || y.cols != w.n || x.rows != y.rows ||
       w.layout != kernels::packed_layout(k, w.dtype) || !table_has(k, w.dtype)) {

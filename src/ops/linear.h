@@ -18,7 +18,7 @@
 namespace lightbert::ops {
 
 void linear(const OpContext& ctx, tensor::ConstMatrixView x, const kernels::PackedWeights& w,
-            tensor::MatrixView y, kernels::Act act = kernels::Act::kNone, bool use_bias = true);
+            tensor::MatrixView y, Activation act = Activation::kNone, bool use_bias = true);
 
 // Packs W [n, k] (+ bias [n] or null) for the context's kernel table, stored as `dtype`
 // (int8: symmetric per output channel; bf16: round to nearest even). A dtype the table has no

@@ -60,6 +60,12 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
   return *this;
 }
 
+void MappedFile::release_pages() const noexcept {
+  // A private read-only mapping has no dirty pages: MADV_DONTNEED only unmaps them, and the next
+  // read faults them in again from the file.
+  if (data_ != nullptr) ::madvise(const_cast<uint8_t*>(data_), size_, MADV_DONTNEED);
+}
+
 MappedFile::~MappedFile() {
   release();
 }

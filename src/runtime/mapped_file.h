@@ -3,7 +3,7 @@
 // (kIo) naming the path and the reason. An empty file is valid: size() == 0, data() == nullptr.
 // The mapping lives until the object is destroyed or moved from; the bytes are never written.
 // (A file truncated by another process while mapped can still raise SIGBUS: no mmap reader can
-// prevent that.)
+// prevent that.) release_pages() gives the resident pages back without unmapping.
 #pragma once
 
 #include <cstddef>
@@ -25,6 +25,9 @@ class MappedFile {
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
+  // Drops the pages read so far from the process's resident set (madvise MADV_DONTNEED): they
+  // stay in the page cache and are read back on the next access. The bytes stay valid.
+  void release_pages() const noexcept;
 
  private:
   void release() noexcept;

@@ -27,7 +27,6 @@
 namespace lightbert::ops {
 namespace {
 
-using kernels::Act;
 using kernels::KernelTable;
 using kernels::WeightDtype;
 
@@ -50,7 +49,7 @@ class BackendOps : public ::testing::TestWithParam<std::string> {
   // y = act(x W^T + b) in `dtype` through both tables; returns {got, want}.
   std::pair<std::vector<float>, std::vector<float>> linear_both(
       const std::vector<float>& x, int64_t m, int64_t k, int64_t ldx, const std::vector<float>& w,
-      const std::vector<float>& b, int64_t n, WeightDtype dtype, Act act, bool use_bias) const {
+      const std::vector<float>& b, int64_t n, WeightDtype dtype, Activation act, bool use_bias) const {
     std::vector<std::vector<float>> out;
     for (const OpContext& c : {ctx(), ref()}) {
       const kernels::PackedWeights pw = pack_linear(c, w.data(), n, k, b.data(), dtype);
@@ -70,14 +69,14 @@ class BackendOps : public ::testing::TestWithParam<std::string> {
   }
 };
 
-const Act kActs[] = {Act::kNone, Act::kGelu, Act::kGeluTanh, Act::kRelu, Act::kTanh};
+const Activation kActs[] = {Activation::kNone, Activation::kGelu, Activation::kGeluNew, Activation::kRelu, Activation::kTanh};
 
 TEST_P(BackendOps, LinearFp32) {
   uint32_t seed = 1;
   for (int64_t m : {1, 2, 17, 70}) {
     for (int64_t n : {1, 15, 33, 65}) {
       for (int64_t k : {1, 3, 64, 65, 300}) {
-        const Act act = kActs[seed % 5];
+        const Activation act = kActs[seed % 5];
         const bool use_bias = seed % 3 != 0;
         const int64_t ldx = k + 1;
         const auto x = randn(static_cast<size_t>(m * ldx), seed++);
@@ -100,7 +99,7 @@ TEST_P(BackendOps, LinearInt8) {
   for (int64_t m : {1, 5, 33, 70}) {
     for (int64_t n : {1, 17, 33, 64}) {
       for (int64_t k : {1, 7, 64, 65, 130, 384}) {
-        const Act act = kActs[seed % 5];
+        const Activation act = kActs[seed % 5];
         const bool use_bias = seed % 3 != 0;
         const int64_t ldx = k + 2;
         const auto x = randn(static_cast<size_t>(m * ldx), seed++);
@@ -130,7 +129,7 @@ TEST_P(BackendOps, LinearBf16) {
         const auto w = randn(static_cast<size_t>(n * k), seed++, 0.1f);
         const auto b = randn(static_cast<size_t>(n), seed++);
         auto [got, want] =
-            linear_both(x, m, k, ldx, w, b, n, WeightDtype::kBF16, Act::kNone, use_bias);
+            linear_both(x, m, k, ldx, w, b, n, WeightDtype::kBF16, Activation::kNone, use_bias);
         const int64_t ldy = n + 3;
         for (int64_t i = 0; i < m; ++i) {
           for (int64_t j = 0; j < n; ++j) {
@@ -188,7 +187,7 @@ TEST_P(BackendOps, AttentionLayerNormActivation) {
     for (size_t i = 0; i < outs[0].size(); ++i) {
       ASSERT_NEAR(outs[0][i], outs[1][i], 2e-5 * (1.0 + std::fabs(outs[1][i]))) << n;
     }
-    for (Act act : kActs) {
+    for (Activation act : kActs) {
       std::vector<std::vector<float>> acts;
       for (const OpContext& c : {ctx(), ref()}) {
         std::vector<float> y = x;
@@ -227,7 +226,7 @@ TEST_P(BackendOps, NanAndInfPropagateAsInGeneric) {
   const auto w = randn(static_cast<size_t>(n * k), 401, 0.1f);
   const auto b = randn(static_cast<size_t>(n), 402);
   for (WeightDtype dtype : {WeightDtype::kF32, WeightDtype::kBF16, WeightDtype::kI8}) {
-    for (Act act : kActs) {
+    for (Activation act : kActs) {
       auto [got, want] = linear_both(x, m, k, k, w, b, n, dtype, act, true);
       expect_same_class(got, want, GetParam() + " linear " + kernels::weight_dtype_name(dtype) +
                                        " act " + std::to_string(static_cast<int>(act)));
@@ -241,14 +240,14 @@ TEST_P(BackendOps, NanAndInfPropagateAsInGeneric) {
   wbad[5 * k + 9] = nan;
   for (WeightDtype dtype : {WeightDtype::kF32, WeightDtype::kBF16, WeightDtype::kI8}) {
     auto xf = randn(static_cast<size_t>(m * k), 403);
-    auto [got, want] = linear_both(xf, m, k, k, wbad, b, n, dtype, Act::kNone, true);
+    auto [got, want] = linear_both(xf, m, k, k, wbad, b, n, dtype, Activation::kNone, true);
     expect_same_class(got, want, GetParam() + " NaN weight " + kernels::weight_dtype_name(dtype));
     for (int64_t i = 0; i < m; ++i) ASSERT_TRUE(std::isnan(got[static_cast<size_t>(i * (n + 3) + 5)]));
   }
   // Activations, LayerNorm and softmax (through attention) on special values.
   std::vector<float> special = {nan, inf, -inf, 0.0f, -0.0f, 1.0f, -1.0f, 100.0f, -100.0f, 1e-30f,
                                 3.0f, -3.0f, 88.5f, -88.5f, 20.0f, -20.0f, 0.5f};
-  for (Act act : kActs) {
+  for (Activation act : kActs) {
     std::vector<std::vector<float>> r;
     for (const OpContext& c : {ctx(), ref()}) {
       std::vector<float> y = special;

@@ -26,6 +26,7 @@
 #include "lightbert/encoder.h"
 #include "lightbert/error.h"
 #include "models/bert.h"
+#include "models/model_source.h"
 #include "support/test_paths.h"
 
 namespace lightbert {
@@ -189,9 +190,10 @@ TEST_P(FamilyGoldenTest, SequenceClassificationHeadsMatchPyTorch) {
   for (const std::string family : {"roberta", "electra", "distilbert", "albert", "camembert"}) {
     const std::string dir = test_data("families/" + family + "-cls");
     const GoldenCase g = golden_cases(family + "-cls")[0];
-    auto model = models::BertModel::load(dir, table, 1);
-    const auto head = heads::ClassificationHead::load(dir, model->config(), model->has_pooler(),
-                                                     model->kernels());
+    const models::ModelSource source = models::ModelSource::open(dir);
+    auto model = source.load_encoder(table, 1, kernels::WeightDtype::kF32);
+    const auto head = heads::ClassificationHead::load(source.head_checkpoint(), dir, model->config(),
+                                                     model->has_pooler(), model->kernels());
     EXPECT_EQ(head.uses_pooler, family == "albert") << family;
     ASSERT_EQ(head.labels, (std::vector<std::string>{"neg", "neu", "pos"})) << family;
     EncoderOutput out;
@@ -223,8 +225,10 @@ TEST_P(FamilyGoldenTest, MaskedLmHeadsMatchTransformers) {
   for (const std::string family : {"camembert"}) {
     const std::string dir = test_data("families/" + family + "-mlm");
     const GoldenCase g = golden_cases(family + "-mlm")[0];
-    auto model = models::BertModel::load(dir, table, 1);
-    const auto head = heads::MaskedLmHead::load(dir, model->config(), model->kernels());
+    const models::ModelSource source = models::ModelSource::open(dir);
+    auto model = source.load_encoder(table, 1, kernels::WeightDtype::kF32);
+    const auto head =
+        heads::MaskedLmHead::load(source.head_checkpoint(), dir, model->config(), model->kernels());
     EncoderOutput out;
     model->forward(g.batch, out);
     const size_t v = static_cast<size_t>(model->config().vocab_size);

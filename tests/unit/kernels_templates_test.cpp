@@ -127,7 +127,7 @@ void check_gemm() {
         g.a = a.data();
         g.lda = lda;
         g.w = &pw;
-        g.act = Act::kRelu;
+        g.act = Activation::kRelu;
         g.c = c.data();
         g.ldc = ldc;
         const int64_t panels = pw.num_panels();
@@ -170,7 +170,7 @@ void check_row_kernels() {
   std::vector<float> xs;
   for (int i = -80000; i <= 80000; i += 3) xs.push_back(static_cast<float>(i) * 1e-4f);
   std::vector<float> y = xs;
-  simd::activation<V>(y.data(), static_cast<int64_t>(y.size()), Act::kGelu);
+  simd::activation<V>(y.data(), static_cast<int64_t>(y.size()), Activation::kGelu);
   double worst = 0.0;
   for (size_t i = 0; i < xs.size(); ++i) {
     const double x = xs[i];

@@ -23,17 +23,17 @@ std::vector<float> random_vector(size_t n, uint32_t seed, float lo = -1.0f, floa
   return v;
 }
 
-double ref_act(double x, Act act) {
+double ref_act(double x, Activation act) {
   switch (act) {
-    case Act::kGelu:
+    case Activation::kGelu:
       return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
-    case Act::kGeluTanh:
+    case Activation::kGeluNew:
       return 0.5 * x * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
-    case Act::kRelu:
+    case Activation::kRelu:
       return x > 0 ? x : 0.0;
-    case Act::kTanh:
+    case Activation::kTanh:
       return std::tanh(x);
-    case Act::kNone:
+    case Activation::kNone:
       return x;
   }
   return x;
@@ -56,7 +56,7 @@ TEST_P(KernelsTest, PackedGemmMatchesDoubleReference) {
       for (int64_t kk : ks) {
         for (int variant = 0; variant < 3; ++variant) {
           const bool use_bias = variant != 1;
-          const Act act = variant == 2 ? Act::kGelu : Act::kNone;
+          const Activation act = variant == 2 ? Activation::kGelu : Activation::kNone;
           const int64_t lda = kk + 3, ldc = n + 5;  // strided views
           std::vector<float> a = random_vector(static_cast<size_t>(m * lda), seed++);
           std::vector<float> w = random_vector(static_cast<size_t>(n * kk), seed++);
@@ -113,7 +113,7 @@ TEST_P(KernelsTest, PackedGemmLargeTilesAndFusedActivations) {
   const KernelTable& t = k();
   uint32_t seed = 500;
   const int64_t m = 12 * t.gemm_mr * 2 + 7, n = 3 * t.gemm_nr + 5, kk = 2 * t.gemm_kc + 9;
-  for (Act act : {Act::kNone, Act::kGelu, Act::kGeluTanh, Act::kRelu, Act::kTanh}) {
+  for (Activation act : {Activation::kNone, Activation::kGelu, Activation::kGeluNew, Activation::kRelu, Activation::kTanh}) {
     for (int split : {0, 1}) {
       const int64_t lda = kk + 1, ldc = n + 3;
       std::vector<float> a = random_vector(static_cast<size_t>(m * lda), seed++);
@@ -170,14 +170,14 @@ TEST_P(KernelsTest, ActivationsMatchLibm) {
     xs.push_back(x);
   }
   xs.push_back(0.5f);  // odd length: a tail
-  for (Act act : {Act::kGelu, Act::kGeluTanh, Act::kRelu, Act::kTanh}) {
+  for (Activation act : {Activation::kGelu, Activation::kGeluNew, Activation::kRelu, Activation::kTanh}) {
     std::vector<float> y = xs;
     t.activation(y.data(), static_cast<int64_t>(y.size()), act);
     double worst = 0.0;
     for (size_t i = 0; i < xs.size(); ++i) {
       const double ref = ref_act(xs[i], act);
       // Absolute error ~1e-7 of the erf / tanh part, times the |x| / 2 factor of GELU.
-      const double scale = act == Act::kTanh ? 1.0 : std::max(1.0, 0.5 * std::fabs(xs[i]));
+      const double scale = act == Activation::kTanh ? 1.0 : std::max(1.0, 0.5 * std::fabs(xs[i]));
       const double err = std::fabs(y[i] - ref) / scale;
       ASSERT_TRUE(std::isfinite(y[i]))
           << t.name << " act " << static_cast<int>(act) << " x=" << xs[i];

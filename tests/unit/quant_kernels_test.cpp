@@ -189,7 +189,7 @@ TEST_P(QuantKernels, Int8LinearStaysWithinTheQuantisationBound) {
   uint32_t seed = 21;
   for (int64_t m : {1, 7, 64}) {
     for (auto [n, k] : {std::pair<int64_t, int64_t>{17, 33}, {384, 384}, {40, 1536}}) {
-      for (Act act : {Act::kNone, Act::kTanh, Act::kRelu}) {
+      for (Activation act : {Activation::kNone, Activation::kTanh, Activation::kRelu}) {
         const std::vector<float> x = random_vector(static_cast<size_t>(m * k), seed++, 1.0f);
         const std::vector<float> w = random_vector(static_cast<size_t>(n * k), seed++, 0.05f);
         const std::vector<float> b = random_vector(static_cast<size_t>(n), seed++, 0.5f);
@@ -217,8 +217,8 @@ TEST_P(QuantKernels, Int8LinearStaysWithinTheQuantisationBound) {
               bound += (std::fabs(xv) + sx / 2) * sw / 2 + std::fabs(wv) * sx / 2;
               bound += 1e-6 * std::fabs(xv * wv);
             }
-            if (act == Act::kTanh) ref = std::tanh(ref);
-            if (act == Act::kRelu) ref = ref > 0 ? ref : 0;
+            if (act == Activation::kTanh) ref = std::tanh(ref);
+            if (act == Activation::kRelu) ref = ref > 0 ? ref : 0;
             const double got = y[static_cast<size_t>(i * n + j)];
             ASSERT_NEAR(got, ref, bound) << GetParam() << " m " << m << " n " << n << " k " << k;
           }
@@ -264,7 +264,7 @@ TEST_P(QuantKernels, Bf16GemmMatchesADoubleProductOfRoundedWeights) {
       for (auto [n, k] :
            {std::pair<int64_t, int64_t>{1, 1}, {17, 3}, {40, 33}, {33, 300}, {16, 513}}) {
         for (bool use_bias : {true, false}) {
-          const Act act = use_bias ? Act::kGeluTanh : Act::kNone;
+          const Activation act = use_bias ? Activation::kGeluNew : Activation::kNone;
           const int64_t lda = k + 3, ldc = n + 2;
           const std::vector<float> x = random_vector(static_cast<size_t>(m * lda), seed++, 1.0f);
           const std::vector<float> w = random_vector(static_cast<size_t>(n * k), seed++, 0.1f);
@@ -293,7 +293,7 @@ TEST_P(QuantKernels, Bf16GemmMatchesADoubleProductOfRoundedWeights) {
                 ref += xr * wr;
                 mag += std::fabs(xr * wr);
               }
-              if (act == Act::kGeluTanh)
+              if (act == Activation::kGeluNew)
                 ref = 0.5 * ref *
                       (1.0 + std::tanh(0.7978845608 * (ref + 0.044715 * ref * ref * ref)));
               ASSERT_NEAR(got, ref, 2e-6 * mag + 1e-5)

@@ -215,7 +215,7 @@ TEST(QuantTemplates, Dpbf16GemmMatchesBf16RoundedOperands) {
       g.a = a.data();
       g.lda = lda;
       g.w = &pw;
-      g.act = Act::kRelu;
+      g.act = Activation::kRelu;
       g.c = c.data();
       g.ldc = ldc;
       simd::dot_bf16_gemm_tile<Bf16Dot, Vec16, 8, 256>(g, 0, m / 2, 0, pw.num_panels());

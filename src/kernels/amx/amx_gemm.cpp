@@ -128,7 +128,7 @@ void amx_i8_gemm_tile(const I8GemmArgs& g, int64_t m0, int64_t m1, int64_t p0, i
                 _mm512_sub_epi32(acc, _mm512_mullo_epi32(_mm512_set1_epi32(g.a_zero[rr]), sums));
             Vec out = Vec::fma(Vec{_mm512_cvtepi32_ps(fixed)}, Vec::set1(g.a_scale[rr]) * wscale,
                                bias);
-            if (g.act != Act::kNone) out = simd::apply(out, g.act);
+            if (g.act != Activation::kNone) out = simd::apply(out, g.act);
             simd::store_masked(out, g.c + rr * g.ldc + n0 + 16 * j, rest);
           }
         }
@@ -230,7 +230,7 @@ void amx_bf16_gemm_tile(const SgemmArgs& g, int64_t m0, int64_t m1, int64_t p0, 
               } else {
                 out = out + (rest >= 16 ? Vec::load(dst) : Vec::load_partial(dst, rest));
               }
-              if (last && g.act != Act::kNone) out = simd::apply(out, g.act);
+              if (last && g.act != Activation::kNone) out = simd::apply(out, g.act);
               simd::store_masked(out, dst, rest);
             }
           }

@@ -109,7 +109,7 @@ void i8_micro_kernel(int64_t quads, const uint8_t* a, int64_t lda, const int8_t*
           acc[i][j], _mm256_mullo_epi32(_mm256_set1_epi32(g.a_zero[r] - 128), sums));
       const __m256 s = _mm256_mul_ps(_mm256_set1_ps(g.a_scale[r]), wscale);
       Vec out{_mm256_fmadd_ps(_mm256_cvtepi32_ps(fixed), s, bias)};
-      if (g.act != Act::kNone) out = simd::apply(out, g.act);
+      if (g.act != Activation::kNone) out = simd::apply(out, g.act);
       float* dst = c + i * g.ldc + 8 * j;
       const int rest = nvalid - 8 * j;
       if (rest >= 8) {

@@ -18,24 +18,24 @@ constexpr int kMr = 4;
 constexpr int kNr = 16;
 constexpr int kKc = 256;
 
-inline float apply(float x, Act act) {
+inline float apply(float x, Activation act) {
   switch (act) {
-    case Act::kGelu:
+    case Activation::kGelu:
       return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
-    case Act::kGeluTanh:
+    case Activation::kGeluNew:
       return 0.5f * x * (1.0f + std::tanh(0.79788456080286536f * (x + 0.044715f * x * x * x)));
-    case Act::kRelu:
+    case Activation::kRelu:
       return x < 0.0f ? 0.0f : x;  // NaN stays NaN (as the SIMD tables' max(0, x))
-    case Act::kTanh:
+    case Activation::kTanh:
       return std::tanh(x);
-    case Act::kNone:
+    case Activation::kNone:
       break;
   }
   return x;
 }
 
-void activation(float* x, int64_t n, Act act) {
-  if (act == Act::kNone) return;
+void activation(float* x, int64_t n, Activation act) {
+  if (act == Activation::kNone) return;
   for (int64_t i = 0; i < n; ++i) x[i] = apply(x[i], act);
 }
 
@@ -79,7 +79,7 @@ void sgemm_tile(const SgemmArgs& g, int64_t m0, int64_t m1, int64_t p0, int64_t 
     }
     k0 += kc;
   } while (k0 < k);
-  if (g.act != Act::kNone) {
+  if (g.act != Activation::kNone) {
     const int64_t c0 = p0 * kNr;
     const int64_t c1 = p1 * kNr < n ? p1 * kNr : n;
     for (int64_t m = m0; m < m1; ++m) activation(g.c + m * g.ldc + c0, c1 - c0, g.act);
