@@ -7,10 +7,13 @@
 // load_encoder() reads the encoder from the source, extract_files() writes a .lbt's embedded
 // small files, head_checkpoint() gives the heads' view of the same mapping (exact stored names,
 // no "bert." fallback). (A folder's tokenizer and sentence-transformers files are small and
-// read by their own readers.) The files stay mapped while the source lives, so deleting or
-// replacing them afterwards does not affect it. release_pages() gives a folder's resident
-// weight pages back once the encoder holds its packed copy (a .lbt file's packed Linears
-// borrow its mapping, so its pages stay).
+// read by their own readers.) The files stay mapped while the source lives, so deleting them or
+// replacing them by rename (as `lightbert convert` and most tools write) does not affect it;
+// rewriting a file in place (truncate + write) while a Model still has heads to build is what
+// runtime/mapped_file.h warns of for every mmap reader (SIGBUS on a truncated page), as for a
+// .lbt file's weights. release_pages() gives a folder's resident weight pages back once the
+// encoder holds its packed copy (a .lbt file's packed Linears borrow its mapping, so its pages
+// stay).
 #pragma once
 
 #include <memory>
