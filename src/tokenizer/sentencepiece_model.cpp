@@ -53,7 +53,8 @@ bool starts_with_underline(const std::string& piece) {
 
 // Protocol-buffer wire reading, just enough to walk ModelProto.pieces (field 1) and each
 // SentencePiece.piece (field 1). Returns false on anything malformed (libsentencepiece then
-// reports it).
+// reports it). Everything protobuf accepts is walked, groups included (wire types 3 and 4, which
+// protobuf skips as unknown fields), so no piece can hide behind one from check_pieces.
 struct Wire {
   const uint8_t* p;
   const uint8_t* end;
@@ -82,8 +83,35 @@ struct Wire {
         *data = p;
         p += *len;
         return true;
-      default: return false;  // groups: not in a SentencePiece model
+      case 3: return skip_group(*number);
+      default: return false;  // an end-group tag without its start, or wire type 6 / 7
     }
+  }
+  // After a start-group tag of field `number`: up to and past its end-group tag, nested groups
+  // included (kept on a vector, not the call stack: the nesting depth is the file's choice).
+  bool skip_group(uint32_t number) {
+    std::vector<uint32_t> open{number};
+    while (!open.empty()) {
+      uint64_t key = 0, v = 0;
+      if (!varint(&key)) return false;
+      const auto n = static_cast<uint32_t>(key >> 3);
+      switch (key & 7) {
+        case 0: if (!varint(&v)) return false; break;
+        case 1: if (end - p < 8) return false; p += 8; break;
+        case 5: if (end - p < 4) return false; p += 4; break;
+        case 2:
+          if (!varint(&v) || v > static_cast<uint64_t>(end - p)) return false;
+          p += v;
+          break;
+        case 3: open.push_back(n); break;
+        case 4:
+          if (open.back() != n) return false;  // protobuf: mismatched end group
+          open.pop_back();
+          break;
+        default: return false;
+      }
+    }
+    return true;
   }
 };
 
