@@ -3,8 +3,9 @@
 // ModelSource it opened: models/model_source.h). Each accessor builds its head on first use from
 // that source's head_checkpoint(), the same mapping the encoder was read from (the weights are
 // opened once per Model, not once per head; their resident pages are given back after each
-// build), and keeps the head for the Model's life, so every task object of a Model (tasks.h: SequenceClassifier, ..., the server's, the
-// CLI's, Python's) shares one copy of the head's packed weights; the head reads its weights for
+// build), and keeps the head for the Model's life, so every task object of a Model (tasks.h:
+// SequenceClassifier, ..., the server's, the CLI's, Python's) shares one copy of the head's
+// packed weights; the head reads its weights for
 // the model's kernel table (head_context). A head the folder lacks throws what its load() throws
 // (lightbert::Error naming the tensor or the task and architectures), at every call; nothing is
 // kept then. Thread-safe: the accessors take a mutex; the heads are immutable once built. The
